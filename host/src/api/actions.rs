@@ -1,0 +1,98 @@
+//! The outbox, pulled: list a council's actions and acknowledge them.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{ActionPath, CouncilPath, QueryParams};
+use super::problem::Problem;
+use crate::outbox::{Action, ActionId, ActionStatus};
+
+/// Largest page a client may ask for.
+const MAX_PAGE: usize = 500;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionQuery {
+    pub status: Option<ActionStatus>,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 500; default 100.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ActionPage {
+    pub actions: Vec<Action>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<ActionId>,
+}
+
+async fn list_actions(
+    State(state): State<AppState>,
+    CouncilPath(council): CouncilPath,
+    QueryParams(q): QueryParams<ActionQuery>,
+) -> Result<Json<ActionPage>, Problem> {
+    state.caseload.council(&council)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("`limit` must be from 1 to {MAX_PAGE}"),
+        ));
+    }
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(raw) => Some(ActionId::parse(raw).ok_or_else(|| {
+            Problem::bad_request(
+                "invalid-query",
+                "`after` must be a `next_cursor` from a previous page",
+            )
+        })?),
+    };
+    let actions = state
+        .store
+        .actions(&council, q.status, after.as_ref(), limit + 1)?;
+    let mut actions = actions;
+    let next_cursor = if actions.len() > limit {
+        actions.truncate(limit);
+        actions.last().map(|a| a.id.clone())
+    } else {
+        None
+    };
+    Ok(Json(ActionPage {
+        actions,
+        next_cursor,
+    }))
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    ActionPath(council, id): ActionPath,
+) -> Result<Json<Action>, Problem> {
+    let now = state.clock.now();
+    let action = state
+        .store
+        .acknowledge(&council, &id, now)?
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no action `{}` in council `{council}`",
+                id.as_str()
+            ))
+        })?;
+    state.store.flush().await?;
+    tracing::info!(council = %council, action = id.as_str(), "action acknowledged");
+    Ok(Json(action))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/councils/{council}/actions", get(list_actions))
+        .route(
+            "/councils/{council}/actions/{action}/ack",
+            post(acknowledge),
+        )
+}

@@ -1,0 +1,43 @@
+//! `POST /v1/admin/clock`: moves the manual clock (only under `--manual-clock`).
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::JsonBody;
+use super::problem::Problem;
+use crate::daemon::MANUAL_CLOCK_META;
+
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetClock {
+    /// RFC 3339 instant, e.g. `2026-02-03T09:00:00Z`.
+    pub now: DateTime<Utc>,
+}
+
+async fn set_clock(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SetClock>,
+) -> Result<Json<SetClock>, Problem> {
+    let clock = state
+        .manual_clock
+        .as_ref()
+        .ok_or_else(|| Problem::not_found("the clock can only be set under --manual-clock"))?;
+    // Persisted before it takes effect, so a restart (even after kill -9) resumes
+    // the clock here rather than leaping to the real date and firing a year of timers.
+    state
+        .store
+        .set_meta(MANUAL_CLOCK_META, body.now.to_rfc3339().as_bytes())?;
+    state.store.flush().await?;
+    clock.set(body.now);
+    Ok(Json(SetClock {
+        now: state.clock.now(),
+    }))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/admin/clock", post(set_clock))
+}

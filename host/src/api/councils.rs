@@ -1,0 +1,165 @@
+//! Councils and their policy plugins.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::NaiveTime;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{CouncilPath, JsonBody};
+use super::problem::Problem;
+use crate::council::{Council, CouncilId, default_reminder_time};
+use crate::policy::{Limits, PluginDigest};
+use crate::schedule::calendar::Nation;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCouncil {
+    pub id: CouncilId,
+    pub name: String,
+    /// IANA time zone; default `Europe/London`.
+    #[serde(default = "london")]
+    #[schemars(with = "String")]
+    pub timezone: chrono_tz::Tz,
+    /// Whose bank holidays count; default England and Wales.
+    #[serde(default)]
+    pub nation: Nation,
+    /// Local time at which dated reminders fire; default 08:00.
+    pub reminder_time: Option<NaiveTime>,
+}
+
+fn london() -> chrono_tz::Tz {
+    chrono_tz::Europe::London
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouncilView {
+    pub id: CouncilId,
+    pub name: String,
+    pub timezone: String,
+    pub nation: Nation,
+    pub reminder_time: NaiveTime,
+    pub active_plugin: Option<PluginDigest>,
+    pub settings: serde_json::Value,
+}
+
+impl From<&Council> for CouncilView {
+    fn from(c: &Council) -> Self {
+        CouncilView {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            timezone: c.timezone.name().to_owned(),
+            nation: c.nation,
+            reminder_time: c.reminder_time,
+            active_plugin: c.active_plugin.clone(),
+            settings: c.settings.clone(),
+        }
+    }
+}
+
+async fn create_council(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewCouncil>,
+) -> Result<(StatusCode, Json<CouncilView>), Problem> {
+    if body.name.trim().is_empty() || body.name.len() > 200 {
+        return Err(Problem::unprocessable(
+            "invalid-council",
+            "`name` must be 1 to 200 characters",
+        ));
+    }
+    let council = Council {
+        id: body.id,
+        name: body.name,
+        timezone: body.timezone,
+        nation: body.nation,
+        reminder_time: body.reminder_time.unwrap_or_else(default_reminder_time),
+        settings: serde_json::json!({}),
+        active_plugin: None,
+        limits: Limits::default(),
+    };
+    if !state.store.create_council(&council)? {
+        return Err(Problem::conflict(
+            "council-exists",
+            format!("council `{}` already exists", council.id),
+        ));
+    }
+    state.store.flush().await?;
+    tracing::info!(council = %council.id, "council created");
+    Ok((StatusCode::CREATED, Json(CouncilView::from(&council))))
+}
+
+async fn get_council(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+) -> Result<Json<CouncilView>, Problem> {
+    let council = state.caseload.council(&id)?;
+    Ok(Json(CouncilView::from(&council)))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PluginInstalled {
+    pub digest: PluginDigest,
+    pub settings_schema: serde_json::Value,
+}
+
+/// Validates a component in the real sandbox, stores it, and makes it the council's policy.
+/// A rejected upload changes nothing: the active plugin stays as it was.
+async fn put_plugin(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PluginInstalled>, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type != "application/wasm" {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "upload the plugin component as `Content-Type: application/wasm` (built with `waymark plugin build`)",
+        ));
+    }
+    let mut council = state.caseload.council(&id)?;
+    let installed = install_plugin(&state, &mut council, body.to_vec()).await?;
+    Ok(Json(installed))
+}
+
+/// Shared by the upload route and `serve --seed`.
+pub async fn install_plugin(
+    state: &AppState,
+    council: &mut Council,
+    bytes: Vec<u8>,
+) -> Result<PluginInstalled, Problem> {
+    let policies = state.policies.clone();
+    let plugin = tokio::task::spawn_blocking(move || policies.load(&bytes).map(|p| (p, bytes)))
+        .await
+        .map_err(|_| Problem::unavailable("plugin validation crashed; nothing was changed"))?;
+    let (plugin, bytes) =
+        plugin.map_err(|e| Problem::unprocessable("plugin-rejected", e.to_string()))?;
+    state.store.put_plugin(plugin.digest(), &bytes)?;
+    council.active_plugin = Some(plugin.digest().clone());
+    state.store.put_council(council)?;
+    state.store.flush().await?;
+    tracing::info!(council = %council.id, plugin = %plugin.digest(), "plugin activated");
+    Ok(PluginInstalled {
+        digest: plugin.digest().clone(),
+        settings_schema: plugin.settings_schema().clone(),
+    })
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/councils", post(create_council))
+        .route("/councils/{council}", get(get_council))
+        .route(
+            "/councils/{council}/plugin",
+            put(put_plugin).layer(DefaultBodyLimit::max(Limits::default().max_plugin_bytes)),
+        )
+}

@@ -1,0 +1,76 @@
+//! JSON Schemas of the API's request and response bodies, generated from the same
+//! Rust types the handlers use. `waymark schemas export` writes them to `schemas/`;
+//! a test fails when the committed files drift from the code.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use schemars::{JsonSchema, schema_for};
+
+use super::actions::{ActionPage, ActionQuery};
+use super::clock::SetClock;
+use super::councils::{CouncilView, NewCouncil, PluginInstalled};
+use super::participants::NewReferral;
+use super::problem::Problem;
+use crate::caseload::{ParticipantView, Referred};
+use crate::journey::CaseworkerEvent;
+use crate::outbox::Action;
+
+fn schema<T: JsonSchema>() -> serde_json::Value {
+    serde_json::to_value(schema_for!(T)).unwrap_or_default()
+}
+
+/// File name → schema, for every body the API reads or writes.
+pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
+    BTreeMap::from([
+        ("action.json", schema::<Action>()),
+        ("action-page.json", schema::<ActionPage>()),
+        ("action-query.json", schema::<ActionQuery>()),
+        ("caseworker-event.json", schema::<CaseworkerEvent>()),
+        ("council.json", schema::<CouncilView>()),
+        ("new-council.json", schema::<NewCouncil>()),
+        ("new-referral.json", schema::<NewReferral>()),
+        ("participant.json", schema::<ParticipantView>()),
+        ("plugin-installed.json", schema::<PluginInstalled>()),
+        ("problem.json", schema::<Problem>()),
+        ("referred.json", schema::<Referred>()),
+        ("set-clock.json", schema::<SetClock>()),
+    ])
+}
+
+/// Pretty JSON with a trailing newline, as committed.
+pub fn render(schema: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn export(dir: &Path) -> std::io::Result<usize> {
+    std::fs::create_dir_all(dir)?;
+    let all = all();
+    for (name, schema) in &all {
+        std::fs::write(dir.join(name), render(schema))?;
+    }
+    Ok(all.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn committed_schemas_match_the_code() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut drifted = Vec::new();
+        for (name, schema) in all() {
+            let committed = std::fs::read_to_string(dir.join(name)).unwrap_or_default();
+            if committed != render(&schema) {
+                drifted.push(name);
+            }
+        }
+        assert!(
+            drifted.is_empty(),
+            "schemas/ is out of date for {drifted:?}: run `cargo run -p waymark -- schemas export`"
+        );
+    }
+}

@@ -1,0 +1,348 @@
+//! A council's caseload: where journeys, policy and store meet.
+//!
+//! Each operation reads the journey, asks the council's plugin what the journey's
+//! rules say (eligibility, the plan of timers), and writes the journey, its timers
+//! and the decision log in one transaction, flushed before it returns. A plugin that
+//! fails never becomes a decision: the referral goes to human review, or the
+//! journey's existing timers are kept, and the failure is recorded.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use crate::clock::Clock;
+use crate::council::{Council, CouncilId};
+use crate::journey::{
+    CaseworkerEvent, Event, InvalidReferral, Journey, JourneyError, ParticipantId, Referral, State,
+};
+use crate::policy::{CallContext, Decision, DecisionError, Eligibility, Plan, Plugin, Policies};
+use crate::schedule::timer::Timer;
+use crate::store::{DecisionRecord, JourneyWrite, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseloadError {
+    #[error("no council `{0}`: create it first with POST /v1/councils")]
+    UnknownCouncil(CouncilId),
+    #[error("no participant `{1}` in council `{0}`")]
+    UnknownParticipant(CouncilId, ParticipantId),
+    #[error(transparent)]
+    InvalidReferral(#[from] InvalidReferral),
+    #[error(transparent)]
+    Journey(#[from] JourneyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the policy sandbox could not run: {0}")]
+    Sandbox(String),
+}
+
+/// The answer to a referral.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Referred {
+    pub participant_id: ParticipantId,
+    pub state: State,
+    /// The plugin's decision, or `None` when it went to human review.
+    pub decision: Option<Eligibility>,
+    /// Why a person must decide, when the plugin could not.
+    pub review_reason: Option<String>,
+}
+
+/// Everything held about one participant's journey, for the caseworker.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ParticipantView {
+    pub participant_id: ParticipantId,
+    pub council: CouncilId,
+    pub state: State,
+    pub support_ends_on: Option<NaiveDate>,
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub history: Vec<Event>,
+    pub pending_timers: Vec<Timer>,
+    pub decisions: Vec<DecisionRecord>,
+}
+
+#[derive(Clone)]
+pub struct Caseload {
+    store: Store,
+    policies: Arc<Policies>,
+    clock: Arc<dyn Clock>,
+    /// Wakes the scheduler when a journey's timers change.
+    timers_changed: Arc<Notify>,
+}
+
+/// Attempts at an optimistic journey write before giving up with a conflict.
+const WRITE_ATTEMPTS: usize = 5;
+
+impl Caseload {
+    pub fn new(
+        store: Store,
+        policies: Arc<Policies>,
+        clock: Arc<dyn Clock>,
+        timers_changed: Arc<Notify>,
+    ) -> Caseload {
+        Caseload {
+            store,
+            policies,
+            clock,
+            timers_changed,
+        }
+    }
+
+    pub fn council(&self, id: &CouncilId) -> Result<Council, CaseloadError> {
+        self.store
+            .council(id)?
+            .ok_or_else(|| CaseloadError::UnknownCouncil(id.clone()))
+    }
+
+    /// Today in the council's time zone.
+    pub fn today(&self, council: &Council) -> NaiveDate {
+        self.clock
+            .now()
+            .with_timezone(&council.timezone)
+            .date_naive()
+    }
+
+    fn plugin(&self, council: &Council) -> Result<Option<Arc<Plugin>>, CaseloadError> {
+        let Some(digest) = &council.active_plugin else {
+            return Ok(None);
+        };
+        if let Some(p) = self.policies.get(digest) {
+            return Ok(Some(p));
+        }
+        // Not yet compiled in this process (e.g. just after start): load from the store.
+        let Some(bytes) = self.store.plugin_bytes(digest)? else {
+            return Ok(None);
+        };
+        self.policies
+            .load(&bytes)
+            .map(Some)
+            .map_err(|e| CaseloadError::Sandbox(e.to_string()))
+    }
+
+    fn context(council: &Council) -> CallContext {
+        CallContext {
+            settings: council.settings.to_string(),
+            calendar: Arc::new(council.calendar()),
+            limits: council.limits,
+        }
+    }
+
+    /// Refers someone: decides eligibility with the council's plugin and plans the journey.
+    pub async fn refer(
+        &self,
+        council_id: &CouncilId,
+        referral: Referral,
+        referred_on: Option<NaiveDate>,
+    ) -> Result<Referred, CaseloadError> {
+        let council = self.council(council_id)?;
+        let at = referred_on.unwrap_or_else(|| self.today(&council));
+        let facts = referral.facts(at)?;
+        let participant = ParticipantId::new_random();
+        let journey = Journey::refer(council.id.clone(), participant, at, referral);
+        let now = self.clock.now();
+
+        let plugin = self.plugin(&council)?;
+        let ctx = Self::context(&council);
+        let decided = match plugin.clone() {
+            None => Err(DecisionError::NoPlugin),
+            Some(plugin) => {
+                let ctx = ctx.clone();
+                blocking(move || plugin.eligibility(&ctx, &facts, at)).await?
+            }
+        };
+        let mut decisions = vec![record("eligibility", now, &decided)];
+        let (event, decision, review_reason) = match decided {
+            Ok(d) => (
+                Event::EligibilityDecided {
+                    at,
+                    decision: d.value.clone(),
+                    plugin: d.plugin.clone(),
+                },
+                Some(d.value),
+                None,
+            ),
+            Err(e) => (
+                Event::SentForReview {
+                    at,
+                    hook: "eligibility".into(),
+                    error: e.to_string(),
+                },
+                None,
+                Some(e.to_string()),
+            ),
+        };
+        let (journey, state) = journey.record(event)?;
+        let timers = match self.plan(&council, plugin, ctx, &journey, at, now).await? {
+            (Some(timers), d) => {
+                decisions.extend(d);
+                timers
+            }
+            (None, d) => {
+                decisions.extend(d);
+                Vec::new()
+            }
+        };
+        self.store.write_journey(
+            None,
+            JourneyWrite {
+                journey: &journey,
+                timers: Some(&timers),
+                decisions: &decisions,
+            },
+        )?;
+        self.store.flush().await?;
+        self.timers_changed.notify_one();
+        Ok(Referred {
+            participant_id: participant,
+            state,
+            decision,
+            review_reason,
+        })
+    }
+
+    /// The plan for a journey as of a date: `None` keeps the journey's current timers
+    /// (the plugin failed; the failure is in the returned decision records).
+    async fn plan(
+        &self,
+        council: &Council,
+        plugin: Option<Arc<Plugin>>,
+        ctx: CallContext,
+        journey: &Journey,
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<(Option<Vec<Timer>>, Vec<DecisionRecord>), CaseloadError> {
+        let Some(facts) = journey.facts()? else {
+            return Ok((Some(Vec::new()), Vec::new())); // closed or undecided: nothing to plan
+        };
+        let Some(plugin) = plugin else {
+            let failed: Result<Decision<Plan>, _> = Err(DecisionError::NoPlugin);
+            return Ok((None, vec![record("plan", now, &failed)]));
+        };
+        let planned = blocking(move || plugin.plan(&ctx, &facts, as_of)).await?;
+        let rec = record("plan", now, &planned);
+        let timers = planned.ok().map(|d| {
+            d.value
+                .timers
+                .iter()
+                .map(|t| {
+                    Timer::from_plan(
+                        &council.id,
+                        journey.participant,
+                        t,
+                        council.timezone,
+                        council.reminder_time,
+                    )
+                })
+                .collect()
+        });
+        Ok((timers, vec![rec]))
+    }
+
+    /// Records a caseworker's event and re-plans the journey's timers.
+    pub async fn record_event(
+        &self,
+        council_id: &CouncilId,
+        participant: ParticipantId,
+        event: CaseworkerEvent,
+    ) -> Result<ParticipantView, CaseloadError> {
+        let council = self.council(council_id)?;
+        let event = Event::from(event);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (journey, raw) =
+                self.store
+                    .journey(&council.id, participant)?
+                    .ok_or_else(|| {
+                        CaseloadError::UnknownParticipant(council.id.clone(), participant)
+                    })?;
+            let (journey, _) = journey.record(event.clone())?;
+            let now = self.clock.now();
+            let plugin = self.plugin(&council)?;
+            let (timers, decisions) = self
+                .plan(
+                    &council,
+                    plugin,
+                    Self::context(&council),
+                    &journey,
+                    event.at(),
+                    now,
+                )
+                .await?;
+            let written = self.store.write_journey(
+                Some(&raw),
+                JourneyWrite {
+                    journey: &journey,
+                    timers: timers.as_deref(),
+                    decisions: &decisions,
+                },
+            );
+            match written {
+                Err(StoreError::Conflict) if attempt < WRITE_ATTEMPTS => continue,
+                other => other?,
+            }
+            self.store.flush().await?;
+            self.timers_changed.notify_one();
+            return self.view(council_id, participant);
+        }
+    }
+
+    pub fn view(
+        &self,
+        council_id: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<ParticipantView, CaseloadError> {
+        let (journey, _) = self
+            .store
+            .journey(council_id, participant)?
+            .ok_or_else(|| CaseloadError::UnknownParticipant(council_id.clone(), participant))?;
+        Ok(ParticipantView {
+            participant_id: participant,
+            council: council_id.clone(),
+            state: journey.state()?,
+            support_ends_on: journey.support_ends_on(),
+            pending_timers: self.store.pending_timers(council_id, participant)?,
+            decisions: self.store.decisions(council_id, participant)?,
+            history: journey.events,
+        })
+    }
+}
+
+/// Plugin calls are synchronous CPU work under a deadline: keep them off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CaseloadError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CaseloadError::Sandbox(format!("a policy call panicked: {e}")))
+}
+
+fn record<T: Serialize>(
+    hook: &str,
+    at: DateTime<Utc>,
+    result: &Result<Decision<T>, DecisionError>,
+) -> DecisionRecord {
+    match result {
+        Ok(d) => DecisionRecord {
+            hook: hook.into(),
+            at,
+            plugin: Some(d.plugin.clone()),
+            input_digest: Some(d.input_digest.clone()),
+            output: serde_json::to_value(&d.value).ok(),
+            error: None,
+            fuel_used: d.fuel_used,
+            elapsed_micros: u64::try_from(d.elapsed.as_micros()).unwrap_or(u64::MAX),
+        },
+        Err(e) => DecisionRecord {
+            hook: hook.into(),
+            at,
+            plugin: None,
+            input_digest: None,
+            output: None,
+            error: Some(e.to_string()),
+            fuel_used: 0,
+            elapsed_micros: 0,
+        },
+    }
+}

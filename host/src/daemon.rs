@@ -1,0 +1,239 @@
+//! `waymark serve`: the daemon. Opens the store (refusing a second daemon on the
+//! same folder), loads the councils' plugins, starts the scheduler, serves the API,
+//! and shuts down cleanly on SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use serde::Deserialize;
+use tokio::sync::{Notify, watch};
+
+use crate::api::{self, AdminKey, AppState};
+use crate::caseload::Caseload;
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::council::{Council, CouncilId, default_reminder_time};
+use crate::policy::{EngineSettings, Limits, Policies};
+use crate::schedule::Scheduler;
+use crate::schedule::calendar::Nation;
+use crate::store::{DataFolderLock, Store};
+
+pub struct ServeOptions {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub manual_clock: bool,
+    pub seed: Option<PathBuf>,
+}
+
+/// `--seed`: councils to create (if absent) with their plugins, so the daemon starts ready to use.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Seed {
+    #[serde(default, rename = "council")]
+    councils: Vec<SeedCouncil>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedCouncil {
+    id: CouncilId,
+    name: String,
+    #[serde(default = "london")]
+    timezone: chrono_tz::Tz,
+    #[serde(default)]
+    nation: Nation,
+    /// Path to a built component, relative to the seed file.
+    plugin: Option<PathBuf>,
+}
+
+fn london() -> chrono_tz::Tz {
+    chrono_tz::Europe::London
+}
+
+const ADMIN_KEY_META: &str = "admin_key_sha256";
+pub(crate) const MANUAL_CLOCK_META: &str = "manual_clock_now";
+
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    let lock = DataFolderLock::acquire(&opts.data)?;
+    let store = Store::open(&opts.data, &lock)
+        .with_context(|| format!("opening the store in {}", opts.data.display()))?;
+
+    let (clock, manual_clock): (Arc<dyn Clock>, Option<Arc<ManualClock>>) = if opts.manual_clock {
+        // A manual clock resumes where it was left, so a restart does not leap to today.
+        let start = store
+            .meta(MANUAL_CLOCK_META)?
+            .and_then(|v| String::from_utf8(v).ok())
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or_else(chrono::Utc::now);
+        let manual = Arc::new(ManualClock::new(start));
+        (manual.clone(), Some(manual))
+    } else {
+        (Arc::new(SystemClock), None)
+    };
+
+    let admin_key = admin_key(&store).await?;
+    let engine = EngineSettings {
+        cache_dir: Some(opts.data.join("compiled")),
+        ..EngineSettings::default()
+    };
+    let policies =
+        Arc::new(Policies::new(&engine, Limits::default()).context("starting the policy sandbox")?);
+    let timers_changed = Arc::new(Notify::new());
+    let caseload = Caseload::new(
+        store.clone(),
+        policies.clone(),
+        clock.clone(),
+        timers_changed.clone(),
+    );
+    let state = AppState {
+        caseload,
+        store: store.clone(),
+        policies,
+        clock: clock.clone(),
+        manual_clock,
+        admin_key,
+    };
+    if let Some(seed) = &opts.seed {
+        apply_seed(&state, seed).await?;
+    }
+    preload_plugins(&state);
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let scheduler = Scheduler::new(store.clone(), clock.clone(), timers_changed);
+    let scheduler = tokio::spawn(scheduler.run(shutdown_rx.clone()));
+
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| format!("listening on {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Waymark is serving on http://{addr} (data in {})",
+        opts.data.display()
+    );
+    println!("  try: curl http://{addr}/healthz");
+    tracing::info!(%addr, "serving");
+
+    let mut rx = shutdown_rx.clone();
+    axum::serve(listener, api::router(state.clone()))
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown_signal() => {}
+                _ = rx.changed() => {}
+            }
+        })
+        .await?;
+    let _ = shutdown_tx.send(true);
+    let _ = scheduler.await;
+    if let Some(manual) = &state.manual_clock {
+        store.set_meta(MANUAL_CLOCK_META, manual.now().to_rfc3339().as_bytes())?;
+    }
+    store.flush().await?;
+    drop(lock);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// The platform admin key: from WAYMARK_ADMIN_TOKEN, else the one stored, else a new
+/// one printed once. Only its hash is ever stored.
+async fn admin_key(store: &Store) -> anyhow::Result<AdminKey> {
+    if let Ok(token) = std::env::var("WAYMARK_ADMIN_TOKEN") {
+        anyhow::ensure!(
+            token.len() >= 16,
+            "WAYMARK_ADMIN_TOKEN must be at least 16 characters"
+        );
+        let key = AdminKey::from_secret(&token);
+        store.set_meta(ADMIN_KEY_META, &key.hash())?;
+        store.flush().await?;
+        return Ok(key);
+    }
+    if let Some(hash) = store.meta(ADMIN_KEY_META)?
+        && let Ok(hash) = <[u8; 32]>::try_from(hash.as_slice())
+    {
+        return Ok(AdminKey::from_hash(hash));
+    }
+    let secret = format!(
+        "wm_{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let key = AdminKey::from_secret(&secret);
+    store.set_meta(ADMIN_KEY_META, &key.hash())?;
+    store.flush().await?;
+    // Shown once, on the terminal only; never logged.
+    println!("Platform admin key (shown once, store it safely): {secret}");
+    Ok(key)
+}
+
+async fn apply_seed(state: &AppState, path: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading seed file {}", path.display()))?;
+    let seed: Seed = toml::from_str(&text)
+        .with_context(|| format!("seed file {} is not valid", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    for c in seed.councils {
+        if state.store.council(&c.id)?.is_some() {
+            continue;
+        }
+        let mut council = Council {
+            id: c.id,
+            name: c.name,
+            timezone: c.timezone,
+            nation: c.nation,
+            reminder_time: default_reminder_time(),
+            settings: serde_json::json!({}),
+            active_plugin: None,
+            limits: Limits::default(),
+        };
+        state.store.put_council(&council)?;
+        if let Some(plugin) = c.plugin {
+            let file = base.join(plugin);
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("reading plugin {} named in the seed", file.display()))?;
+            api::install_plugin(state, &mut council, bytes)
+                .await
+                .map_err(|p| anyhow::anyhow!("plugin {}: {}", file.display(), p.detail))?;
+        }
+        state.store.flush().await?;
+        println!("Seeded council `{}`", council.id);
+    }
+    Ok(())
+}
+
+/// Compiles every active plugin at start, so the first decision is not slow.
+fn preload_plugins(state: &AppState) {
+    let Ok(councils) = state.store.councils() else {
+        return;
+    };
+    for council in councils {
+        let Some(digest) = &council.active_plugin else {
+            continue;
+        };
+        if let Ok(Some(bytes)) = state.store.plugin_bytes(digest)
+            && let Err(e) = state.policies.load(&bytes)
+        {
+            tracing::error!(council = %council.id, error = %e, "stored plugin no longer loads");
+        }
+    }
+}

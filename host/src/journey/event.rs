@@ -1,0 +1,141 @@
+//! What can happen in a journey. Events are appended, never changed: the journey's
+//! state is the fold of its events (see `state.rs`).
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::referral::Referral;
+use crate::policy::{Eligibility, PluginDigest};
+
+/// Why a journey ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    Completed,
+    HandedOver,
+    Withdrew,
+    Disengaged,
+    MovedAway,
+    Died,
+}
+
+/// Every event a journey can hold, including those Waymark records itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Referred {
+        at: NaiveDate,
+        referral: Referral,
+    },
+    /// The council's plugin decided eligibility.
+    EligibilityDecided {
+        at: NaiveDate,
+        decision: Eligibility,
+        plugin: PluginDigest,
+    },
+    /// The plugin could not decide (trap, limit, invalid answer, no plugin): a person must.
+    SentForReview {
+        at: NaiveDate,
+        hook: String,
+        error: String,
+    },
+    /// A person accepted the referral (off the waiting list, or after review).
+    Accepted {
+        at: NaiveDate,
+    },
+    /// A person declined the referral after review.
+    Declined {
+        at: NaiveDate,
+    },
+    Started {
+        at: NaiveDate,
+    },
+    JobStarted {
+        at: NaiveDate,
+    },
+    Paused {
+        at: NaiveDate,
+    },
+    Resumed {
+        at: NaiveDate,
+    },
+    ContactMissed {
+        at: NaiveDate,
+    },
+    ContactMade {
+        at: NaiveDate,
+    },
+    Exited {
+        at: NaiveDate,
+        reason: ExitReason,
+    },
+}
+
+impl Event {
+    pub fn at(&self) -> NaiveDate {
+        match self {
+            Event::Referred { at, .. }
+            | Event::EligibilityDecided { at, .. }
+            | Event::SentForReview { at, .. }
+            | Event::Accepted { at }
+            | Event::Declined { at }
+            | Event::Started { at }
+            | Event::JobStarted { at }
+            | Event::Paused { at }
+            | Event::Resumed { at }
+            | Event::ContactMissed { at }
+            | Event::ContactMade { at }
+            | Event::Exited { at, .. } => *at,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Referred { .. } => "referred",
+            Event::EligibilityDecided { .. } => "eligibility_decided",
+            Event::SentForReview { .. } => "sent_for_review",
+            Event::Accepted { .. } => "accepted",
+            Event::Declined { .. } => "declined",
+            Event::Started { .. } => "started",
+            Event::JobStarted { .. } => "job_started",
+            Event::Paused { .. } => "paused",
+            Event::Resumed { .. } => "resumed",
+            Event::ContactMissed { .. } => "contact_missed",
+            Event::ContactMade { .. } => "contact_made",
+            Event::Exited { .. } => "exited",
+        }
+    }
+}
+
+/// The events a caseworker may record over the API. Referral and eligibility are
+/// recorded by Waymark itself, so they are not in this list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseworkerEvent {
+    Accepted { at: NaiveDate },
+    Declined { at: NaiveDate },
+    Started { at: NaiveDate },
+    JobStarted { at: NaiveDate },
+    Paused { at: NaiveDate },
+    Resumed { at: NaiveDate },
+    ContactMissed { at: NaiveDate },
+    ContactMade { at: NaiveDate },
+    Exited { at: NaiveDate, reason: ExitReason },
+}
+
+impl From<CaseworkerEvent> for Event {
+    fn from(e: CaseworkerEvent) -> Event {
+        match e {
+            CaseworkerEvent::Accepted { at } => Event::Accepted { at },
+            CaseworkerEvent::Declined { at } => Event::Declined { at },
+            CaseworkerEvent::Started { at } => Event::Started { at },
+            CaseworkerEvent::JobStarted { at } => Event::JobStarted { at },
+            CaseworkerEvent::Paused { at } => Event::Paused { at },
+            CaseworkerEvent::Resumed { at } => Event::Resumed { at },
+            CaseworkerEvent::ContactMissed { at } => Event::ContactMissed { at },
+            CaseworkerEvent::ContactMade { at } => Event::ContactMade { at },
+            CaseworkerEvent::Exited { at, reason } => Event::Exited { at, reason },
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The participant journey, as pure functions.
+//!
+//! A journey is an append-only list of events; its state is their fold. Recording an
+//! event checks the transition and the date order and returns the new journey, or an
+//! error that names the state and the event. Nothing here does I/O or reads the clock:
+//! the as-of date always comes in. Every rule that differs between councils is asked
+//! of the council's policy plugin by `caseload`, never decided here.
+
+mod event;
+mod participant;
+mod referral;
+mod state;
+
+pub use event::{CaseworkerEvent, Event, ExitReason};
+pub use participant::{InvalidParticipantId, ParticipantId};
+pub use referral::{InvalidReferral, Referral, age_on, postcode_district};
+pub use state::{Active, IllegalTransition, State};
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::council::CouncilId;
+use crate::policy::{Cohort, JourneyFacts, Track};
+
+/// Programme maxima (Connect to Work): a plugin may end support earlier, never later.
+pub fn maximum_months(track: Track) -> u32 {
+    match track {
+        Track::OutOfWork => 12,
+        Track::InWorkAtRisk => 4,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journey {
+    pub council: CouncilId,
+    pub participant: ParticipantId,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JourneyError {
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+    #[error(
+        "event date {at} is before the journey's last event on {last}: events are recorded in date order"
+    )]
+    OutOfOrder { at: NaiveDate, last: NaiveDate },
+    #[error("a journey begins with its referral")]
+    NoReferral,
+}
+
+impl Journey {
+    /// A new journey from a referral; eligibility is decided next.
+    pub fn refer(
+        council: CouncilId,
+        participant: ParticipantId,
+        at: NaiveDate,
+        referral: Referral,
+    ) -> Journey {
+        Journey {
+            council,
+            participant,
+            events: vec![Event::Referred { at, referral }],
+        }
+    }
+
+    pub fn referral(&self) -> Option<(&Referral, NaiveDate)> {
+        self.events.iter().find_map(|e| match e {
+            Event::Referred { referral, at } => Some((referral, *at)),
+            _ => None,
+        })
+    }
+
+    /// The fold of the events. Stored journeys were built through [`Journey::record`],
+    /// so every stored event applies; an error here means the store was tampered with.
+    pub fn state(&self) -> Result<State, JourneyError> {
+        let mut events = self.events.iter();
+        match events.next() {
+            Some(Event::Referred { .. }) => {}
+            _ => return Err(JourneyError::NoReferral),
+        }
+        events.try_fold(State::Referred, |s, e| Ok(s.apply(e)?))
+    }
+
+    /// The journey with `event` appended, if the transition and its date are legal.
+    pub fn record(&self, event: Event) -> Result<(Journey, State), JourneyError> {
+        let state = self.state()?;
+        if let Some(last) = self.events.last().map(Event::at)
+            && event.at() < last
+        {
+            return Err(JourneyError::OutOfOrder {
+                at: event.at(),
+                last,
+            });
+        }
+        let next = state.apply(&event)?;
+        let mut journey = self.clone();
+        journey.events.push(event);
+        Ok((journey, next))
+    }
+
+    fn last_date(&self, pick: impl Fn(&Event) -> bool) -> Option<NaiveDate> {
+        self.events.iter().rev().find(|e| pick(e)).map(Event::at)
+    }
+
+    pub fn started_on(&self) -> Option<NaiveDate> {
+        self.last_date(|e| matches!(e, Event::Started { .. }))
+    }
+
+    /// The last day the programme allows support, once started.
+    pub fn support_ends_on(&self) -> Option<NaiveDate> {
+        let (referral, _) = self.referral()?;
+        self.started_on()?
+            .checked_add_months(Months::new(maximum_months(referral.track())))
+    }
+
+    /// What the plugin is shown to plan this journey, or `None` when nothing is planned.
+    pub fn facts(&self) -> Result<Option<JourneyFacts>, JourneyError> {
+        let state = self.state()?;
+        let (Some(stage), Some((referral, referred_on))) = (state.stage(), self.referral()) else {
+            return Ok(None);
+        };
+        let since_last_contact = self
+            .events
+            .iter()
+            .rposition(|e| matches!(e, Event::ContactMade { .. }))
+            .map_or(0, |i| i + 1);
+        let missed_contacts = self.events[since_last_contact..]
+            .iter()
+            .filter(|e| matches!(e, Event::ContactMissed { .. }))
+            .count();
+        Ok(Some(JourneyFacts {
+            stage,
+            track: referral.track(),
+            referred_on,
+            started_on: self.started_on(),
+            job_started_on: self.last_date(|e| matches!(e, Event::JobStarted { .. })),
+            missed_contacts: u32::try_from(missed_contacts).unwrap_or(u32::MAX),
+            employer_health_consent: false,
+            mental_health_needs: referral.cohorts.contains(&Cohort::MentalHealth),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Eligibility, Outcome, PluginDigest, ReferralRoute, Stage};
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    fn referral(in_work: bool) -> Referral {
+        Referral {
+            route: ReferralRoute::Jobcentre,
+            date_of_birth: d(1990, 3, 1),
+            postcode: "ST4 1AB".into(),
+            in_work,
+            on_universal_credit: true,
+            known_to_health_services: false,
+            on_other_programme: false,
+            cohorts: vec![Cohort::MentalHealth],
+        }
+    }
+
+    fn accepted(in_work: bool) -> Journey {
+        let j = Journey::refer(
+            "stoke-on-trent".parse().expect("id"),
+            ParticipantId::new_random(),
+            d(2026, 1, 2),
+            referral(in_work),
+        );
+        let (j, _) = j
+            .record(Event::EligibilityDecided {
+                at: d(2026, 1, 2),
+                decision: Eligibility {
+                    outcome: Outcome::Accept,
+                    reasons: vec![],
+                    signpost: None,
+                },
+                plugin: PluginDigest::of(b"p"),
+            })
+            .expect("decided");
+        j
+    }
+
+    #[test]
+    fn in_work_track_ends_four_months_after_start() {
+        let (j, _) = accepted(true)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        assert_eq!(j.support_ends_on(), Some(d(2026, 5, 5)));
+        let (j, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        assert_eq!(j.support_ends_on(), Some(d(2027, 1, 5)));
+    }
+
+    #[test]
+    fn events_out_of_date_order_are_refused() {
+        let err = accepted(false)
+            .record(Event::Started { at: d(2025, 12, 1) })
+            .expect_err("out of order");
+        assert!(matches!(err, JourneyError::OutOfOrder { .. }), "{err}");
+    }
+
+    #[test]
+    fn facts_show_age_free_journey_data_and_count_missed_contacts() {
+        let (j, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        let (j, _) = j
+            .record(Event::ContactMissed { at: d(2026, 1, 12) })
+            .expect("miss");
+        let (j, _) = j
+            .record(Event::ContactMissed { at: d(2026, 1, 19) })
+            .expect("miss");
+        let facts = j.facts().expect("facts").expect("planned");
+        assert_eq!(facts.stage, Stage::Outreach);
+        assert_eq!(facts.missed_contacts, 2);
+        assert!(facts.mental_health_needs);
+        let (j, _) = j
+            .record(Event::ContactMade { at: d(2026, 1, 20) })
+            .expect("made");
+        assert_eq!(
+            j.facts().expect("facts").expect("planned").missed_contacts,
+            0
+        );
+    }
+
+    #[test]
+    fn exited_journey_plans_nothing() {
+        let (j, _) = accepted(false)
+            .record(Event::Exited {
+                at: d(2026, 1, 3),
+                reason: ExitReason::Withdrew,
+            })
+            .expect("exit");
+        assert_eq!(j.facts().expect("facts"), None);
+    }
+}

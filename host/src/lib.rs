@@ -1,0 +1,11 @@
+//! (integration in progress)
+pub mod api;
+pub mod caseload;
+pub mod clock;
+pub mod council;
+pub mod daemon;
+pub mod journey;
+pub mod outbox;
+pub mod policy;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,89 @@
+//! Actions to deliver: reminders to key workers, employer check-ins, handover packs.
+//!
+//! A fired timer becomes an action in the same transaction that removes the timer,
+//! so an action is never lost and never made twice. Council systems pull pending
+//! actions and acknowledge them; an acknowledged action is never offered again.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::council::CouncilId;
+use crate::journey::ParticipantId;
+use crate::policy::TimerKind;
+use crate::schedule::timer::{Timer, instant_key};
+
+/// Sorts by scheduled instant, then by idempotency key: listing is in due order.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(transparent)]
+pub struct ActionId(String);
+
+impl ActionId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parses an id from a URL, refusing anything not shaped like one of ours.
+    pub fn parse(s: &str) -> Option<ActionId> {
+        let ok = s.len() == 33
+            && s.as_bytes()[16] == b'-'
+            && s.chars()
+                .enumerate()
+                .all(|(i, c)| i == 16 || c.is_ascii_hexdigit());
+        ok.then(|| ActionId(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionStatus {
+    Pending,
+    Acknowledged,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Action {
+    pub id: ActionId,
+    pub council: CouncilId,
+    pub participant: ParticipantId,
+    pub kind: TimerKind,
+    pub due: NaiveDate,
+    pub purpose: String,
+    /// When the timer was due to fire.
+    pub scheduled_for: DateTime<Utc>,
+    /// When it actually fired (later than scheduled after downtime).
+    pub fired_at: DateTime<Utc>,
+    /// The same for every delivery of this action: receivers drop repeats by it.
+    pub idempotency_key: String,
+    pub status: ActionStatus,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+}
+
+impl Action {
+    pub fn id_for(timer: &Timer) -> ActionId {
+        let key = timer.idempotency_key();
+        ActionId(format!(
+            "{}-{}",
+            hex::encode(instant_key(timer.fire_at)),
+            &key[..16]
+        ))
+    }
+
+    pub fn from_timer(timer: &Timer, fired_at: DateTime<Utc>) -> Action {
+        Action {
+            id: Action::id_for(timer),
+            council: timer.council.clone(),
+            participant: timer.participant,
+            kind: timer.kind,
+            due: timer.due,
+            purpose: timer.purpose.clone(),
+            scheduled_for: timer.fire_at,
+            fired_at,
+            idempotency_key: timer.idempotency_key(),
+            status: ActionStatus::Pending,
+            acknowledged_at: None,
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! What makes a plugin's answer acceptable, beyond type-checking.
+//!
+//! The canonical ABI already guarantees the shape of an answer; these checks hold it
+//! to the contract's promises: every decision carries its reasons, timers fall
+//! strictly after the as-of date, and nothing is unboundedly large. An answer that
+//! breaks one is an invalid answer, and the case goes to human review.
+
+use chrono::NaiveDate;
+
+use super::contract::{
+    ContactDecision, ContactStep, Eligibility, Handover, Plan, PlannedTimer, Reason,
+};
+use super::limits::Limits;
+
+pub(crate) fn eligibility(answer: Eligibility) -> Result<Eligibility, String> {
+    reasons(&answer.reasons)?;
+    Ok(answer)
+}
+
+pub(crate) fn plan(answer: Plan, as_of: NaiveDate, limits: &Limits) -> Result<Plan, String> {
+    if answer.timers.len() > limits.max_timers {
+        return Err(format!(
+            "the plan asks for {} timers, more than the {} a plan may have",
+            answer.timers.len(),
+            limits.max_timers
+        ));
+    }
+    for timer in &answer.timers {
+        after(timer, as_of)?;
+    }
+    reasons(&answer.reasons)?;
+    Ok(answer)
+}
+
+pub(crate) fn contact(
+    answer: ContactDecision,
+    as_of: NaiveDate,
+) -> Result<ContactDecision, String> {
+    if let ContactStep::Outreach { timer } = &answer.step {
+        after(timer, as_of)?;
+    }
+    reasons(&answer.reasons)?;
+    Ok(answer)
+}
+
+pub(crate) fn handover(answer: Handover) -> Result<Handover, String> {
+    reasons(&answer.reasons)?;
+    Ok(answer)
+}
+
+/// Checks that something the plugin returned is no larger than the limit.
+pub(crate) fn within(bytes: usize, what: &str, limit: usize) -> Result<(), String> {
+    if bytes > limit {
+        return Err(format!(
+            "{what} is {bytes} bytes, over the {limit}-byte limit"
+        ));
+    }
+    Ok(())
+}
+
+/// The contract's timers are "from the as-of date on (strictly after it)": a timer
+/// due on or before it would fire at once, or never be noticed.
+fn after(timer: &PlannedTimer, as_of: NaiveDate) -> Result<(), String> {
+    if timer.due <= as_of {
+        return Err(format!(
+            "the {} timer is due {}, not after the as-of date {as_of}",
+            timer.kind.as_str(),
+            timer.due
+        ));
+    }
+    Ok(())
+}
+
+/// Every decision carries its reasons, each with a rule id someone can look up.
+fn reasons(reasons: &[Reason]) -> Result<(), String> {
+    if reasons.is_empty() {
+        return Err("it gives no reasons; every decision must say why".to_owned());
+    }
+    if let Some(blank) = reasons.iter().find(|r| r.rule.trim().is_empty()) {
+        return Err(format!("the reason \"{}\" has no rule id", blank.text));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::contract::TimerKind;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
+    }
+
+    fn reason() -> Reason {
+        Reason {
+            rule: "cadence.review".into(),
+            text: "Reviews every four weeks.".into(),
+        }
+    }
+
+    fn review(due: NaiveDate) -> PlannedTimer {
+        PlannedTimer {
+            kind: TimerKind::Review,
+            due,
+            purpose: "Review".into(),
+        }
+    }
+
+    #[test]
+    fn a_timer_due_on_the_as_of_date_is_invalid() {
+        let plan = Plan {
+            timers: vec![review(day(10))],
+            reasons: vec![reason()],
+        };
+        let err = super::plan(plan, day(10), &Limits::default()).unwrap_err();
+        assert_eq!(
+            err,
+            "the review timer is due 2026-03-10, not after the as-of date 2026-03-10"
+        );
+    }
+
+    #[test]
+    fn a_plan_with_too_many_timers_is_invalid() {
+        let limits = Limits {
+            max_timers: 2,
+            ..Limits::default()
+        };
+        let plan = Plan {
+            timers: vec![review(day(11)); 3],
+            reasons: vec![reason()],
+        };
+        let err = super::plan(plan, day(10), &limits).unwrap_err();
+        assert!(err.contains("3 timers, more than the 2"), "{err}");
+    }
+
+    #[test]
+    fn a_decision_without_reasons_is_invalid() {
+        let handover = Handover {
+            destination: crate::policy::contract::Destination::Jobcentre,
+            pack: vec![],
+            reasons: vec![],
+        };
+        assert!(super::handover(handover).is_err());
+    }
+
+    #[test]
+    fn sizes_over_the_limit_are_named() {
+        assert_eq!(
+            within(300_000, "answer", 262_144).unwrap_err(),
+            "answer is 300000 bytes, over the 262144-byte limit"
+        );
+        assert!(within(10, "answer", 10).is_ok());
+    }
+}

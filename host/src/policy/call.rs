@@ -1,0 +1,667 @@
+//! One decision, in a fresh sandbox.
+//!
+//! Every call gets its own `Store`: its own fuel, memory cap, deadline and log, and
+//! an instance nobody else has touched, so no decision can see another's state and
+//! the same input always gives the same answer. Instantiating from the plugin's
+//! cached `InstancePre` (and a pooled slot) keeps that cheap.
+//!
+//! Whatever the plugin does (loops, exhausts memory, traps, answers nonsense) the
+//! caller gets a [`DecisionError`] saying which, never a panic and never a silent
+//! "no". Calls are synchronous and CPU-bound for at most the deadline: from async
+//! code, run them on a blocking thread.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+use super::answer;
+use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan, ReferralFacts};
+use super::engine::TICK;
+use super::limits::Limits;
+use super::load::{Plugin, PluginDigest};
+use super::v1::{self, CouncilPolicyPre, Guest, wit};
+use crate::schedule::calendar::WorkingCalendar;
+
+/// What a decision runs with: the council's settings, calendar and limits.
+#[derive(Clone)]
+pub struct CallContext {
+    /// The council's settings for this plugin, as JSON matching its settings schema.
+    pub settings: String,
+    /// Answers the plugin's `is-working-day` questions.
+    pub calendar: Arc<dyn WorkingCalendar>,
+    pub limits: Limits,
+}
+
+impl fmt::Debug for CallContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallContext")
+            .field("settings", &self.settings)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A plugin's answer and what it takes to explain and replay it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision<T> {
+    pub value: T,
+    /// The plugin version that decided.
+    pub plugin: PluginDigest,
+    /// SHA-256 (hex) of everything the plugin was given: hook, settings, facts and
+    /// as-of date. The same plugin and input digest always give the same decision.
+    pub input_digest: String,
+    pub fuel_used: u64,
+    #[serde(rename = "elapsed_us", with = "micros")]
+    pub elapsed: Duration,
+    /// The plugin's own log lines, capped at the limits' `max_log_bytes`.
+    pub log: Vec<String>,
+}
+
+/// Why a plugin gave no usable decision. Recorded with the case, which goes to
+/// human review.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DecisionError {
+    #[error(
+        "the plugin used all of its {limit} fuel: it is looping or doing far more work than a \
+         decision needs; fix the plugin, or raise the council's `fuel` limit if the work is genuine"
+    )]
+    OutOfFuel { limit: u64 },
+    #[error(
+        "the plugin needed more than {limit} bytes of memory; fix the plugin, or raise the \
+         council's `memory_bytes` limit if it genuinely needs more"
+    )]
+    MemoryLimit { limit: usize },
+    #[error(
+        "the plugin took longer than {deadline_ms} ms; fix the plugin, or raise the council's \
+         `deadline_ms` limit if the work is genuine"
+    )]
+    DeadlineExceeded { deadline_ms: u64 },
+    #[error("the plugin crashed: {message}; its log says why, if it says anything")]
+    Trap {
+        message: String,
+        /// The plugin's log up to the crash (a Rust plugin logs its panic message).
+        log: Vec<String>,
+    },
+    #[error("the plugin refused to decide: {message}")]
+    PluginRefused { message: String },
+    #[error("the plugin's answer is invalid: {what}; fix the plugin")]
+    InvalidAnswer { what: String },
+    #[error(
+        "the input is {bytes} bytes, over the {limit}-byte limit; shorten the council's \
+         settings or raise its `max_input_bytes` limit"
+    )]
+    InputTooLarge { bytes: usize, limit: usize },
+    #[error(
+        "the council has no active policy plugin: upload one with PUT /v1/councils/{{council}}/plugin"
+    )]
+    NoPlugin,
+    #[error("the policy sandbox could not run the plugin ({message}); retry shortly")]
+    Unavailable { message: String },
+}
+
+/// The hooks of the contract, named as in the input digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Hook {
+    Eligibility,
+    Plan,
+    MissedContact,
+    Handover,
+}
+
+impl Hook {
+    fn as_str(self) -> &'static str {
+        match self {
+            Hook::Eligibility => "eligibility",
+            Hook::Plan => "plan",
+            Hook::MissedContact => "missed_contact",
+            Hook::Handover => "handover",
+        }
+    }
+}
+
+impl Plugin {
+    /// Whether a referral is accepted, waitlisted or declined, and why.
+    pub fn eligibility(
+        &self,
+        ctx: &CallContext,
+        referral: &ReferralFacts,
+        as_of: NaiveDate,
+    ) -> Result<Decision<Eligibility>, DecisionError> {
+        let facts = wit::Referral::from(referral);
+        self.decide(
+            Hook::Eligibility,
+            ctx,
+            referral,
+            as_of,
+            |policy, store, settings, date| policy.call_eligibility(store, settings, &facts, date),
+            |answer, _| answer::eligibility(answer.into()),
+        )
+    }
+
+    /// The timers a journey wants after `as_of`, and why.
+    pub fn plan(
+        &self,
+        ctx: &CallContext,
+        journey: &JourneyFacts,
+        as_of: NaiveDate,
+    ) -> Result<Decision<Plan>, DecisionError> {
+        let facts = wit::Journey::from(journey);
+        self.decide(
+            Hook::Plan,
+            ctx,
+            journey,
+            as_of,
+            |policy, store, settings, date| policy.call_plan(store, settings, facts, date),
+            |answer, limits| answer::plan(answer.try_into()?, as_of, limits),
+        )
+    }
+
+    /// After a missed contact: another outreach attempt, or a disengaged exit.
+    pub fn missed_contact(
+        &self,
+        ctx: &CallContext,
+        journey: &JourneyFacts,
+        as_of: NaiveDate,
+    ) -> Result<Decision<ContactDecision>, DecisionError> {
+        let facts = wit::Journey::from(journey);
+        self.decide(
+            Hook::MissedContact,
+            ctx,
+            journey,
+            as_of,
+            |policy, store, settings, date| {
+                policy.call_missed_contact(store, settings, facts, date)
+            },
+            |answer, _| answer::contact(answer.try_into()?, as_of),
+        )
+    }
+
+    /// Where support hands over to at the end, and what goes in the pack.
+    pub fn handover(
+        &self,
+        ctx: &CallContext,
+        journey: &JourneyFacts,
+        as_of: NaiveDate,
+    ) -> Result<Decision<Handover>, DecisionError> {
+        let facts = wit::Journey::from(journey);
+        self.decide(
+            Hook::Handover,
+            ctx,
+            journey,
+            as_of,
+            |policy, store, settings, date| policy.call_handover(store, settings, facts, date),
+            |answer, _| answer::handover(answer.into()),
+        )
+    }
+
+    /// Runs one hook: checks the input, calls the plugin in a fresh sandbox, then
+    /// converts and checks its answer.
+    fn decide<I: Serialize, W, T: Serialize>(
+        &self,
+        hook: Hook,
+        ctx: &CallContext,
+        input: &I,
+        as_of: NaiveDate,
+        call: impl FnOnce(
+            &Guest,
+            &mut Store<Sandbox>,
+            &str,
+            wit::Date,
+        ) -> wasmtime::Result<Result<W, String>>,
+        check: impl FnOnce(W, &Limits) -> Result<T, String>,
+    ) -> Result<Decision<T>, DecisionError> {
+        let limits = &ctx.limits;
+        let input_digest = digest_input(hook, &ctx.settings, input, as_of, limits)?;
+        let date = v1::date_to_wit(as_of);
+        let sandboxed = run(
+            &self.pre,
+            self.engine.memory_ceiling(),
+            ctx.calendar.clone(),
+            limits,
+            |policy, store| call(policy, store, &ctx.settings, date),
+        )?;
+        let value = match sandboxed.value {
+            Err(message) => {
+                answer::within(message.len(), "refusal", limits.max_output_bytes)
+                    .map_err(|what| DecisionError::InvalidAnswer { what })?;
+                return Err(DecisionError::PluginRefused { message });
+            }
+            Ok(answer) => {
+                check(answer, limits).map_err(|what| DecisionError::InvalidAnswer { what })?
+            }
+        };
+        let size = serde_json::to_vec(&value)
+            .map(|json| json.len())
+            .unwrap_or(usize::MAX);
+        answer::within(size, "answer", limits.max_output_bytes)
+            .map_err(|what| DecisionError::InvalidAnswer { what })?;
+        Ok(Decision {
+            value,
+            plugin: self.digest.clone(),
+            input_digest,
+            fuel_used: sandboxed.fuel_used,
+            elapsed: sandboxed.elapsed,
+            log: sandboxed.log,
+        })
+    }
+}
+
+/// Digests what the plugin will see, refusing input over the limit. The settings are
+/// digested exactly as the plugin receives them, since that is what it decides on.
+fn digest_input<I: Serialize>(
+    hook: Hook,
+    settings: &str,
+    input: &I,
+    as_of: NaiveDate,
+    limits: &Limits,
+) -> Result<String, DecisionError> {
+    // Field order is fixed by the struct, so the serialization is canonical.
+    #[derive(Serialize)]
+    struct Canonical<'a, I> {
+        hook: &'a str,
+        settings: &'a str,
+        input: &'a I,
+        as_of: NaiveDate,
+    }
+    let canonical = serde_json::to_vec(&Canonical {
+        hook: hook.as_str(),
+        settings,
+        input,
+        as_of,
+    })
+    .map_err(|e| DecisionError::Unavailable {
+        message: format!("the input could not be serialized: {e}"),
+    })?;
+    if canonical.len() > limits.max_input_bytes {
+        return Err(DecisionError::InputTooLarge {
+            bytes: canonical.len(),
+            limit: limits.max_input_bytes,
+        });
+    }
+    Ok(hex::encode(Sha256::digest(&canonical)))
+}
+
+/// What a sandboxed call produced, and what it cost.
+pub(crate) struct Sandboxed<R> {
+    pub(crate) value: R,
+    pub(crate) fuel_used: u64,
+    pub(crate) elapsed: Duration,
+    pub(crate) log: Vec<String>,
+}
+
+/// Instantiates the plugin in a fresh store under `limits` and runs `call` on it.
+pub(crate) fn run<R>(
+    pre: &CouncilPolicyPre<Sandbox>,
+    memory_ceiling: usize,
+    calendar: Arc<dyn WorkingCalendar>,
+    limits: &Limits,
+    call: impl FnOnce(&Guest, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+) -> Result<Sandboxed<R>, DecisionError> {
+    let started = Instant::now();
+    let memory_limit = limits.memory_bytes.min(memory_ceiling);
+    let mut store = Store::new(
+        pre.engine(),
+        Sandbox::new(calendar, memory_limit, limits.max_log_bytes),
+    );
+    store.limiter(|sandbox| &mut sandbox.limiter);
+    store
+        .set_fuel(limits.fuel)
+        .map_err(|e| DecisionError::Unavailable {
+            message: format!("fuel metering is off: {e}"),
+        })?;
+    store.set_epoch_deadline(deadline_ticks(limits.deadline));
+    store.epoch_deadline_trap();
+
+    let result = pre
+        .instantiate(&mut store)
+        .and_then(|bindings| call(bindings.waymark_policy_policy(), &mut store));
+    let elapsed = started.elapsed();
+    // `get_fuel` only fails when fuel is off, which `set_fuel` above already ruled out.
+    let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    match result {
+        Ok(value) => Ok(Sandboxed {
+            value,
+            fuel_used,
+            elapsed,
+            log: store.into_data().log.lines,
+        }),
+        Err(error) => Err(classify(&error, store.into_data(), limits, memory_limit)),
+    }
+}
+
+/// Ticks of [`TICK`] that cover `deadline`. One more than the quotient: the first
+/// tick comes anywhere within a tick of now, and a deadline must never be cut short.
+fn deadline_ticks(deadline: Duration) -> u64 {
+    let ticks = deadline.as_nanos().div_ceil(TICK.as_nanos());
+    u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1)
+}
+
+/// Names the limit a failed call hit. Fuel and epoch traps are definitive; a refused
+/// memory grow usually surfaces later as the plugin's own abort, so the limiter's
+/// record of it outranks whatever trap followed.
+fn classify(
+    error: &wasmtime::Error,
+    sandbox: Sandbox,
+    limits: &Limits,
+    memory_limit: usize,
+) -> DecisionError {
+    let trap = error.downcast_ref::<Trap>();
+    match trap {
+        Some(Trap::OutOfFuel) => return DecisionError::OutOfFuel { limit: limits.fuel },
+        Some(Trap::Interrupt) => {
+            let deadline_ms = u64::try_from(limits.deadline.as_millis()).unwrap_or(u64::MAX);
+            return DecisionError::DeadlineExceeded { deadline_ms };
+        }
+        _ => {}
+    }
+    if sandbox.limiter.memory_refused {
+        return DecisionError::MemoryLimit {
+            limit: memory_limit,
+        };
+    }
+    if let Some(fault) = sandbox.fault {
+        return DecisionError::Trap {
+            message: fault,
+            log: sandbox.log.lines,
+        };
+    }
+    if let Some(busy) = error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
+        return DecisionError::Unavailable {
+            message: busy.to_string(),
+        };
+    }
+    let message = match (trap, sandbox.limiter.table_refused) {
+        (Some(trap), _) => trap.to_string(),
+        (None, true) => "it tried to grow a table past the sandbox's limit".to_owned(),
+        // Not a wasm trap: the canonical ABI refusing what the plugin handed back
+        // (a bad string or discriminant), or instantiation failing.
+        (None, false) => explain(error),
+    };
+    DecisionError::Trap {
+        message,
+        log: sandbox.log.lines,
+    }
+}
+
+/// A wasmtime error as one line: each cause in turn, without the wasm backtrace
+/// wasmtime attaches as context (its frames are noise to a council, and a
+/// stripped plugin has no names in them anyway).
+pub(crate) fn explain(error: &wasmtime::Error) -> String {
+    let causes: Vec<String> = error
+        .chain()
+        .map(|cause| cause.to_string())
+        .filter(|text| !text.starts_with("error while executing at wasm backtrace"))
+        .filter_map(|text| text.lines().next().map(str::to_owned))
+        .collect();
+    if causes.is_empty() {
+        "unknown error".to_owned()
+    } else {
+        causes.join(": ")
+    }
+}
+
+/// The store's data: what the host side of one decision knows.
+pub(crate) struct Sandbox {
+    calendar: Arc<dyn WorkingCalendar>,
+    limiter: SandboxLimiter,
+    log: DecisionLog,
+    /// A host function refused the plugin's request (and trapped it) because of this.
+    fault: Option<String>,
+}
+
+impl Sandbox {
+    fn new(
+        calendar: Arc<dyn WorkingCalendar>,
+        memory_bytes: usize,
+        max_log_bytes: usize,
+    ) -> Sandbox {
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(memory_bytes)
+            // A plugin component is one memory and a few small tables and instances
+            // (see engine.rs); anything past these is not a plugin we built.
+            .memories(1)
+            .tables(8)
+            .instances(16)
+            .table_elements(100_000)
+            .build();
+        Sandbox {
+            calendar,
+            limiter: SandboxLimiter {
+                limits,
+                memory_refused: false,
+                table_refused: false,
+            },
+            log: DecisionLog::new(max_log_bytes),
+            fault: None,
+        }
+    }
+}
+
+impl v1::wit::Host for Sandbox {}
+
+impl v1::host::Host for Sandbox {
+    fn is_working_day(&mut self, day: wit::Date) -> wasmtime::Result<bool> {
+        let fault = match v1::date_from_wit(day) {
+            Ok(day) => {
+                // The calendar is host code fed a plugin-chosen date: catch a panic
+                // (say, date arithmetic overflowing at the end of time) so it becomes
+                // this plugin's failure, not the daemon's.
+                let calendar = &self.calendar;
+                match catch_unwind(AssertUnwindSafe(|| calendar.is_working_day(day))) {
+                    Ok(working) => return Ok(working),
+                    Err(_) => format!("the working-day calendar could not answer for {day}"),
+                }
+            }
+            Err(what) => format!("it asked whether a day is a working day, but {what}"),
+        };
+        self.fault = Some(fault.clone());
+        Err(wasmtime::Error::msg(fault))
+    }
+
+    fn log(&mut self, message: String) {
+        self.log.push(message);
+    }
+}
+
+/// StoreLimits, plus a record of whether it refused anything: a refused memory
+/// grow returns -1 to the plugin, which then usually aborts with a generic trap.
+struct SandboxLimiter {
+    limits: StoreLimits,
+    memory_refused: bool,
+    table_refused: bool,
+}
+
+impl ResourceLimiter for SandboxLimiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.memory_growing(current, desired, maximum)?;
+        self.memory_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    /// The limiter allowed it, but the engine could not (the memory ceiling).
+    fn memory_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.memory_refused = true;
+        Ok(())
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.limits.table_growing(current, desired, maximum)?;
+        self.table_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_grow_failed(&mut self, _error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.table_refused = true;
+        Ok(())
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
+}
+
+/// The plugin's log lines, kept up to a byte budget.
+struct DecisionLog {
+    lines: Vec<String>,
+    room: usize,
+    full: bool,
+}
+
+/// The WIT contract promises long lines are cut; this is how long.
+const MAX_LOG_LINE: usize = 1024;
+
+impl DecisionLog {
+    fn new(max_bytes: usize) -> DecisionLog {
+        DecisionLog {
+            lines: Vec::new(),
+            room: max_bytes,
+            full: false,
+        }
+    }
+
+    /// Keeps a line, cut to [`MAX_LOG_LINE`]. The first line that does not fit the
+    /// budget is dropped with every line after it, and a marker says so.
+    fn push(&mut self, mut line: String) {
+        if self.full {
+            return;
+        }
+        if line.len() > MAX_LOG_LINE {
+            line.truncate(line.floor_char_boundary(MAX_LOG_LINE));
+            line.push('…');
+        }
+        if line.len() > self.room {
+            self.full = true;
+            self.lines
+                .push("[log truncated: later lines dropped]".to_owned());
+            return;
+        }
+        self.room -= line.len();
+        self.lines.push(line);
+    }
+}
+
+/// `Duration` as whole microseconds in recorded decisions.
+mod micros {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_micros)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_is_never_cut_short() {
+        assert_eq!(deadline_ticks(Duration::from_millis(200)), 21);
+        assert_eq!(deadline_ticks(Duration::from_millis(1)), 2);
+        assert_eq!(deadline_ticks(Duration::ZERO), 1);
+        assert_eq!(deadline_ticks(Duration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn the_log_keeps_to_its_budget() {
+        let mut log = DecisionLog::new(20);
+        log.push("first line".to_owned());
+        log.push("a second line that is too long".to_owned());
+        log.push("dropped".to_owned());
+        assert_eq!(log.lines.len(), 2);
+        assert_eq!(log.lines[0], "first line");
+        assert!(log.lines[1].starts_with("[log truncated"));
+    }
+
+    #[test]
+    fn long_lines_are_cut_on_a_character_boundary() {
+        let mut log = DecisionLog::new(10_000);
+        log.push("é".repeat(MAX_LOG_LINE));
+        assert!(log.lines[0].len() <= MAX_LOG_LINE + '…'.len_utf8());
+        assert!(log.lines[0].ends_with('…'));
+    }
+
+    #[test]
+    fn the_input_digest_depends_on_every_part() {
+        let limits = Limits::default();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let base = digest_input(Hook::Plan, "{}", &1, day, &limits).unwrap();
+        assert_eq!(
+            base,
+            digest_input(Hook::Plan, "{}", &1, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            digest_input(Hook::Handover, "{}", &1, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            digest_input(Hook::Plan, "{ }", &1, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            digest_input(Hook::Plan, "{}", &2, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            digest_input(Hook::Plan, "{}", &1, day.succ_opt().unwrap(), &limits).unwrap()
+        );
+    }
+
+    #[test]
+    fn oversize_input_is_refused_before_the_plugin_runs() {
+        let limits = Limits {
+            max_input_bytes: 100,
+            ..Limits::default()
+        };
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+        let settings = "x".repeat(200);
+        let err = digest_input(Hook::Plan, &settings, &1, day, &limits).unwrap_err();
+        assert!(
+            matches!(err, DecisionError::InputTooLarge { limit: 100, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn decision_errors_are_recorded_as_tagged_json() {
+        let err = DecisionError::OutOfFuel { limit: 1000 };
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"kind": "out_of_fuel", "limit": 1000})
+        );
+        assert_eq!(serde_json::from_value::<DecisionError>(json).unwrap(), err);
+    }
+}

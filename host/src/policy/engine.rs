@@ -1,0 +1,415 @@
+//! The one wasmtime `Engine` every plugin runs on, configured once.
+//!
+//! - **Fuel** bounds the instructions a decision may run, deterministically: the same
+//!   input burns the same fuel, so a limit breach is reproducible.
+//! - **Epochs** bound wall-clock time: a background thread ticks the engine's epoch
+//!   every [`TICK`], and each store traps once its deadline's worth of ticks passed.
+//! - **The pooling allocator** pre-reserves slots for plugin instances, so the fresh
+//!   instance every decision gets costs microseconds rather than an `mmap` per call.
+//!   Each slot's memory reservation is only the configured ceiling, so a daemon's
+//!   address space stays modest even with many slots; if the pool cannot be set up
+//!   (a tight `ulimit -v`, say) we fall back to allocating on demand.
+//! - **An on-disk cache** of compiled plugins, so a restart does not recompile every
+//!   council's plugin.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use super::load::PluginDigest;
+
+/// How often the epoch advances: the granularity of every decision's deadline.
+pub(crate) const TICK: Duration = Duration::from_millis(10);
+
+/// A wasm page: memory sizes are multiples of it.
+const WASM_PAGE: usize = 64 << 10;
+
+/// Core instances a plugin component may contain. A component built by
+/// `waymark plugin build` has a few: the plugin and wit-component's small shims.
+const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
+
+/// Tables a plugin component may contain (the plugin's own and the shims').
+const TABLES_PER_COMPONENT: u32 = 4;
+
+/// How the daemon's policy engine is set up. Part of the daemon's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSettings {
+    /// How many plugin instances may be live at once (one per decision in flight).
+    /// `0` turns the pooling allocator off and allocates every instance on demand.
+    pub pooled_instances: u32,
+    /// The most linear memory any plugin may ever have, in bytes. A council's
+    /// `memory_bytes` limit above this is capped to it. Rounded up to 64 KiB.
+    pub memory_ceiling_bytes: usize,
+    /// Where compiled plugins are kept across restarts. The directory must be
+    /// private to the daemon: what is in it is loaded as machine code. `None`
+    /// compiles every plugin afresh on every start.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            // Far more than two cores can keep busy at ~1 ms a decision; the slots
+            // are address space, not memory, until used.
+            pooled_instances: 1000,
+            memory_ceiling_bytes: 64 << 20,
+            cache_dir: None,
+        }
+    }
+}
+
+/// Why the policy engine could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the WebAssembly engine could not be configured: {0}")]
+    Config(String),
+    #[error(
+        "the plugin cache directory {path} could not be created: {source}; check the `cache_dir` setting and its permissions"
+    )]
+    CacheDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the epoch thread that enforces plugin deadlines could not be started: {0}")]
+    Ticker(std::io::Error),
+}
+
+/// The engine, its epoch ticker and its compile cache. Shared (behind an `Arc`) by
+/// `Policies` and every loaded `Plugin`, so the ticker runs while any plugin can
+/// still be called and stops when the last of them is dropped.
+pub(crate) struct PolicyEngine {
+    engine: Engine,
+    cache: Option<ArtefactCache>,
+    memory_ceiling: usize,
+    pooled: bool,
+    _ticker: EpochTicker,
+}
+
+impl PolicyEngine {
+    pub(crate) fn new(settings: &EngineSettings) -> Result<PolicyEngine, EngineError> {
+        let memory_ceiling = settings
+            .memory_ceiling_bytes
+            .max(WASM_PAGE)
+            .div_ceil(WASM_PAGE)
+            .saturating_mul(WASM_PAGE);
+
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .parallel_compilation(true)
+            // Reserve only the ceiling per memory, not the 4 GiB that lets wasmtime
+            // elide bounds checks: plugins are small, and a daemon with a thousand
+            // slots should not reserve terabytes. Memories never move, so the
+            // reservation is also the hard cap on growth.
+            .memory_reservation(memory_ceiling as u64)
+            .memory_reservation_for_growth(0)
+            .memory_may_move(false)
+            // With explicit bounds checks a guard region only lets small static
+            // offsets skip them; 2 MiB covers those.
+            .memory_guard_size(2 << 20);
+
+        let (engine, pooled) = if settings.pooled_instances > 0 {
+            let mut pooled_config = config.clone();
+            pooled_config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(
+                settings.pooled_instances,
+                memory_ceiling,
+            )));
+            match Engine::new(&pooled_config) {
+                Ok(engine) => (engine, true),
+                Err(error) => {
+                    tracing::warn!(
+                        %error,
+                        slots = settings.pooled_instances,
+                        "plugin instance pool could not be reserved; allocating instances on demand"
+                    );
+                    (on_demand(&config)?, false)
+                }
+            }
+        } else {
+            (on_demand(&config)?, false)
+        };
+
+        let cache = match &settings.cache_dir {
+            Some(dir) => Some(ArtefactCache::open(dir, &engine)?),
+            None => None,
+        };
+        let ticker = EpochTicker::start(engine.clone()).map_err(EngineError::Ticker)?;
+
+        Ok(PolicyEngine {
+            engine,
+            cache,
+            memory_ceiling,
+            pooled,
+            _ticker: ticker,
+        })
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The most memory any plugin may have, whatever a council's limits say.
+    pub(crate) fn memory_ceiling(&self) -> usize {
+        self.memory_ceiling
+    }
+
+    /// Whether instances come from the pool (false after a fallback).
+    pub(crate) fn pooled(&self) -> bool {
+        self.pooled
+    }
+
+    /// Compiles a component, or loads it from the cache if it was compiled before.
+    pub(crate) fn compile(
+        &self,
+        bytes: &[u8],
+        digest: &PluginDigest,
+    ) -> wasmtime::Result<Component> {
+        if let Some(cache) = &self.cache
+            && let Some(component) = cache.load(&self.engine, digest)
+        {
+            return Ok(component);
+        }
+        let component = Component::new(&self.engine, bytes)?;
+        if let Some(cache) = &self.cache {
+            cache.store(&component, digest);
+        }
+        Ok(component)
+    }
+}
+
+fn on_demand(config: &Config) -> Result<Engine, EngineError> {
+    let mut config = config.clone();
+    config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
+    Engine::new(&config).map_err(|e| EngineError::Config(e.to_string()))
+}
+
+/// Slots for `instances` plugin instances, each with one memory of at most `memory`.
+fn pool(instances: u32, memory: usize) -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
+        .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+        .total_memories(instances)
+        .max_memories_per_component(1)
+        .max_memories_per_module(1)
+        .max_memory_size(memory)
+        .total_tables(instances.saturating_mul(TABLES_PER_COMPONENT))
+        .max_tables_per_component(TABLES_PER_COMPONENT)
+        // Keep recently used slots warm for their plugin, but few enough that
+        // an idle daemon's resident memory stays small.
+        .max_unused_warm_slots(instances.min(16));
+    pool
+}
+
+/// Advances the engine's epoch every [`TICK`] until dropped.
+struct EpochTicker {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> std::io::Result<EpochTicker> {
+        let (stop, stopped) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("policy-epoch".into())
+            .spawn(move || {
+                // Dropping the sender disconnects the channel, which ends the loop; no
+                // message is ever sent.
+                while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(TICK) {
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(EpochTicker {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            // The thread only sleeps and increments a counter; it cannot panic, and
+            // if it somehow did there is nothing left to clean up.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Compiled plugins on disk, named by (plugin digest, engine compatibility hash)
+/// so a changed engine configuration or wasmtime version never reads stale code.
+struct ArtefactCache {
+    dir: PathBuf,
+    engine_hash: String,
+}
+
+/// Distinguishes temporary files of concurrent writers within one process.
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl ArtefactCache {
+    fn open(dir: &Path, engine: &Engine) -> Result<ArtefactCache, EngineError> {
+        let created = std::fs::DirBuilder::new().recursive(true).create(dir);
+        created.map_err(|source| EngineError::CacheDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        // The files are machine code we will map and run: nobody else may write here.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            private.map_err(|source| EngineError::CacheDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut hasher = Sha256Hasher::default();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let engine_hash = hex::encode(&hasher.0.finalize()[..8]);
+        Ok(ArtefactCache {
+            dir: dir.to_owned(),
+            engine_hash,
+        })
+    }
+
+    fn path(&self, digest: &PluginDigest) -> PathBuf {
+        self.dir
+            .join(format!("{digest}-{}.cwasm", self.engine_hash))
+    }
+
+    fn load(&self, engine: &Engine, digest: &PluginDigest) -> Option<Component> {
+        let path = self.path(digest);
+        if !path.is_file() {
+            return None;
+        }
+        // SAFETY: `deserialize_file` runs the file's contents as machine code and maps
+        // it, so it must be an artefact wasmtime produced and must not change while
+        // mapped. Only `store` below writes into this directory: it writes the output
+        // of `Component::serialize` to a temporary file and renames it into place, so
+        // a file under a final name is complete and never modified afterwards. The
+        // directory is created private to the daemon's user (0700), and the name binds
+        // the file to both the plugin's digest and this engine's configuration;
+        // wasmtime also re-checks version and configuration compatibility on load.
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(component) => Some(component),
+            Err(error) => {
+                tracing::warn!(%error, path = %path.display(), "ignoring unreadable compiled plugin; recompiling");
+                None
+            }
+        }
+    }
+
+    /// Best effort: a failed write only costs a recompile on the next start.
+    fn store(&self, component: &Component, digest: &PluginDigest) {
+        let path = self.path(digest);
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = self
+            .dir
+            .join(format!(".{digest}.{}.{n}.tmp", std::process::id()));
+        let written = component
+            .serialize()
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|bytes| std::fs::write(&temp, bytes))
+            .and_then(|()| std::fs::rename(&temp, &path));
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temp);
+            tracing::warn!(%error, path = %path.display(), "could not cache compiled plugin");
+        }
+    }
+}
+
+/// Feeds `Hash` input into SHA-256, so the cache key is stable across processes
+/// (std's `DefaultHasher` makes no such promise).
+#[derive(Default)]
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        let digest = self.0.clone().finalize();
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        u64::from_le_bytes(first)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_pooling_the_engine_allocates_on_demand() {
+        let settings = EngineSettings {
+            pooled_instances: 0,
+            ..EngineSettings::default()
+        };
+        let engine = PolicyEngine::new(&settings).unwrap();
+        assert!(!engine.pooled());
+    }
+
+    #[test]
+    fn a_small_pool_is_reserved() {
+        let settings = EngineSettings {
+            pooled_instances: 4,
+            ..EngineSettings::default()
+        };
+        let engine = PolicyEngine::new(&settings).unwrap();
+        assert!(engine.pooled());
+        assert_eq!(engine.memory_ceiling(), 64 << 20);
+    }
+
+    #[test]
+    fn a_compiled_plugin_is_reused_from_the_cache_after_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = EngineSettings {
+            pooled_instances: 0,
+            cache_dir: Some(dir.path().join("compiled")),
+            ..EngineSettings::default()
+        };
+        let bytes = crate::policy::componentize(b"\0asm\x01\0\0\0").unwrap();
+        let digest = PluginDigest::of(&bytes);
+
+        PolicyEngine::new(&settings)
+            .unwrap()
+            .compile(&bytes, &digest)
+            .unwrap();
+        let cached: Vec<_> = std::fs::read_dir(dir.path().join("compiled"))
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(cached.len(), 1, "{cached:?}");
+        assert!(cached[0].starts_with(digest.as_str()) && cached[0].ends_with(".cwasm"));
+
+        // A new engine (a restart) with the same configuration loads that file; the
+        // bytes passed are not even looked at.
+        let restarted = PolicyEngine::new(&settings).unwrap();
+        assert!(restarted.compile(b"not compiled again", &digest).is_ok());
+    }
+
+    #[test]
+    fn the_memory_ceiling_is_whole_wasm_pages() {
+        let settings = EngineSettings {
+            pooled_instances: 0,
+            memory_ceiling_bytes: 100_000,
+            ..EngineSettings::default()
+        };
+        let engine = PolicyEngine::new(&settings).unwrap();
+        assert_eq!(engine.memory_ceiling(), 2 * WASM_PAGE);
+    }
+}

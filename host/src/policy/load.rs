@@ -1,0 +1,516 @@
+//! Accepting a plugin: validate, compile, link once, and cache by digest.
+//!
+//! A council uploads bytes; before any journey depends on them we check, in order
+//! of cost, that they are small enough, are a WebAssembly *component*, import
+//! nothing but the host interface (no WASI: no files, clock, randomness or
+//! network), export the policy interface of a 1.x contract, and answer
+//! `settings-schema` with a JSON object inside the sandbox. Each refusal says what
+//! is wrong and how to fix it. What passes is linked once into an `InstancePre`
+//! that every later decision instantiates from.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, HasSelf, Linker};
+
+use super::call::{self, DecisionError, Sandbox};
+use super::engine::{EngineError, EngineSettings, PolicyEngine};
+use super::limits::Limits;
+use super::v1::{self, CouncilPolicy, CouncilPolicyPre};
+use crate::schedule::calendar::{Nation, UkCalendar};
+
+/// A plugin version: the SHA-256 of its bytes, in lowercase hex.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct PluginDigest(String);
+
+impl PluginDigest {
+    pub fn of(bytes: &[u8]) -> PluginDigest {
+        PluginDigest(hex::encode(Sha256::digest(bytes)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PluginDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A string that is not a plugin digest.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a plugin digest is the SHA-256 of the plugin: 64 lowercase hex characters")]
+pub struct InvalidDigest;
+
+impl FromStr for PluginDigest {
+    type Err = InvalidDigest;
+
+    fn from_str(s: &str) -> Result<Self, InvalidDigest> {
+        let hex = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if hex {
+            Ok(PluginDigest(s.to_owned()))
+        } else {
+            Err(InvalidDigest)
+        }
+    }
+}
+
+impl TryFrom<String> for PluginDigest {
+    type Error = InvalidDigest;
+
+    fn try_from(s: String) -> Result<Self, InvalidDigest> {
+        s.parse()
+    }
+}
+
+impl From<PluginDigest> for String {
+    fn from(d: PluginDigest) -> String {
+        d.0
+    }
+}
+
+/// Why an uploaded plugin was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginRejected {
+    #[error(
+        "the plugin is {bytes} bytes, over the {limit}-byte limit: build it with `waymark plugin build` \
+         (optimised for size and stripped), or ask the platform administrator to raise `max_plugin_bytes`"
+    )]
+    TooLarge { bytes: usize, limit: usize },
+    #[error(
+        "not WebAssembly (bad magic): upload the `.wasm` file that `waymark plugin build` writes"
+    )]
+    NotWasm,
+    #[error(
+        "this is a core WebAssembly module, not a component: build it with `waymark plugin build`"
+    )]
+    CoreModule,
+    #[error("not a valid WebAssembly component ({0}): rebuild it with `waymark plugin build`")]
+    Invalid(String),
+    #[error(
+        "the plugin imports {}, but a plugin may import only `waymark:policy/host@1.x`: build it for \
+         `wasm32-unknown-unknown` (not WASI) with waymark-sdk, and drop dependencies that need files, \
+         clocks, randomness or the network",
+        .0.join(", ")
+    )]
+    ForbiddenImports(Vec<String>),
+    #[error(
+        "the plugin does not export `waymark:policy/policy@1.x` (it exports: {}): export your policy \
+         with waymark-sdk's export macro",
+        if .0.is_empty() { "nothing".to_owned() } else { .0.join(", ") }
+    )]
+    NoPolicy(Vec<String>),
+    #[error(
+        "the plugin is built against waymark:policy {0}, but this Waymark runs 1.x plugins: rebuild it \
+         against a 1.x waymark-sdk"
+    )]
+    UnsupportedVersion(String),
+    #[error(
+        "the plugin has {0} linear memories, but a plugin may have one: build it with `waymark plugin build`"
+    )]
+    TooManyMemories(u32),
+    #[error(
+        "the plugin starts with {bytes} bytes of memory, over the {limit}-byte limit: shrink its static \
+         data, or raise `memory_bytes`"
+    )]
+    MemoryTooLarge { bytes: u64, limit: usize },
+    #[error(
+        "the plugin does not fit this Waymark's waymark:policy 1.x contract ({0}): rebuild it against \
+         the waymark-sdk this Waymark ships with"
+    )]
+    Contract(String),
+    #[error("the plugin's settings-schema failed: {0}")]
+    SchemaFailed(DecisionError),
+    #[error("the plugin's settings schema {0}: settings-schema must return a JSON Schema object")]
+    SchemaInvalid(String),
+}
+
+/// The daemon's loaded plugins, and the engine they run on. Cheap to share behind
+/// an `Arc`; every method takes `&self`.
+pub struct Policies {
+    engine: Arc<PolicyEngine>,
+    linker: Linker<Sandbox>,
+    limits: Limits,
+    loaded: Mutex<HashMap<PluginDigest, Arc<Plugin>>>,
+}
+
+/// A validated plugin, linked and ready to decide.
+pub struct Plugin {
+    pub(crate) digest: PluginDigest,
+    pub(crate) schema: serde_json::Value,
+    pub(crate) contract_version: String,
+    pub(crate) pre: CouncilPolicyPre<Sandbox>,
+    /// Keeps the engine's epoch ticker running while this plugin can be called.
+    pub(crate) engine: Arc<PolicyEngine>,
+}
+
+impl fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plugin")
+            .field("digest", &self.digest)
+            .field("contract_version", &self.contract_version)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Plugin {
+    pub fn digest(&self) -> &PluginDigest {
+        &self.digest
+    }
+
+    /// The JSON Schema of the plugin's settings (always a JSON object).
+    pub fn settings_schema(&self) -> &serde_json::Value {
+        &self.schema
+    }
+
+    /// The contract version the plugin was built against, e.g. `1.0.0`.
+    pub fn contract_version(&self) -> &str {
+        &self.contract_version
+    }
+}
+
+impl Policies {
+    /// Sets up the engine. `limits` bound what is accepted on upload (the plugin's
+    /// size, its initial memory) and the sandboxed `settings-schema` call; each
+    /// decision then runs under its council's own limits.
+    pub fn new(settings: &EngineSettings, limits: Limits) -> Result<Policies, EngineError> {
+        let engine = Arc::new(PolicyEngine::new(settings)?);
+        let mut linker = Linker::new(engine.engine());
+        // The host interface and nothing else: whatever else a plugin imports fails
+        // to link.
+        CouncilPolicy::add_to_linker::<Sandbox, HasSelf<Sandbox>>(&mut linker, |sandbox| sandbox)
+            .map_err(|e| EngineError::Config(e.to_string()))?;
+        Ok(Policies {
+            engine,
+            linker,
+            limits,
+            loaded: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether plugin instances come from the pre-reserved pool; false if the pool
+    /// was turned off or could not be reserved and instances are allocated on demand.
+    pub fn pooled(&self) -> bool {
+        self.engine.pooled()
+    }
+
+    /// The limits uploads are checked against.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// A plugin loaded earlier, by digest.
+    pub fn get(&self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
+        self.lock().get(digest).cloned()
+    }
+
+    /// Validates, compiles and links a plugin, or returns the one already loaded
+    /// from the same bytes.
+    pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
+        let limit = self.limits.max_plugin_bytes;
+        if bytes.len() > limit {
+            return Err(PluginRejected::TooLarge {
+                bytes: bytes.len(),
+                limit,
+            });
+        }
+        check_header(bytes)?;
+        let digest = PluginDigest::of(bytes);
+        if let Some(plugin) = self.get(&digest) {
+            return Ok(plugin);
+        }
+
+        // Compiling is the expensive part, and it is deliberately outside the lock:
+        // two uploads of the same plugin at once compile twice, and both return
+        // whichever finished first.
+        let component = self
+            .engine
+            .compile(bytes, &digest)
+            .map_err(|e| PluginRejected::Invalid(call::explain(&e)))?;
+        let contract_version = self.check_world(&component)?;
+        self.check_resources(&component)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .and_then(CouncilPolicyPre::new)
+            .map_err(|e| PluginRejected::Contract(call::explain(&e)))?;
+        let schema = self.settings_schema(&pre)?;
+
+        let plugin = Arc::new(Plugin {
+            digest: digest.clone(),
+            schema,
+            contract_version,
+            pre,
+            engine: self.engine.clone(),
+        });
+        Ok(self.lock().entry(digest).or_insert(plugin).clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PluginDigest, Arc<Plugin>>> {
+        // The map is only ever inserted into whole; a panic elsewhere while it was
+        // held cannot have left it half-updated.
+        self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Checks the component's imports and exports against the contract, naming
+    /// every offender, and returns the contract version the plugin exports.
+    fn check_world(&self, component: &Component) -> Result<String, PluginRejected> {
+        let ty = component.component_type();
+        let engine = self.engine.engine();
+
+        let mut forbidden = Vec::new();
+        for (name, _) in ty.imports(engine) {
+            match Interface::parse(name) {
+                Some(i) if i.name == v1::HOST_INTERFACE || i.name == v1::TYPES_INTERFACE => {
+                    if i.major() != Some(v1::MAJOR) {
+                        return Err(PluginRejected::UnsupportedVersion(i.version.to_owned()));
+                    }
+                }
+                _ => forbidden.push(name.to_owned()),
+            }
+        }
+        if !forbidden.is_empty() {
+            return Err(PluginRejected::ForbiddenImports(forbidden));
+        }
+
+        let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
+        let policy = exports
+            .iter()
+            .filter_map(|name| Interface::parse(name))
+            .find(|i| i.name == v1::POLICY_INTERFACE);
+        match policy {
+            None => Err(PluginRejected::NoPolicy(
+                exports.iter().map(|s| (*s).to_owned()).collect(),
+            )),
+            Some(i) if i.major() != Some(v1::MAJOR) => {
+                Err(PluginRejected::UnsupportedVersion(i.version.to_owned()))
+            }
+            Some(i) => Ok(i.version.to_owned()),
+        }
+    }
+
+    /// A plugin whose initial memory is already over the limit could never run.
+    fn check_resources(&self, component: &Component) -> Result<(), PluginRejected> {
+        // `None` means the component instantiates imported modules, which the
+        // import check has already refused.
+        let Some(needs) = component.resources_required() else {
+            return Ok(());
+        };
+        if needs.num_memories > 1 {
+            return Err(PluginRejected::TooManyMemories(needs.num_memories));
+        }
+        let limit = self.limits.memory_bytes.min(self.engine.memory_ceiling());
+        let initial = needs
+            .max_initial_memory_size
+            .unwrap_or(0)
+            .saturating_mul(64 << 10);
+        if initial > limit as u64 {
+            return Err(PluginRejected::MemoryTooLarge {
+                bytes: initial,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Asks the plugin for its settings schema, in the sandbox like any decision.
+    fn settings_schema(
+        &self,
+        pre: &CouncilPolicyPre<Sandbox>,
+    ) -> Result<serde_json::Value, PluginRejected> {
+        // settings-schema takes no dates, so which calendar it sees is immaterial.
+        let calendar = Arc::new(UkCalendar::new(Nation::default()));
+        let sandboxed = call::run(
+            pre,
+            self.engine.memory_ceiling(),
+            calendar,
+            &self.limits,
+            |policy, store| policy.call_settings_schema(store),
+        )
+        .map_err(PluginRejected::SchemaFailed)?;
+        let text = sandboxed.value;
+        if text.len() > self.limits.max_output_bytes {
+            let (bytes, limit) = (text.len(), self.limits.max_output_bytes);
+            return Err(PluginRejected::SchemaInvalid(format!(
+                "is {bytes} bytes, over the {limit}-byte limit"
+            )));
+        }
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(schema @ serde_json::Value::Object(_)) => Ok(schema),
+            Ok(other) => Err(PluginRejected::SchemaInvalid(format!(
+                "is JSON but not an object (it starts {})",
+                excerpt(&other.to_string())
+            ))),
+            Err(e) => Err(PluginRejected::SchemaInvalid(format!("is not JSON ({e})"))),
+        }
+    }
+}
+
+/// Tells garbage and core modules from components by the 8-byte preamble: the magic
+/// `\0asm`, then a version and a layer (0 for a core module, 1 for a component).
+fn check_header(bytes: &[u8]) -> Result<(), PluginRejected> {
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return Err(PluginRejected::NotWasm);
+    }
+    match u16::from_le_bytes([bytes[6], bytes[7]]) {
+        0 => Err(PluginRejected::CoreModule),
+        1 => Ok(()),
+        layer => Err(PluginRejected::Invalid(format!(
+            "unknown WebAssembly layer {layer}"
+        ))),
+    }
+}
+
+/// A component import or export name: `waymark:policy/host@1.0.0`.
+struct Interface<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+impl<'a> Interface<'a> {
+    fn parse(full: &'a str) -> Option<Interface<'a>> {
+        let (name, version) = full.split_once('@')?;
+        Some(Interface { name, version })
+    }
+
+    fn major(&self) -> Option<u64> {
+        self.version.split('.').next()?.parse().ok()
+    }
+}
+
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn policies() -> Policies {
+        let settings = EngineSettings {
+            pooled_instances: 4,
+            ..EngineSettings::default()
+        };
+        Policies::new(&settings, Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn garbage_is_not_webassembly() {
+        let err = policies().load(b"#!/bin/sh\nrm -rf /\n").unwrap_err();
+        assert_eq!(err, PluginRejected::NotWasm);
+        assert!(err.to_string().starts_with("not WebAssembly (bad magic)"));
+        assert_eq!(policies().load(b"").unwrap_err(), PluginRejected::NotWasm);
+    }
+
+    #[test]
+    fn a_core_module_is_told_to_use_plugin_build() {
+        let err = policies().load(b"\0asm\x01\0\0\0").unwrap_err();
+        assert_eq!(err, PluginRejected::CoreModule);
+        assert!(err.to_string().contains("`waymark plugin build`"), "{err}");
+    }
+
+    #[test]
+    fn an_oversize_binary_is_refused_before_anything_else() {
+        let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
+        bytes.resize(Limits::default().max_plugin_bytes + 1, 0);
+        let err = policies().load(&bytes).unwrap_err();
+        assert!(matches!(err, PluginRejected::TooLarge { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_broken_component_is_invalid() {
+        // A component preamble followed by a section that is cut off.
+        let err = policies().load(b"\0asm\x0d\0\x01\0\x07\x10").unwrap_err();
+        assert_eq!(
+            err,
+            PluginRejected::Invalid(
+                "failed to parse WebAssembly module: unexpected end-of-file (at offset 0xa)".into()
+            )
+        );
+    }
+
+    #[test]
+    fn an_empty_component_is_told_to_export_a_policy() {
+        let err = policies().load(b"\0asm\x0d\0\x01\0").unwrap_err();
+        assert_eq!(err, PluginRejected::NoPolicy(vec![]));
+        assert!(err.to_string().contains("it exports: nothing"), "{err}");
+    }
+
+    /// A component that imports an empty instance under each of `names`.
+    fn component_importing(names: &[&str]) -> Vec<u8> {
+        let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
+        // Type section: one instance type with no declarations.
+        bytes.extend([0x07, 0x03, 0x01, 0x42, 0x00]);
+        // Import section: each name (kind 0x00) as an instance (0x05) of type 0.
+        let mut imports = vec![names.len() as u8];
+        for name in names {
+            imports.extend([0x00, name.len() as u8]);
+            imports.extend(name.as_bytes());
+            imports.extend([0x05, 0x00]);
+        }
+        bytes.extend([0x0a, imports.len() as u8]);
+        bytes.extend(imports);
+        bytes
+    }
+
+    #[test]
+    fn wasi_imports_are_named_in_the_rejection() {
+        let bytes = component_importing(&[
+            "waymark:policy/host@1.0.0",
+            "wasi:cli/environment@0.2.0",
+            "wasi:random/random@0.2.0",
+        ]);
+        let err = policies().load(&bytes).unwrap_err();
+        assert_eq!(
+            err,
+            PluginRejected::ForbiddenImports(vec![
+                "wasi:cli/environment@0.2.0".into(),
+                "wasi:random/random@0.2.0".into()
+            ])
+        );
+        assert!(
+            err.to_string().starts_with(
+                "the plugin imports wasi:cli/environment@0.2.0, wasi:random/random@0.2.0, but"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_plugin_for_another_major_version_is_told_so() {
+        let err = policies()
+            .load(&component_importing(&["waymark:policy/host@2.0.0"]))
+            .unwrap_err();
+        assert_eq!(err, PluginRejected::UnsupportedVersion("2.0.0".into()));
+    }
+
+    #[test]
+    fn digests_parse_only_from_sha256_hex() {
+        let digest = PluginDigest::of(b"plugin");
+        assert_eq!(digest.as_str().parse::<PluginDigest>(), Ok(digest.clone()));
+        assert!("ABC".parse::<PluginDigest>().is_err());
+        assert!(
+            digest
+                .as_str()
+                .to_uppercase()
+                .parse::<PluginDigest>()
+                .is_err()
+        );
+        let json = serde_json::to_string(&digest).unwrap();
+        assert_eq!(serde_json::from_str::<PluginDigest>(&json).unwrap(), digest);
+        assert!(serde_json::from_str::<PluginDigest>(r#""nope""#).is_err());
+    }
+}

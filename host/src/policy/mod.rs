@@ -1,0 +1,48 @@
+//! Council policy plugins: WebAssembly components that decide what differs between
+//! councils (eligibility, plans, outreach, handover), run in a sandbox per decision.
+//!
+//! Every rule that varies by council is asked of its plugin rather than hard-coded,
+//! so the plugin is untrusted code in the daemon's hot path. This module keeps that
+//! safe and explainable:
+//!
+//! - [`engine`](EngineSettings): one wasmtime engine, configured once, with fuel,
+//!   epoch deadlines, a pooling allocator and an optional compile cache.
+//! - [`limits`](Limits): what one decision may cost; councils may override.
+//! - `load`: [`Policies::load`] validates an uploaded plugin (a component importing
+//!   only the host interface, exporting a 1.x policy, with a JSON settings schema),
+//!   links it once and caches it by [`PluginDigest`].
+//! - `call`: [`Plugin::eligibility`] and the other hooks run one decision in a fresh
+//!   store and return a [`Decision`] with the input digest, fuel and log that let it
+//!   be explained and replayed, or a [`DecisionError`] naming what went wrong.
+//! - `answer`: the contract's promises an answer must keep (reasons, future dates).
+//! - `v1`: the `waymark:policy@1.x` bindings; a 2.0 contract would live beside it.
+//! - [`package`](build_plugin): builds a plugin crate into an uploadable component.
+//!
+//! Plugins get no WASI at all: no files, network, environment, clock or randomness.
+//! The as-of date comes in the input and working days from the host, so the same
+//! input always gives the same decision.
+//!
+//! Everything here is synchronous and CPU-bound (compiling on load, at most the
+//! deadline per decision): from async code, call it on a blocking thread.
+
+mod answer;
+mod call;
+pub mod contract;
+mod engine;
+mod limits;
+mod load;
+mod package;
+mod v1;
+
+pub use call::{CallContext, Decision, DecisionError};
+pub use contract::{
+    Cohort, ContactDecision, ContactStep, Destination, Eligibility, Handover, JourneyFacts,
+    Outcome, Plan, PlannedTimer, Reason, ReferralFacts, ReferralRoute, Stage, TimerKind, Track,
+};
+pub use engine::{EngineError, EngineSettings};
+pub use limits::Limits;
+pub use load::{InvalidDigest, Plugin, PluginDigest, PluginRejected, Policies};
+pub use package::{PLUGIN_TARGET, PackageError, build_plugin, componentize};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,182 @@
+//! End to end: real plugin crates, built with [`build_plugin`], loaded and called.
+//!
+//! Each plugin is built once per test run. A hostile plugin (one that loops, hoards
+//! memory or panics) is one more crate under `plugins/` and one more call to
+//! [`component`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use chrono::NaiveDate;
+
+use super::*;
+use crate::schedule::calendar::{Nation, UkCalendar};
+
+/// The component built from the workspace crate `plugins/<name>`, built on first use.
+pub(crate) fn component(name: &str) -> Vec<u8> {
+    static BUILT: OnceLock<Mutex<HashMap<String, Vec<u8>>>> = OnceLock::new();
+    // Held across the build: one cargo at a time, and each plugin built once.
+    let mut built = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    built
+        .entry(name.to_owned())
+        .or_insert_with(|| {
+            let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../plugins")
+                .join(name);
+            let out = tempfile::tempdir().unwrap();
+            let path = build_plugin(&crate_dir, Some(&out.path().join(format!("{name}.wasm"))))
+                .unwrap_or_else(|e| panic!("plugin {name} did not build: {e}"));
+            std::fs::read(path).unwrap()
+        })
+        .clone()
+}
+
+/// One engine for every test here, as in the daemon.
+pub(crate) fn policies() -> &'static Policies {
+    static POLICIES: OnceLock<Policies> = OnceLock::new();
+    POLICIES.get_or_init(|| {
+        let settings = EngineSettings {
+            pooled_instances: 16,
+            ..EngineSettings::default()
+        };
+        Policies::new(&settings, Limits::default()).unwrap()
+    })
+}
+
+pub(crate) fn context(settings: &str, limits: Limits) -> CallContext {
+    CallContext {
+        settings: settings.to_owned(),
+        calendar: Arc::new(UkCalendar::new(Nation::EnglandAndWales)),
+        limits,
+    }
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn stoke_on_trent() -> Arc<Plugin> {
+    policies().load(&component("stoke-on-trent")).unwrap()
+}
+
+fn st4_adult() -> ReferralFacts {
+    ReferralFacts {
+        route: ReferralRoute::Jobcentre,
+        age: 34,
+        postcode_district: "ST4".into(),
+        in_work: false,
+        on_universal_credit: true,
+        known_to_health_services: false,
+        on_other_programme: false,
+        cohorts: vec![],
+    }
+}
+
+fn started_journey(started_on: NaiveDate) -> JourneyFacts {
+    JourneyFacts {
+        stage: Stage::Started,
+        track: Track::OutOfWork,
+        referred_on: started_on - chrono::Duration::days(10),
+        started_on: Some(started_on),
+        job_started_on: None,
+        missed_contacts: 0,
+        employer_health_consent: false,
+        mental_health_needs: false,
+    }
+}
+
+#[test]
+fn policies_can_be_shared_between_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Policies>();
+    shareable::<Plugin>();
+    shareable::<CallContext>();
+}
+
+#[test]
+fn stoke_on_trent_loads_with_an_object_schema() {
+    let plugin = stoke_on_trent();
+    assert!(plugin.settings_schema().is_object());
+    assert!(
+        plugin.contract_version().starts_with("1."),
+        "{}",
+        plugin.contract_version()
+    );
+    assert_eq!(
+        policies().get(plugin.digest()).map(|p| p.digest().clone()),
+        Some(plugin.digest().clone())
+    );
+    // Loading the same bytes again is the same plugin.
+    assert!(Arc::ptr_eq(&plugin, &stoke_on_trent()));
+}
+
+#[test]
+fn stoke_on_trent_accepts_an_adult_from_st4_with_reasons() {
+    let plugin = stoke_on_trent();
+    let decision = plugin
+        .eligibility(
+            &context("{}", Limits::default()),
+            &st4_adult(),
+            day(2026, 3, 2),
+        )
+        .unwrap();
+    assert_eq!(decision.value.outcome, Outcome::Accept, "{decision:?}");
+    assert!(!decision.value.reasons.is_empty());
+    assert!(decision.fuel_used > 0);
+    assert_eq!(&decision.plugin, plugin.digest());
+    assert_eq!(decision.input_digest.len(), 64);
+}
+
+#[test]
+fn stoke_on_trent_plans_reviews_after_the_as_of_date() {
+    let plugin = stoke_on_trent();
+    let as_of = day(2026, 3, 2);
+    let decision = plugin
+        .plan(
+            &context("{}", Limits::default()),
+            &started_journey(as_of),
+            as_of,
+        )
+        .unwrap();
+    let reviews: Vec<_> = decision
+        .value
+        .timers
+        .iter()
+        .filter(|t| t.kind == TimerKind::Review)
+        .collect();
+    assert!(!reviews.is_empty(), "{decision:?}");
+    assert!(reviews.iter().all(|t| t.due > as_of), "{reviews:?}");
+    assert!(decision.fuel_used > 0);
+}
+
+#[test]
+fn the_same_input_gives_the_same_decision() {
+    let plugin = stoke_on_trent();
+    let ctx = context("{}", Limits::default());
+    let first = plugin
+        .eligibility(&ctx, &st4_adult(), day(2026, 3, 2))
+        .unwrap();
+    let second = plugin
+        .eligibility(&ctx, &st4_adult(), day(2026, 3, 2))
+        .unwrap();
+    assert_eq!(first.value, second.value);
+    assert_eq!(first.input_digest, second.input_digest);
+    assert_eq!(first.fuel_used, second.fuel_used);
+}
+
+#[test]
+fn a_decision_over_its_fuel_is_out_of_fuel() {
+    let plugin = stoke_on_trent();
+    let limits = Limits {
+        fuel: 1000,
+        ..Limits::default()
+    };
+    let err = plugin
+        .eligibility(&context("{}", limits), &st4_adult(), day(2026, 3, 2))
+        .unwrap_err();
+    assert_eq!(err, DecisionError::OutOfFuel { limit: 1000 });
+}

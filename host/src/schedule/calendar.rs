@@ -1,0 +1,272 @@
+//! Working days: weekends and the bank holidays of a UK nation are not.
+//!
+//! Bank holidays follow the statutory rules (with substitute days when a fixed
+//! holiday falls at a weekend) and Easter from the Gregorian computus, so the
+//! calendar is right for any year, not only those someone typed in. One-off
+//! holidays proclaimed by the Crown are added per year in `PROCLAIMED`.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The UK nations whose bank holidays differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Nation {
+    #[default]
+    EnglandAndWales,
+    Scotland,
+    NorthernIreland,
+}
+
+/// Whether a day is a working day. The policy sandbox offers this to plugins, and
+/// the scheduler uses it to shift work off non-working days.
+pub trait WorkingCalendar: Send + Sync {
+    fn is_working_day(&self, day: NaiveDate) -> bool;
+
+    /// The day itself if it is a working day, else the next one.
+    fn next_working_day_from(&self, day: NaiveDate) -> NaiveDate {
+        let mut d = day;
+        // A year never has more than a handful of consecutive non-working days; the
+        // bound only guards against a calendar that declares every day a holiday.
+        for _ in 0..366 {
+            if self.is_working_day(d) {
+                return d;
+            }
+            d += Duration::days(1);
+        }
+        day
+    }
+
+    /// The date `n` working days after `day` (not counting `day` itself).
+    fn add_working_days(&self, day: NaiveDate, n: u32) -> NaiveDate {
+        let mut d = day;
+        let mut left = n;
+        let mut guard = 0u32;
+        while left > 0 && guard < n.saturating_mul(7).saturating_add(366) {
+            d += Duration::days(1);
+            guard += 1;
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+}
+
+/// A nation's statutory calendar, plus any extra closure days a council adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct UkCalendar {
+    pub nation: Nation,
+    /// Extra non-working days (e.g. a council's own closure days).
+    #[serde(default)]
+    pub extra_holidays: Vec<NaiveDate>,
+}
+
+impl UkCalendar {
+    pub fn new(nation: Nation) -> Self {
+        UkCalendar {
+            nation,
+            extra_holidays: Vec::new(),
+        }
+    }
+
+    pub fn is_bank_holiday(&self, day: NaiveDate) -> bool {
+        bank_holidays(self.nation, day.year()).contains(&day) || self.extra_holidays.contains(&day)
+    }
+}
+
+impl WorkingCalendar for UkCalendar {
+    fn is_working_day(&self, day: NaiveDate) -> bool {
+        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.is_bank_holiday(day)
+    }
+}
+
+/// One-off bank holidays by proclamation, and statutory ones moved for a year.
+/// (Moved: the early May holiday of 2020 went to Friday 8 May; 2023 added 8 May for the coronation.)
+const PROCLAIMED: &[(i32, u32, u32)] = &[(2022, 6, 3), (2022, 9, 19), (2023, 5, 8)];
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    // Only called with dates built from valid month/day rules below.
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+/// Easter Sunday (anonymous Gregorian algorithm).
+pub fn easter_sunday(year: i32) -> NaiveDate {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    date(year, month as u32, day as u32)
+}
+
+fn first_monday(year: i32, month: u32) -> NaiveDate {
+    let mut d = date(year, month, 1);
+    while d.weekday() != Weekday::Mon {
+        d += Duration::days(1);
+    }
+    d
+}
+
+fn last_monday(year: i32, month: u32) -> NaiveDate {
+    let next = if month == 12 {
+        date(year + 1, 1, 1)
+    } else {
+        date(year, month + 1, 1)
+    };
+    let mut d = next - Duration::days(1);
+    while d.weekday() != Weekday::Mon {
+        d -= Duration::days(1);
+    }
+    d
+}
+
+/// Fixed-date holidays falling at a weekend move to the next weekday not already a holiday.
+fn with_substitutes(fixed: &[NaiveDate], mut days: Vec<NaiveDate>) -> Vec<NaiveDate> {
+    for &d in fixed {
+        let mut s = d;
+        if matches!(s.weekday(), Weekday::Sat | Weekday::Sun) {
+            while matches!(s.weekday(), Weekday::Sat | Weekday::Sun) || days.contains(&s) {
+                s += Duration::days(1);
+            }
+        }
+        days.push(s);
+    }
+    days.sort();
+    days
+}
+
+/// The bank holidays of a nation in a year, substitute days included.
+pub fn bank_holidays(nation: Nation, year: i32) -> Vec<NaiveDate> {
+    let easter = easter_sunday(year);
+    let good_friday = easter - Duration::days(2);
+    let easter_monday = easter + Duration::days(1);
+    // 2020 moved early May to VE Day (Friday 8 May).
+    let early_may = if year == 2020 {
+        date(2020, 5, 8)
+    } else {
+        first_monday(year, 5)
+    };
+    // 2022 moved the spring holiday to Thursday 2 June for the Platinum Jubilee.
+    let spring = if year == 2022 {
+        date(2022, 6, 2)
+    } else {
+        last_monday(year, 5)
+    };
+    let mut movable = vec![good_friday, early_may, spring];
+    let fixed: Vec<NaiveDate> = match nation {
+        Nation::EnglandAndWales => {
+            movable.extend([easter_monday, last_monday(year, 8)]);
+            vec![date(year, 1, 1), date(year, 12, 25), date(year, 12, 26)]
+        }
+        Nation::Scotland => {
+            movable.push(first_monday(year, 8));
+            vec![
+                date(year, 1, 1),
+                date(year, 1, 2),
+                date(year, 11, 30),
+                date(year, 12, 25),
+                date(year, 12, 26),
+            ]
+        }
+        Nation::NorthernIreland => {
+            movable.extend([easter_monday, last_monday(year, 8)]);
+            vec![
+                date(year, 1, 1),
+                date(year, 3, 17),
+                date(year, 7, 12),
+                date(year, 12, 25),
+                date(year, 12, 26),
+            ]
+        }
+    };
+    movable.extend(
+        PROCLAIMED
+            .iter()
+            .filter(|(y, _, _)| *y == year)
+            .map(|&(y, m, d)| date(y, m, d)),
+    );
+    with_substitutes(&fixed, movable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    #[test]
+    fn easter_matches_published_dates() {
+        assert_eq!(easter_sunday(2025), d(2025, 4, 20));
+        assert_eq!(easter_sunday(2026), d(2026, 4, 5));
+        assert_eq!(easter_sunday(2027), d(2027, 3, 28));
+        assert_eq!(easter_sunday(2030), d(2030, 4, 21));
+    }
+
+    #[test]
+    fn england_2026_matches_gov_uk_list() {
+        let expected = vec![
+            d(2026, 1, 1),
+            d(2026, 4, 3),
+            d(2026, 4, 6),
+            d(2026, 5, 4),
+            d(2026, 5, 25),
+            d(2026, 8, 31),
+            d(2026, 12, 25),
+            d(2026, 12, 28),
+        ];
+        assert_eq!(bank_holidays(Nation::EnglandAndWales, 2026), expected);
+    }
+
+    #[test]
+    fn christmas_on_saturday_gives_monday_and_tuesday_substitutes() {
+        // 2027: 25 Dec is a Saturday, 26 Dec a Sunday.
+        let h = bank_holidays(Nation::EnglandAndWales, 2027);
+        assert!(h.contains(&d(2027, 12, 27)));
+        assert!(h.contains(&d(2027, 12, 28)));
+    }
+
+    #[test]
+    fn scotland_has_second_january_and_first_monday_in_august() {
+        let h = bank_holidays(Nation::Scotland, 2026);
+        assert!(h.contains(&d(2026, 1, 2)));
+        assert!(h.contains(&d(2026, 8, 3)));
+        assert!(!h.contains(&d(2026, 8, 31)));
+        assert!(!h.contains(&d(2026, 4, 6)), "no Easter Monday in Scotland");
+    }
+
+    #[test]
+    fn northern_ireland_has_st_patricks_and_the_twelfth() {
+        let h = bank_holidays(Nation::NorthernIreland, 2026);
+        assert!(h.contains(&d(2026, 3, 17)));
+        // 12 July 2026 is a Sunday: substitute Monday 13 July.
+        assert!(h.contains(&d(2026, 7, 13)));
+    }
+
+    #[test]
+    fn review_due_on_bank_holiday_moves_to_next_working_day() {
+        let cal = UkCalendar::new(Nation::EnglandAndWales);
+        // Good Friday 2026 → Easter Monday is also a holiday → Tuesday 7 April.
+        assert_eq!(cal.next_working_day_from(d(2026, 4, 3)), d(2026, 4, 7));
+        assert_eq!(cal.next_working_day_from(d(2026, 4, 8)), d(2026, 4, 8));
+    }
+
+    #[test]
+    fn ten_working_days_skip_weekends_and_holidays() {
+        let cal = UkCalendar::new(Nation::EnglandAndWales);
+        // From Wed 1 April 2026: Good Friday and Easter Monday fall in the window.
+        assert_eq!(cal.add_working_days(d(2026, 4, 1), 10), d(2026, 4, 17));
+    }
+}

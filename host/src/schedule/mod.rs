@@ -1,0 +1,8 @@
+//! Durable timers, the loop that fires them, and the working-day calendar they are
+//! shifted by.
+
+pub mod calendar;
+mod scheduler;
+pub mod timer;
+
+pub use scheduler::Scheduler;

@@ -1,0 +1,485 @@
+//! Durable state in sled: typed records behind a small repository API.
+//!
+//! Every change that must be atomic (a journey with its timers and decisions; a
+//! fired timer with its action) is one multi-tree transaction, and every write is
+//! flushed to disk before the caller acknowledges it. One daemon owns a data folder:
+//! a second is refused by an OS file lock before sled is opened.
+//!
+//! Trees and keys:
+//! - `councils`: council id → [`Council`]
+//! - `plugins`: plugin digest → component bytes
+//! - `journeys`: `council/participant` → [`Journey`]
+//! - `journey_timers`: `council/participant` → index keys of its pending timers
+//! - `timers`: fire instant (big-endian ms) + timer id → [`Timer`] (the time-ordered index)
+//! - `actions`: `council/action id` → [`Action`]
+//! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
+//! - `meta`: schema version, the platform admin key's hash
+
+mod lock;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+
+use crate::council::{Council, CouncilId};
+use crate::journey::{Journey, ParticipantId};
+use crate::outbox::{Action, ActionId, ActionStatus};
+use crate::policy::PluginDigest;
+use crate::schedule::timer::{Timer, instant_key};
+
+pub use lock::DataFolderLock;
+
+/// The on-disk layout version; bumped with a migration when records change shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store could not be read or written: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("record `{key}` in tree `{tree}` is unreadable ({reason}); restore it from a backup")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        reason: String,
+    },
+    #[error("the record changed while this request was being handled; retry it")]
+    Conflict,
+    #[error(transparent)]
+    Locked(#[from] lock::LockError),
+    #[error(
+        "the data folder holds schema version {found}, but this Waymark understands up to {SCHEMA_VERSION}: upgrade Waymark"
+    )]
+    NewerSchema { found: u32 },
+}
+
+/// One plugin decision, as recorded for explanation and replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DecisionRecord {
+    pub hook: String,
+    pub at: DateTime<Utc>,
+    pub plugin: Option<PluginDigest>,
+    pub input_digest: Option<String>,
+    /// The answer, or `None` when the decision failed.
+    pub output: Option<serde_json::Value>,
+    /// Why the decision failed and went to human review.
+    pub error: Option<String>,
+    pub fuel_used: u64,
+    pub elapsed_micros: u64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    councils: sled::Tree,
+    plugins: sled::Tree,
+    journeys: sled::Tree,
+    journey_timers: sled::Tree,
+    timers: sled::Tree,
+    actions: sled::Tree,
+    decisions: sled::Tree,
+    meta: sled::Tree,
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Our record types serialize infallibly (no maps with non-string keys).
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+fn decode<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn journey_key(council: &CouncilId, participant: ParticipantId) -> Vec<u8> {
+    format!("{council}/{participant}").into_bytes()
+}
+
+fn action_key(council: &CouncilId, id: &ActionId) -> Vec<u8> {
+    format!("{council}/{}", id.as_str()).into_bytes()
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn tx_decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> TxResult<T> {
+    decode(tree, key, bytes).map_err(ConflictableTransactionError::Abort)
+}
+
+fn flatten(e: TransactionError<StoreError>) -> StoreError {
+    match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    }
+}
+
+/// What a journey write replaces its pending timers with.
+pub struct JourneyWrite<'a> {
+    pub journey: &'a Journey,
+    /// The new plan; `None` keeps the pending timers as they are.
+    pub timers: Option<&'a [Timer]>,
+    pub decisions: &'a [DecisionRecord],
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, which the caller must have locked.
+    pub fn open(dir: &Path, _lock: &DataFolderLock) -> Result<Store, StoreError> {
+        let db = sled::Config::new().path(dir.join("sled")).open()?;
+        let store = Store {
+            councils: db.open_tree("councils")?,
+            plugins: db.open_tree("plugins")?,
+            journeys: db.open_tree("journeys")?,
+            journey_timers: db.open_tree("journey_timers")?,
+            timers: db.open_tree("timers")?,
+            actions: db.open_tree("actions")?,
+            decisions: db.open_tree("decisions")?,
+            meta: db.open_tree("meta")?,
+            db,
+        };
+        match store.meta.get("schema_version")? {
+            None => {
+                store
+                    .meta
+                    .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
+                store.db.flush()?;
+            }
+            Some(v) => {
+                let found = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| StoreError::Corrupt {
+                        tree: "meta",
+                        key: "schema_version".into(),
+                        reason: "not a 4-byte version".into(),
+                    })?;
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::NewerSchema { found });
+                }
+            }
+        }
+        Ok(store)
+    }
+
+    /// Makes everything written so far durable. Called before any acknowledgement.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    // --- meta -----------------------------------------------------------------
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.meta.get(key)?.map(|v| v.to_vec()))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.meta.insert(key, value)?;
+        Ok(())
+    }
+
+    // --- councils and plugins ---------------------------------------------------
+
+    pub fn council(&self, id: &CouncilId) -> Result<Option<Council>, StoreError> {
+        self.councils
+            .get(id.as_str())?
+            .map(|v| decode("councils", id.as_str().as_bytes(), &v))
+            .transpose()
+    }
+
+    pub fn councils(&self) -> Result<Vec<Council>, StoreError> {
+        self.councils
+            .iter()
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode("councils", &k, &v)
+            })
+            .collect()
+    }
+
+    /// Inserts a council only if its id is free; `false` if it already exists.
+    pub fn create_council(&self, council: &Council) -> Result<bool, StoreError> {
+        let swapped = self.councils.compare_and_swap(
+            council.id.as_str(),
+            None as Option<&[u8]>,
+            Some(encode(council)),
+        )?;
+        Ok(swapped.is_ok())
+    }
+
+    pub fn put_council(&self, council: &Council) -> Result<(), StoreError> {
+        self.councils.insert(council.id.as_str(), encode(council))?;
+        Ok(())
+    }
+
+    pub fn put_plugin(&self, digest: &PluginDigest, bytes: &[u8]) -> Result<(), StoreError> {
+        self.plugins.insert(digest.to_string(), bytes)?;
+        Ok(())
+    }
+
+    pub fn plugin_bytes(&self, digest: &PluginDigest) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.plugins.get(digest.to_string())?.map(|v| v.to_vec()))
+    }
+
+    // --- journeys -----------------------------------------------------------------
+
+    /// The journey and the exact bytes read, for an optimistic write later.
+    pub fn journey(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Option<(Journey, Vec<u8>)>, StoreError> {
+        let key = journey_key(council, participant);
+        self.journeys
+            .get(&key)?
+            .map(|v| Ok((decode("journeys", &key, &v)?, v.to_vec())))
+            .transpose()
+    }
+
+    /// Writes a journey with its new plan and decisions, atomically, if the stored
+    /// journey is still `expected` (`None`: it must not exist yet). Pending timers are
+    /// replaced by `timers`, except those that have already fired.
+    pub fn write_journey(
+        &self,
+        expected: Option<&[u8]>,
+        write: JourneyWrite<'_>,
+    ) -> Result<(), StoreError> {
+        let jkey = journey_key(&write.journey.council, write.journey.participant);
+        let new_journey = encode(write.journey);
+        let decision_keys: Vec<Vec<u8>> = write
+            .decisions
+            .iter()
+            .map(|_| {
+                let seq = self.db.generate_id()?;
+                let mut k = jkey.clone();
+                k.extend_from_slice(format!("/{seq:020}").as_bytes());
+                Ok(k)
+            })
+            .collect::<Result<_, sled::Error>>()?;
+        (
+            &self.journeys,
+            &self.journey_timers,
+            &self.timers,
+            &self.actions,
+            &self.decisions,
+        )
+            .transaction(|(journeys, journey_timers, timers, actions, decisions)| {
+                let current = journeys.get(&jkey)?;
+                if current.as_deref() != expected {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
+                }
+                journeys.insert(jkey.as_slice(), new_journey.as_slice())?;
+                if let Some(plan) = write.timers {
+                    if let Some(old) = journey_timers.get(&jkey)? {
+                        let old: Vec<String> = tx_decode("journey_timers", &jkey, &old)?;
+                        for k in old {
+                            timers.remove(hex_key(&k))?;
+                        }
+                    }
+                    let mut pending = Vec::with_capacity(plan.len());
+                    for timer in plan {
+                        let action = action_key(&timer.council, &Action::id_for(timer));
+                        if actions.get(&action)?.is_some() {
+                            continue; // already fired: never twice
+                        }
+                        let key = timer.index_key();
+                        timers.insert(key.as_slice(), encode(timer))?;
+                        pending.push(hex::encode(&key));
+                    }
+                    journey_timers.insert(jkey.as_slice(), encode(&pending))?;
+                }
+                for (k, d) in decision_keys.iter().zip(write.decisions) {
+                    decisions.insert(k.as_slice(), encode(d))?;
+                }
+                Ok(())
+            })
+            .map_err(flatten)
+    }
+
+    pub fn journeys(&self, council: &CouncilId) -> Result<Vec<Journey>, StoreError> {
+        self.journeys
+            .scan_prefix(format!("{council}/"))
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode("journeys", &k, &v)
+            })
+            .collect()
+    }
+
+    pub fn decisions(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Vec<DecisionRecord>, StoreError> {
+        let mut prefix = journey_key(council, participant);
+        prefix.push(b'/');
+        self.decisions
+            .scan_prefix(prefix)
+            .map(|kv| {
+                let (k, v) = kv?;
+                decode("decisions", &k, &v)
+            })
+            .collect()
+    }
+
+    // --- timers ---------------------------------------------------------------------
+
+    pub fn pending_timers(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Vec<Timer>, StoreError> {
+        let jkey = journey_key(council, participant);
+        let Some(keys) = self.journey_timers.get(&jkey)? else {
+            return Ok(Vec::new());
+        };
+        let keys: Vec<String> = decode("journey_timers", &jkey, &keys)?;
+        let mut timers = Vec::with_capacity(keys.len());
+        for k in keys {
+            let key = hex_key(&k);
+            if let Some(v) = self.timers.get(&key)? {
+                timers.push(decode("timers", &key, &v)?);
+            }
+        }
+        Ok(timers)
+    }
+
+    /// The fire instant of the earliest pending timer.
+    pub fn earliest_timer(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let Some((k, v)) = self.timers.first()? else {
+            return Ok(None);
+        };
+        let timer: Timer = decode("timers", &k, &v)?;
+        Ok(Some(timer.fire_at))
+    }
+
+    pub fn timer_count(&self) -> usize {
+        self.timers.len()
+    }
+
+    /// Fires up to `limit` timers due at or before `now`: each is removed and becomes
+    /// an action in one transaction, so a crash leaves either the timer or the action.
+    pub fn fire_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Action>, StoreError> {
+        let mut end = instant_key(now).to_vec();
+        end.push(0xff);
+        let due: Vec<(Vec<u8>, Timer)> = self
+            .timers
+            .range(..end)
+            .take(limit)
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((k.to_vec(), decode("timers", &k, &v)?))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        (&self.timers, &self.journey_timers, &self.actions)
+            .transaction(|(timers, journey_timers, actions)| {
+                let mut fired = Vec::new();
+                for (key, timer) in &due {
+                    if timers.remove(key.as_slice())?.is_none() {
+                        continue; // re-planned away meanwhile
+                    }
+                    unlink_timer(journey_timers, timer, key)?;
+                    let action = Action::from_timer(timer, now);
+                    let akey = action_key(&timer.council, &action.id);
+                    if actions.get(&akey)?.is_none() {
+                        actions.insert(akey, encode(&action))?;
+                        fired.push(action);
+                    }
+                }
+                Ok(fired)
+            })
+            .map_err(flatten)
+    }
+
+    // --- actions --------------------------------------------------------------------
+
+    /// A council's actions in due order, after `cursor`, at most `limit`.
+    pub fn actions(
+        &self,
+        council: &CouncilId,
+        status: Option<ActionStatus>,
+        after: Option<&ActionId>,
+        limit: usize,
+    ) -> Result<Vec<Action>, StoreError> {
+        let prefix = format!("{council}/");
+        let start = match after {
+            Some(id) => {
+                let mut k = action_key(council, id);
+                k.push(0);
+                k
+            }
+            None => prefix.clone().into_bytes(),
+        };
+        let mut out = Vec::new();
+        for kv in self.actions.range(start..) {
+            let (k, v) = kv?;
+            if !k.starts_with(prefix.as_bytes()) {
+                break;
+            }
+            let action: Action = decode("actions", &k, &v)?;
+            if status.is_none_or(|s| s == action.status) {
+                out.push(action);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn action(&self, council: &CouncilId, id: &ActionId) -> Result<Option<Action>, StoreError> {
+        let key = action_key(council, id);
+        self.actions
+            .get(&key)?
+            .map(|v| decode("actions", &key, &v))
+            .transpose()
+    }
+
+    /// Acknowledges an action; acknowledging twice is harmless and keeps the first time.
+    pub fn acknowledge(
+        &self,
+        council: &CouncilId,
+        id: &ActionId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Action>, StoreError> {
+        let key = action_key(council, id);
+        self.actions
+            .transaction(|actions| {
+                let Some(v) = actions.get(&key)? else {
+                    return Ok(None);
+                };
+                let mut action: Action = tx_decode("actions", &key, &v)?;
+                if action.status == ActionStatus::Pending {
+                    action.status = ActionStatus::Acknowledged;
+                    action.acknowledged_at = Some(at);
+                    actions.insert(key.as_slice(), encode(&action))?;
+                }
+                Ok(Some(action))
+            })
+            .map_err(flatten)
+    }
+}
+
+fn hex_key(k: &str) -> Vec<u8> {
+    hex::decode(k).unwrap_or_default()
+}
+
+fn unlink_timer(journey_timers: &TransactionalTree, timer: &Timer, key: &[u8]) -> TxResult<()> {
+    let jkey = journey_key(&timer.council, timer.participant);
+    if let Some(v) = journey_timers.get(&jkey)? {
+        let mut keys: Vec<String> = tx_decode("journey_timers", &jkey, &v)?;
+        let hex = hex::encode(key);
+        keys.retain(|k| *k != hex);
+        journey_timers.insert(jkey, encode(&keys))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,249 @@
+//! Dates and working days, as the council's calendar sees them, and the decision log.
+//!
+//! Inside the sandbox, whether a day is a working day is asked of the host, which
+//! knows the council's nation and its bank holidays; a plugin never hard-codes a
+//! holiday list. Natively (in `cargo test`) the same functions use a test calendar
+//! held per thread: Monday to Friday are working days, plus whatever
+//! [`testing::with_bank_holidays`](crate::testing::with_bank_holidays) takes away.
+//!
+//! Date arithmetic returns `Result` because dates come from the host and may sit
+//! at the very end of the calendar's range: an overflow is a refusal to decide with
+//! a message, never a panic.
+
+use chrono::{Datelike, Days, Months};
+
+use crate::{Date, PolicyError};
+
+/// The longest run of non-working days a calendar may have before we stop looking
+/// for the next working day. No UK calendar comes close (Christmas and a weekend
+/// make five); a calendar that does is broken, and looping until the fuel runs out
+/// would hide that.
+const LONGEST_BREAK_DAYS: u32 = 31;
+
+/// Whether `day` is a working day in the council's calendar: not a weekend, not a
+/// bank holiday of the council's nation.
+pub fn is_working_day(day: Date) -> bool {
+    imp::is_working_day(day)
+}
+
+/// `day` itself if it is a working day, otherwise the first working day after it.
+/// Use it to move a due date off a weekend or bank holiday.
+pub fn next_working_day_from(day: Date) -> Result<Date, PolicyError> {
+    let mut candidate = day;
+    for _ in 0..=LONGEST_BREAK_DAYS {
+        if is_working_day(candidate) {
+            return Ok(candidate);
+        }
+        candidate = add_days(candidate, 1)?;
+    }
+    Err(PolicyError::new(format!(
+        "the council's calendar has no working day in the {LONGEST_BREAK_DAYS} days from {day}; \
+         check its bank holidays"
+    )))
+}
+
+/// The `n`th working day after `day` (`day` itself when `n` is 0), e.g. "within 10
+/// working days of referral".
+pub fn add_working_days(day: Date, n: u32) -> Result<Date, PolicyError> {
+    let mut current = day;
+    for _ in 0..n {
+        let next = add_days(current, 1)?;
+        current = next_working_day_from(next)?;
+    }
+    Ok(current)
+}
+
+/// `day` plus `n` calendar days.
+pub fn add_days(day: Date, n: u32) -> Result<Date, PolicyError> {
+    day.checked_add_days(Days::new(u64::from(n)))
+        .ok_or_else(|| out_of_range(day, n, "days"))
+}
+
+/// `day` plus `n` weeks.
+pub fn add_weeks(day: Date, n: u32) -> Result<Date, PolicyError> {
+    let days = n
+        .checked_mul(7)
+        .ok_or_else(|| out_of_range(day, n, "weeks"))?;
+    add_days(day, days)
+}
+
+/// `day` plus `n` calendar months; the day of the month is kept, or clamped to the
+/// month's last day (31 January plus one month is 28 or 29 February).
+pub fn add_months(day: Date, n: u32) -> Result<Date, PolicyError> {
+    day.checked_add_months(Months::new(n))
+        .ok_or_else(|| out_of_range(day, n, "months"))
+}
+
+/// A date in plain English for a purpose or a reason: "Monday 2 February 2026".
+pub fn describe(day: Date) -> String {
+    const WEEKDAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    // chrono keeps both in range (0..7 and 1..=12); `get` keeps that a non-issue.
+    let weekday = WEEKDAYS
+        .get(day.weekday().num_days_from_monday() as usize)
+        .unwrap_or(&"");
+    let month = MONTHS.get(day.month0() as usize).unwrap_or(&"");
+    format!("{weekday} {} {month} {}", day.day(), day.year())
+}
+
+/// A line for the decision log, kept with the decision so it can be explained
+/// later. Never personal data: the log is read by people who do not need it.
+pub fn log(message: &str) {
+    imp::log(message);
+}
+
+fn out_of_range(day: Date, n: u32, unit: &str) -> PolicyError {
+    PolicyError::new(format!(
+        "{day} plus {n} {unit} is past the end of the calendar"
+    ))
+}
+
+#[cfg(target_arch = "wasm32")]
+mod imp {
+    use crate::Date;
+    use crate::bindings::waymark::policy::host;
+
+    pub(super) fn is_working_day(day: Date) -> bool {
+        host::is_working_day(crate::convert::date_to_wit(day))
+    }
+
+    pub(super) fn log(message: &str) {
+        host::log(message);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) mod imp {
+    //! The native test calendar and log, one per thread so parallel tests never
+    //! see each other's holidays.
+
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    use chrono::{Datelike, Weekday};
+
+    use crate::Date;
+
+    thread_local! {
+        static BANK_HOLIDAYS: RefCell<BTreeSet<Date>> = const { RefCell::new(BTreeSet::new()) };
+        static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn is_working_day(day: Date) -> bool {
+        let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        !weekend && !BANK_HOLIDAYS.with(|h| h.borrow().contains(&day))
+    }
+
+    pub(super) fn log(message: &str) {
+        LOG.with(|l| l.borrow_mut().push(message.to_owned()));
+    }
+
+    /// Replaces this thread's bank holidays, returning the previous set.
+    pub(crate) fn replace_bank_holidays(days: BTreeSet<Date>) -> BTreeSet<Date> {
+        BANK_HOLIDAYS.with(|h| h.replace(days))
+    }
+
+    pub(crate) fn bank_holidays() -> BTreeSet<Date> {
+        BANK_HOLIDAYS.with(|h| h.borrow().clone())
+    }
+
+    pub(crate) fn take_log() -> Vec<String> {
+        LOG.with(|l| std::mem::take(&mut *l.borrow_mut()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{date, with_bank_holidays};
+
+    #[test]
+    fn a_saturday_moves_to_monday() {
+        assert_eq!(
+            next_working_day_from(date("2026-01-31")),
+            Ok(date("2026-02-02"))
+        );
+        assert_eq!(
+            next_working_day_from(date("2026-02-02")),
+            Ok(date("2026-02-02"))
+        );
+    }
+
+    #[test]
+    fn bank_holidays_are_skipped_only_inside_the_closure() {
+        let good_friday = date("2026-04-03");
+        let easter_monday = date("2026-04-06");
+        with_bank_holidays(&[good_friday, easter_monday], || {
+            assert_eq!(next_working_day_from(good_friday), Ok(date("2026-04-07")));
+        });
+        assert!(is_working_day(good_friday));
+    }
+
+    #[test]
+    fn working_days_are_counted_after_the_start_day() {
+        // Friday + 1 working day is Monday; + 10 is the Friday a fortnight on.
+        assert_eq!(
+            add_working_days(date("2026-01-09"), 1),
+            Ok(date("2026-01-12"))
+        );
+        assert_eq!(
+            add_working_days(date("2026-01-09"), 10),
+            Ok(date("2026-01-23"))
+        );
+        assert_eq!(
+            add_working_days(date("2026-01-10"), 0),
+            Ok(date("2026-01-10"))
+        );
+    }
+
+    #[test]
+    fn arithmetic_past_the_end_of_the_calendar_is_an_error_not_a_panic() {
+        let err = add_days(Date::MAX, 1).unwrap_err();
+        assert!(
+            err.message().contains("past the end of the calendar"),
+            "{err}"
+        );
+        assert!(add_months(Date::MAX, 1).is_err());
+        assert!(add_weeks(date("2026-01-01"), u32::MAX).is_err());
+        // The last day of the calendar is not a working day: there is no next one.
+        with_bank_holidays(&[Date::MAX], || {
+            assert!(next_working_day_from(Date::MAX).is_err());
+        });
+    }
+
+    #[test]
+    fn a_calendar_with_no_working_days_is_reported() {
+        let start = date("2026-01-01");
+        let year: Vec<Date> = start.iter_days().take(400).collect();
+        with_bank_holidays(&year, || {
+            let err = next_working_day_from(start).unwrap_err();
+            assert!(err.message().contains("no working day"), "{err}");
+        });
+    }
+
+    #[test]
+    fn dates_are_described_in_plain_english() {
+        assert_eq!(describe(date("2026-02-02")), "Monday 2 February 2026");
+    }
+}

@@ -1,0 +1,195 @@
+//! The end-to-end harness: the real `waymark` binary on a temporary data folder,
+//! real plugins built from `plugins/`, and a real HTTP client.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
+}
+
+pub fn waymark_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_waymark")
+}
+
+/// Builds an example plugin once per test binary with `waymark plugin build`.
+pub fn plugin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
+        OnceLock::new();
+    let built = BUILT.get_or_init(Default::default);
+    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(p) = built.get(name) {
+        return p.clone();
+    }
+    let out = workspace()
+        .join("target")
+        .join("e2e-plugins")
+        .join(format!("{name}.wasm"));
+    let status = Command::new(waymark_bin())
+        .args(["plugin", "build"])
+        .arg(workspace().join("plugins").join(name))
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .expect("run waymark plugin build");
+    assert!(status.success(), "building plugin {name} failed");
+    built.insert(name.to_owned(), out.clone());
+    out
+}
+
+/// A running daemon. Dropping it kills the process.
+pub struct Daemon {
+    child: Child,
+    pub base: String,
+    pub data: PathBuf,
+}
+
+impl Daemon {
+    pub fn start(data: &Path) -> Daemon {
+        let mut child = Command::new(waymark_bin())
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--manual-clock",
+                "--data",
+            ])
+            .arg(data)
+            .env("WAYMARK_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn waymark serve");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Waymark is serving on http://") {
+                    let addr = rest
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send(addr);
+                }
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("daemon printed its address within 60 s");
+        Daemon {
+            child,
+            base: format!("http://{addr}"),
+            data: data.to_owned(),
+        }
+    }
+
+    /// SIGKILL: no shutdown handler runs, nothing is flushed on the way out.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: reqwest::Client::new(),
+            token: ADMIN_TOKEN.to_owned(),
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Client {
+    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request reached the daemon");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("read body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply { status, body }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn put_wasm(&self, path: &str, bytes: Vec<u8>) -> Reply {
+        self.send(
+            self.http
+                .put(format!("{}{path}", self.base))
+                .header("content-type", "application/wasm")
+                .body(bytes),
+        )
+        .await
+    }
+
+    pub async fn set_clock(&self, now: &str) {
+        let r = self
+            .post("/v1/admin/clock", serde_json::json!({ "now": now }))
+            .await;
+        assert_eq!(r.status, 200, "set clock: {}", r.body);
+    }
+
+    /// Polls `path` until `done` holds for its body, or fails after `within`.
+    pub async fn wait_for(
+        &self,
+        path: &str,
+        within: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let start = Instant::now();
+        loop {
+            let r = self.get(path).await;
+            if r.status == 200 && done(&r.body) {
+                return r.body;
+            }
+            assert!(
+                start.elapsed() < within,
+                "condition on {path} not met within {within:?}; last: {} {}",
+                r.status,
+                r.body
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
