@@ -8,4 +8,5 @@ pub mod journey;
 pub mod outbox;
 pub mod policy;
 pub mod schedule;
+pub mod simulate;
 pub mod store;

@@ -42,11 +42,174 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// What-if: run a cohort through a council's plugin on a simulated calendar.
+    Simulate(SimulateArgs),
     /// Write the API's JSON Schemas (generated from the Rust types).
     Schemas {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SimulateArgs {
+    #[command(subcommand)]
+    generate: Option<SimulateCommand>,
+    /// The council's plugin component (built with `waymark plugin build`).
+    #[arg(long, required = true)]
+    plugin: Option<PathBuf>,
+    /// The plugin's settings, a JSON file (default `{}`: the plugin's defaults).
+    #[arg(long)]
+    settings: Option<PathBuf>,
+    /// The cohort, JSON Lines (make one with `waymark simulate generate`).
+    #[arg(long, required = true)]
+    cohort: Option<PathBuf>,
+    /// Months to simulate from the first referral.
+    #[arg(long, default_value_t = 12)]
+    months: u32,
+    /// Working-day calendar.
+    #[arg(long, value_enum, default_value = "england-and-wales")]
+    nation: NationArg,
+    /// A second plugin to run on the same cohort and compare.
+    #[arg(long)]
+    compare: Option<PathBuf>,
+    /// Settings for the comparison run (default: the same as `--settings`).
+    #[arg(long)]
+    compare_settings: Option<PathBuf>,
+    /// Where to write the JSON report.
+    #[arg(long, default_value = "simulation.json")]
+    out: PathBuf,
+    /// Where to write the HTML report.
+    #[arg(long, default_value = "simulation.html")]
+    html: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum SimulateCommand {
+    /// Write a synthetic cohort (JSON Lines) to standard output or `--out`.
+    Generate {
+        #[arg(long)]
+        size: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Key workers to allocate to (default: about 18 active people each).
+        #[arg(long)]
+        key_workers: Option<u32>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum NationArg {
+    EnglandAndWales,
+    Scotland,
+    NorthernIreland,
+}
+
+impl From<NationArg> for waymark::schedule::calendar::Nation {
+    fn from(n: NationArg) -> Self {
+        use waymark::schedule::calendar::Nation;
+        match n {
+            NationArg::EnglandAndWales => Nation::EnglandAndWales,
+            NationArg::Scotland => Nation::Scotland,
+            NationArg::NorthernIreland => Nation::NorthernIreland,
+        }
+    }
+}
+
+fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Write};
+    use waymark::simulate::{self as sim, Comparison, Variant};
+
+    if let Some(SimulateCommand::Generate {
+        size,
+        seed,
+        key_workers,
+        out,
+    }) = args.generate
+    {
+        anyhow::ensure!(size > 0, "--size must be at least 1");
+        let mut spec = sim::CohortSpec::stoke(size, seed);
+        spec.key_workers = key_workers;
+        let cohort = sim::generate(&spec);
+        match out {
+            Some(path) => {
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let mut w = std::io::BufWriter::new(file);
+                sim::write_cohort(&cohort, &mut w)?;
+                w.flush()?;
+                eprintln!("wrote {size} cohort members to {}", path.display());
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut w = std::io::BufWriter::new(stdout.lock());
+                sim::write_cohort(&cohort, &mut w)?;
+                w.flush()?;
+            }
+        }
+        return Ok(());
+    }
+    let (Some(plugin), Some(cohort)) = (args.plugin, args.cohort) else {
+        anyhow::bail!("give --plugin and --cohort (see `waymark simulate --help`)");
+    };
+    let policies = sim::engine()?;
+    let settings = sim::load_settings(args.settings.as_deref())?;
+    let baseline = Variant {
+        plugin: sim::load_plugin(&policies, &plugin)?,
+        settings: settings.clone(),
+    };
+    let cohort = sim::load_cohort(&cohort)?;
+    let nation = args.nation.into();
+    let tty = std::io::stderr().is_terminal();
+    let progress = |label: &'static str| {
+        move |done: u32, of: u32| {
+            if tty {
+                eprint!("\r{label}: month {done} of {of}");
+                if done == of {
+                    eprintln!();
+                }
+            }
+        }
+    };
+    let (report, run) = sim::simulate(
+        &baseline,
+        &cohort,
+        args.months,
+        nation,
+        progress("baseline"),
+    )?;
+    let (json, html) = if args.compare.is_some() || args.compare_settings.is_some() {
+        let alternative = Variant {
+            plugin: match &args.compare {
+                Some(p) => sim::load_plugin(&policies, p)?,
+                None => baseline.plugin.clone(),
+            },
+            settings: match &args.compare_settings {
+                Some(p) => sim::load_settings(Some(p))?,
+                None => settings,
+            },
+        };
+        let (alt, alt_run) = sim::simulate(
+            &alternative,
+            &cohort,
+            args.months,
+            nation,
+            progress("alternative"),
+        )?;
+        let cmp = Comparison::new((report, &run), (alt, &alt_run));
+        eprintln!("{} decisions changed", cmp.changed_decisions_total);
+        (serde_json::to_string_pretty(&cmp)?, cmp.to_html())
+    } else {
+        (serde_json::to_string_pretty(&report)?, report.to_html())
+    };
+    std::fs::write(&args.out, json + "\n")
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    std::fs::write(&args.html, html).with_context(|| format!("writing {}", args.html.display()))?;
+    eprintln!("wrote {} and {}", args.out.display(), args.html.display());
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -112,6 +275,7 @@ fn main() -> anyhow::Result<()> {
                 seed,
             }))
         }
+        Command::Simulate(args) => simulate(args),
         Command::Schemas {
             command: SchemasCommand::Export { dir },
         } => {

@@ -16,6 +16,12 @@ impl ParticipantId {
     pub fn new_random() -> Self {
         ParticipantId(Uuid::new_v4())
     }
+
+    /// A fixed id for the n-th person of a simulated cohort, so runs are repeatable.
+    /// Never used for a real referral.
+    pub(crate) fn from_sequence(n: u128) -> Self {
+        ParticipantId(Uuid::from_u128(n))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

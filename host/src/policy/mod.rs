@@ -45,4 +45,4 @@ pub use load::{InvalidDigest, Plugin, PluginDigest, PluginRejected, Policies};
 pub use package::{PLUGIN_TARGET, PackageError, build_plugin, componentize};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
