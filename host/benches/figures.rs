@@ -1,0 +1,339 @@
+//! `cargo bench -p waymark --bench figures`: the platform's speed and memory figures,
+//! each printed beside its target. Figures, never assertions: a busy machine makes
+//! them slower, not wrong.
+//!
+//! `WAYMARK_BENCH_JOURNEYS` sets the store's scale (default 1,000,000 journeys, each
+//! with a pending timer); a smaller figure gives a quick look.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
+use tokio::sync::{Notify, watch};
+use waymark::clock::{Clock, ManualClock, SystemClock};
+use waymark::council::CouncilId;
+use waymark::journey::{Journey, ParticipantId, Referral};
+use waymark::policy::{PlannedTimer, ReferralRoute, TimerKind};
+use waymark::schedule::Scheduler;
+use waymark::schedule::timer::{Timer, TimerId};
+use waymark::simulate::{self, CohortSpec, Variant};
+use waymark::store::{DataFolderLock, JourneyWrite, Store};
+
+struct Row {
+    figure: String,
+    value: String,
+    target: &'static str,
+}
+
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+fn referral() -> Referral {
+    Referral {
+        route: ReferralRoute::Jobcentre,
+        date_of_birth: day(1990, 4, 1),
+        postcode: "ST4 1AB".into(),
+        in_work: false,
+        on_universal_credit: true,
+        known_to_health_services: false,
+        on_other_programme: false,
+        cohorts: Vec::new(),
+    }
+}
+
+fn open(dir: &std::path::Path) -> (DataFolderLock, Store) {
+    let lock = DataFolderLock::acquire(dir).expect("lock");
+    let store = Store::open(dir, &lock).expect("open store");
+    (lock, store)
+}
+
+/// N journeys, each with one pending review timer spread over a year, written
+/// through the same transactional path the API uses.
+fn populate(store: &Store, council: &CouncilId, n: usize) {
+    let threads = 2;
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let store = store.clone();
+            s.spawn(move || {
+                for i in (t..n).step_by(threads) {
+                    let participant = ParticipantId::new_random();
+                    let journey =
+                        Journey::refer(council.clone(), participant, day(2026, 1, 5), referral());
+                    let due = day(2026, 1, 6) + TimeDelta::days((i % 365) as i64);
+                    let timer = Timer::from_plan(
+                        council,
+                        participant,
+                        &PlannedTimer {
+                            kind: TimerKind::Review,
+                            due,
+                            purpose: "Key-worker review".into(),
+                        },
+                        chrono_tz::Europe::London,
+                        NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+                    );
+                    store
+                        .write_journey(
+                            None,
+                            JourneyWrite {
+                                journey: &journey,
+                                timers: Some(std::slice::from_ref(&timer)),
+                                decisions: &[],
+                            },
+                        )
+                        .expect("write journey");
+                }
+            });
+        }
+    });
+}
+
+fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::var("WAYMARK_BENCH_JOURNEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut rows = Vec::new();
+    let council: CouncilId = "bench".parse()?;
+
+    eprintln!("bench: the store at scale…");
+    // --- the store at scale -------------------------------------------------------
+    let dir = tempfile::tempdir()?;
+    {
+        let (_lock, store) = open(dir.path());
+        let started = Instant::now();
+        populate(&store, &council, n);
+        rt.block_on(store.flush())?;
+        let secs = started.elapsed().as_secs_f64();
+        rows.push(Row {
+            figure: format!("journey writes (transactional, 2 threads), {n} journeys"),
+            value: format!("{:.0}/s", n as f64 / secs),
+            target: "≥ 5,000/s",
+        });
+    }
+    let started = Instant::now();
+    let (lock, store) = open(dir.path());
+    let earliest = store.earliest_timer()?;
+    let startup = started.elapsed();
+    rows.push(Row {
+        figure: format!("start-up with {} pending timers (open + first due)", store.timer_count()),
+        value: format!("{:.0} ms", startup.as_secs_f64() * 1e3),
+        target: "≤ 2,000 ms",
+    });
+    let journeys = store.journeys(&council)?.len();
+    rows.push(Row {
+        figure: format!("resident memory with {journeys} journeys (after reading them all)"),
+        value: format!("{:.0} MiB", rss_mib()),
+        target: "≤ 1,024 MiB",
+    });
+    let _ = earliest;
+
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    clock.set(DateTime::parse_from_rfc3339("2027-06-01T00:00:00Z")?.with_timezone(&Utc));
+    let scheduler = Scheduler::new(store.clone(), clock.clone(), Arc::new(Notify::new()));
+    let started = Instant::now();
+    let fired = rt.block_on(scheduler.fire_due())?;
+    let secs = started.elapsed().as_secs_f64();
+    rows.push(Row {
+        figure: format!("timers fired end to end ({fired} of {n} pending, durable before delivery)"),
+        value: format!("{:.0}/s", fired as f64 / secs),
+        target: "≥ 10,000/s",
+    });
+    drop(store);
+    drop(lock);
+
+    eprintln!("bench: fire lag…");
+    // --- fire lag at a steady rate ------------------------------------------------
+    let lag_dir = tempfile::tempdir()?;
+    let (_lag_lock, store) = open(lag_dir.path());
+    let rate = 500usize;
+    let seconds = 4usize;
+    let lags = rt.block_on(async {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let changed = Arc::new(Notify::new());
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let loop_ = tokio::spawn(Scheduler::new(store.clone(), clock, changed.clone()).run(stop_rx));
+        let begin = Utc::now() + TimeDelta::milliseconds(300);
+        for i in 0..rate * seconds {
+            let participant = ParticipantId::new_random();
+            let fire_at = begin + TimeDelta::microseconds((i * 1_000_000 / rate) as i64);
+            let timer = Timer {
+                id: TimerId::for_work(&council, participant, TimerKind::Review, day(2026, 1, 6)),
+                council: council.clone(),
+                participant,
+                kind: TimerKind::Review,
+                due: day(2026, 1, 6),
+                fire_at,
+                purpose: "lag".into(),
+            };
+            let journey = Journey::refer(council.clone(), participant, day(2026, 1, 5), referral());
+            let _ = store.write_journey(
+                None,
+                JourneyWrite {
+                    journey: &journey,
+                    timers: Some(std::slice::from_ref(&timer)),
+                    decisions: &[],
+                },
+            );
+            changed.notify_one();
+            // Written just ahead of due, as a steady stream of new plans would be.
+            let ahead = fire_at - TimeDelta::milliseconds(200);
+            if let Ok(wait) = (ahead - Utc::now()).to_std() {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let _ = stop_tx.send(true);
+        let _ = loop_.await;
+        let actions = store.actions(&council, None, None, rate * seconds + 10)?;
+        let mut lags: Vec<f64> = actions
+            .iter()
+            .map(|a| (a.fired_at - a.scheduled_for).num_microseconds().unwrap_or(0) as f64 / 1e3)
+            .collect();
+        lags.sort_by(f64::total_cmp);
+        anyhow::Ok(lags)
+    })?;
+    rows.push(Row {
+        figure: format!("fire lag at {rate} timers/s ({} fired), p50 / p99", lags.len()),
+        value: format!("{:.1} / {:.1} ms", percentile(&lags, 0.5), percentile(&lags, 0.99)),
+        target: "p99 ≤ 100 ms",
+    });
+
+    eprintln!("bench: simulation…");
+    // --- simulation -----------------------------------------------------------------
+    let plugin_path = support::plugin("stoke-on-trent");
+    let policies = simulate::engine()?;
+    let variant = Variant {
+        plugin: simulate::load_plugin(&policies, &plugin_path)?,
+        settings: serde_json::json!({}),
+    };
+    let cohort = simulate::generate(&CohortSpec::stoke(10_000, 1));
+    let started = Instant::now();
+    let (report, _) = simulate::simulate(
+        &variant,
+        &cohort,
+        12,
+        waymark::schedule::calendar::Nation::EnglandAndWales,
+        |_, _| {},
+    )?;
+    rows.push(Row {
+        figure: format!(
+            "simulation: 10,000 people × 12 months ({} plugin decisions)",
+            report.plugin_calls
+        ),
+        value: format!("{:.1} s", started.elapsed().as_secs_f64()),
+        target: "≤ 30 s",
+    });
+
+    eprintln!("bench: API throughput…");
+    // --- the API, over loopback against the real daemon ------------------------------
+    let api_dir = tempfile::tempdir()?;
+    let daemon = support::Daemon::start(api_dir.path());
+    let (writes, reads) = rt.block_on(async {
+        let api = daemon.client();
+        let bytes = std::fs::read(&plugin_path)?;
+        api.post(
+            "/v1/councils",
+            serde_json::json!({"id": "bench", "name": "Bench"}),
+        )
+        .await;
+        api.put_wasm("/v1/councils/bench/plugin", bytes).await;
+        let api = Arc::new(api);
+        let window = Duration::from_secs(4);
+        let ids = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let mut tasks = Vec::new();
+        let deadline = Instant::now() + window;
+        for _ in 0..16 {
+            let (api, ids) = (api.clone(), ids.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0u64;
+                while Instant::now() < deadline {
+                    let r = api
+                        .post(
+                            "/v1/councils/bench/referrals",
+                            serde_json::json!({"route":"jobcentre","date_of_birth":"1990-04-01","postcode":"ST4 1AB"}),
+                        )
+                        .await;
+                    if let Some(id) = r.body["participant_id"].as_str() {
+                        ids.lock().map(|mut v| v.push(id.to_owned())).ok();
+                        done += 1;
+                    }
+                }
+                done
+            }));
+        }
+        let mut writes = 0;
+        for t in tasks {
+            writes += t.await.unwrap_or(0);
+        }
+        let ids: Vec<String> = ids.lock().map(|v| v.clone()).unwrap_or_default();
+        let ids = Arc::new(ids);
+        let deadline = Instant::now() + window;
+        let mut tasks = Vec::new();
+        for k in 0..16 {
+            let (api, ids) = (api.clone(), ids.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0u64;
+                let mut i = k;
+                while Instant::now() < deadline && !ids.is_empty() {
+                    let id = &ids[i % ids.len()];
+                    let r = api.get(&format!("/v1/councils/bench/participants/{id}")).await;
+                    if r.status == 200 {
+                        done += 1;
+                    }
+                    i += 16;
+                }
+                done
+            }));
+        }
+        let mut reads = 0;
+        for t in tasks {
+            reads += t.await.unwrap_or(0);
+        }
+        anyhow::Ok((
+            writes as f64 / window.as_secs_f64(),
+            reads as f64 / window.as_secs_f64(),
+        ))
+    })?;
+    rows.push(Row {
+        figure: "API writes: referrals (plugin decision + durable flush), 16 clients".into(),
+        value: format!("{writes:.0}/s"),
+        target: "≥ 200/s",
+    });
+    rows.push(Row {
+        figure: "API reads: participant view, 16 clients".into(),
+        value: format!("{reads:.0}/s"),
+        target: "≥ 2,000/s",
+    });
+
+    let width = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(0);
+    println!("\n{:width$}  {:>18}  target", "figure", "measured");
+    for r in &rows {
+        println!("{:width$}  {:>18}  {}", r.figure, r.value, r.target);
+    }
+    Ok(())
+}
