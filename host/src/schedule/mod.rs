@@ -2,6 +2,7 @@
 //! shifted by.
 
 pub mod calendar;
+pub mod council_calendar;
 pub mod recurrence;
 mod scheduler;
 pub mod timer;
