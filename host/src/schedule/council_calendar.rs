@@ -49,9 +49,15 @@ pub enum InvalidCalendar {
     #[error("`{field}` lists {count} dates; at most {MAX_DATES} are allowed")]
     TooMany { field: &'static str, count: usize },
     #[error("`{field}` has {date}, outside the years 2000 to 2100 a calendar covers")]
-    OutOfRange { field: &'static str, date: NaiveDate },
+    OutOfRange {
+        field: &'static str,
+        date: NaiveDate,
+    },
     #[error("`{field}` lists {date} twice: list each date once")]
-    Duplicate { field: &'static str, date: NaiveDate },
+    Duplicate {
+        field: &'static str,
+        date: NaiveDate,
+    },
     #[error("{date} is in both `extra_holidays` and `removed_holidays`: keep it in one")]
     Both { date: NaiveDate },
     #[error("{date} is not a bank holiday of {nation:?}, so it cannot be in `removed_holidays`")]
@@ -102,10 +108,7 @@ impl CalendarSpec {
             } => {
                 check_list("extra_holidays", extra_holidays)?;
                 check_list("removed_holidays", removed_holidays)?;
-                if let Some(&date) = extra_holidays
-                    .iter()
-                    .find(|d| removed_holidays.contains(d))
-                {
+                if let Some(&date) = extra_holidays.iter().find(|d| removed_holidays.contains(d)) {
                     return Err(InvalidCalendar::Both { date });
                 }
                 for &date in removed_holidays {
@@ -154,13 +157,11 @@ pub struct CouncilCalendar {
 impl CouncilCalendar {
     pub fn new(spec: &CalendarSpec) -> CouncilCalendar {
         let nation = match spec {
-            CalendarSpec::NationRules { nation, .. } | CalendarSpec::ExplicitDates { nation, .. } => {
-                *nation
-            }
+            CalendarSpec::NationRules { nation, .. }
+            | CalendarSpec::ExplicitDates { nation, .. } => *nation,
         };
-        let mut holidays: BTreeSet<NaiveDate> = YEARS
-            .flat_map(|y| bank_holidays(nation, y))
-            .collect();
+        let mut holidays: BTreeSet<NaiveDate> =
+            YEARS.flat_map(|y| bank_holidays(nation, y)).collect();
         match spec {
             CalendarSpec::NationRules {
                 extra_holidays,
@@ -228,8 +229,14 @@ mod tests {
         spec.validate().expect("valid");
         let cal = CouncilCalendar::new(&spec);
         assert!(!cal.is_working_day(d(2026, 6, 15)));
-        assert!(cal.is_working_day(d(2026, 1, 2)), "2 Jan not listed for 2026");
-        assert!(!cal.is_working_day(d(2027, 1, 4)), "2027 follows Scottish rules");
+        assert!(
+            cal.is_working_day(d(2026, 1, 2)),
+            "2 Jan not listed for 2026"
+        );
+        assert!(
+            !cal.is_working_day(d(2027, 1, 4)),
+            "2027 follows Scottish rules"
+        );
     }
 
     #[test]
@@ -246,21 +253,36 @@ mod tests {
             extra_holidays: vec![d(2026, 6, 1), d(2026, 6, 1)],
             removed_holidays: vec![],
         };
-        assert!(twice.validate().expect_err("dup").to_string().contains("twice"));
+        assert!(
+            twice
+                .validate()
+                .expect_err("dup")
+                .to_string()
+                .contains("twice")
+        );
         let outside = CalendarSpec::ExplicitDates {
             nation: Nation::EnglandAndWales,
             from_year: 2026,
             to_year: 2027,
             non_working_dates: vec![d(2028, 1, 3)],
         };
-        assert!(outside.validate().expect_err("outside").to_string().contains("2028-01-03"));
+        assert!(
+            outside
+                .validate()
+                .expect_err("outside")
+                .to_string()
+                .contains("2028-01-03")
+        );
         let backwards = CalendarSpec::ExplicitDates {
             nation: Nation::EnglandAndWales,
             from_year: 2027,
             to_year: 2026,
             non_working_dates: vec![],
         };
-        assert!(matches!(backwards.validate(), Err(InvalidCalendar::Years { .. })));
+        assert!(matches!(
+            backwards.validate(),
+            Err(InvalidCalendar::Years { .. })
+        ));
     }
 
     #[test]
