@@ -106,7 +106,7 @@ pub enum ExportFormat {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ScheduledAction {
     /// A digest of each key worker's caseload, one per key worker.
-    CaseloadDigest,
+    CaseloadDigest {},
     /// An export of management information covering the last `period_days` days.
     ManagementInformationExport {
         #[serde(default)]
@@ -142,7 +142,7 @@ impl ScheduleKind {
 impl ScheduledAction {
     pub fn kind(&self) -> ScheduleKind {
         match self {
-            ScheduledAction::CaseloadDigest => ScheduleKind::CaseloadDigest,
+            ScheduledAction::CaseloadDigest {} => ScheduleKind::CaseloadDigest,
             ScheduledAction::ManagementInformationExport { .. } => {
                 ScheduleKind::ManagementInformationExport
             }
@@ -165,14 +165,15 @@ pub struct ScheduleFiring {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "policy", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CatchUp {
-    Skip,
-    Latest,
+    // Braces, not unit variants: serde then refuses unknown fields on them too.
+    Skip {},
+    Latest {},
     AllWithin { window_hours: u32, max: u32 },
 }
 
 impl Default for CatchUp {
     fn default() -> Self {
-        CatchUp::Latest
+        CatchUp::Latest {}
     }
 }
 
@@ -417,8 +418,8 @@ impl AdminSchedule {
     /// The catch-up threshold at `now`: due occurrences at or after it fire.
     pub fn fire_from(&self, now: DateTime<Utc>, calendar: &dyn WorkingCalendar) -> DateTime<Utc> {
         match self.catch_up {
-            CatchUp::Skip => now - ON_TIME,
-            CatchUp::Latest => self.latest_due(now, calendar).unwrap_or(now),
+            CatchUp::Skip {} => now - ON_TIME,
+            CatchUp::Latest {} => self.latest_due(now, calendar).unwrap_or(now),
             CatchUp::AllWithin { window_hours, max } => {
                 let window_start = now - Duration::hours(i64::from(window_hours));
                 let from = self
@@ -547,7 +548,7 @@ mod tests {
             name: "digest".into(),
             cron: cron.into(),
             timezone: None,
-            action: ScheduledAction::CaseloadDigest,
+            action: ScheduledAction::CaseloadDigest {},
             starts: None,
             ends: None,
             non_working_days: NonWorkingDays::Fire,
@@ -576,9 +577,9 @@ mod tests {
         let cal = UkCalendar::new(Nation::EnglandAndWales);
         // Daily 09:00 (GMT in January), created on the 5th; the daemon is back on the 10th at noon.
         let now = utc("2026-01-10T12:00:00Z");
-        let skip = schedule("0 9 * * *", CatchUp::Skip, "2026-01-05T10:00:00Z");
+        let skip = schedule("0 9 * * *", CatchUp::Skip {}, "2026-01-05T10:00:00Z");
         assert_eq!(skip.fire_from(now, &cal), now - ON_TIME);
-        let latest = schedule("0 9 * * *", CatchUp::Latest, "2026-01-05T10:00:00Z");
+        let latest = schedule("0 9 * * *", CatchUp::Latest {}, "2026-01-05T10:00:00Z");
         assert_eq!(latest.fire_from(now, &cal), utc("2026-01-10T09:00:00Z"));
         let within = schedule(
             "0 9 * * *",
@@ -604,7 +605,7 @@ mod tests {
     #[test]
     fn starts_and_ends_bound_the_occurrences() {
         let cal = UkCalendar::new(Nation::EnglandAndWales);
-        let mut d = def("0 9 * * *", CatchUp::Latest);
+        let mut d = def("0 9 * * *", CatchUp::Latest {});
         d.starts = Some(utc("2026-02-01T00:00:00Z"));
         d.ends = Some(utc("2026-02-03T09:00:00Z"));
         let s = AdminSchedule::define(
@@ -647,8 +648,8 @@ mod tests {
             .expect_err("invalid")
             .to_string()
         };
-        assert!(attempt(def("0 9 * *", CatchUp::Latest)).contains("4 fields"));
-        assert!(attempt(def("0 9 30 2 *", CatchUp::Latest)).contains("never fires"));
+        assert!(attempt(def("0 9 * *", CatchUp::Latest {})).contains("4 fields"));
+        assert!(attempt(def("0 9 30 2 *", CatchUp::Latest {})).contains("never fires"));
         let mut d = def(
             "0 9 * * *",
             CatchUp::AllWithin {
@@ -657,7 +658,7 @@ mod tests {
             },
         );
         assert!(attempt(d.clone()).contains("window_hours"));
-        d.catch_up = CatchUp::Latest;
+        d.catch_up = CatchUp::Latest {};
         d.name = " ".into();
         assert!(attempt(d).contains("name"));
     }
