@@ -20,7 +20,7 @@ use crate::schedule::admin::{
     AdminSchedule, InvalidSchedule, ScheduleDefinition, ScheduleId, ScheduleRun,
 };
 use crate::schedule::council_calendar::CalendarSpec;
-use crate::schedule::recurrence::Adjustment;
+use crate::schedule::recurrence::{Adjustment, serialize_local};
 use crate::schedule::scheduler::settle_schedule;
 
 /// Largest page, and most occurrences a preview computes.
@@ -257,6 +257,7 @@ pub struct PreviewQuery {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct PreviewOccurrence {
     /// The fire instant, RFC 3339 with the schedule's local offset.
+    #[serde(serialize_with = "serialize_local")]
     pub at: DateTime<FixedOffset>,
     pub utc: DateTime<Utc>,
     /// The local wall-clock time it fires at.

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use super::calendar::WorkingCalendar;
 use super::recurrence::{
-    Adjustment, DstRules, InvalidCron, NonWorkingDays, Occurrence, Recurrence,
+    Adjustment, DstRules, InvalidCron, NonWorkingDays, Occurrence, Recurrence, serialize_local,
 };
 use crate::council::CouncilId;
 use crate::outbox::{Action, ActionId, ActionKind, ActionStatus};
@@ -158,6 +158,7 @@ pub struct ScheduleFiring {
     pub name: String,
     pub action: ScheduledAction,
     /// The fire instant on the schedule's local clock.
+    #[serde(serialize_with = "serialize_local")]
     pub local_time: DateTime<FixedOffset>,
 }
 
@@ -524,6 +525,7 @@ pub struct ScheduleRun {
     pub schedule: ScheduleId,
     pub scheduled_for: DateTime<Utc>,
     /// The fire instant on the schedule's local clock.
+    #[serde(serialize_with = "serialize_local")]
     pub local_time: DateTime<FixedOffset>,
     pub adjustments: Vec<Adjustment>,
     pub outcome: RunOutcome,

@@ -106,6 +106,14 @@ impl Occurrence {
     }
 }
 
+/// Writes a local time with its numeric offset (`+00:00`, not `Z`: it is local time).
+pub fn serialize_local<S: serde::Serializer>(
+    t: &DateTime<FixedOffset>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&t.to_rfc3339())
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidCron {
     #[error(
