@@ -236,7 +236,9 @@ pub enum InvalidSchedule {
     Period,
     #[error("`action.grace_working_days` must be at most 60")]
     Grace,
-    #[error("cron expression `{0}` never fires between `starts` and `ends`")]
+    #[error(
+        "cron expression `{0}` never fires from now on within `starts` and `ends` (and the non-working-day rule): check them"
+    )]
     NeverFires(String),
 }
 
@@ -336,13 +338,9 @@ impl AdminSchedule {
             updated_at: now,
         };
         schedule.next_due = schedule.next_after(now, calendar);
-        // A schedule that has already ended is allowed (it simply never fires again);
-        // one that could never fire at all is a mistake worth refusing.
-        let from = def
-            .starts
-            .map_or(now, |s| s - Duration::seconds(1))
-            .min(now);
-        if schedule.next_due.is_none() && schedule.next_after(from, calendar).is_none() {
+        // One that can never fire again (ended, impossible dates, every day skipped)
+        // is a mistake worth refusing rather than storing.
+        if schedule.next_due.is_none() {
             return Err(InvalidSchedule::NeverFires(schedule.cron.clone()));
         }
         Ok(schedule)
@@ -661,8 +659,24 @@ mod tests {
         );
         assert!(attempt(d.clone()).contains("window_hours"));
         d.catch_up = CatchUp::Latest {};
+        d.ends = Some(utc("2026-01-01T00:00:00Z"));
+        assert!(attempt(d.clone()).contains("never fires from now on"));
+        d.ends = None;
         d.name = " ".into();
         assert!(attempt(d).contains("name"));
+        let bad_zone = serde_json::from_str::<ScheduleDefinition>(
+            r#"{"name":"x","cron":"0 9 * * *","timezone":"Europe/Londres","action":{"type":"caseload_digest"}}"#,
+        )
+        .expect_err("unknown zone");
+        assert!(
+            bad_zone.to_string().contains("Europe/Londres"),
+            "{bad_zone}"
+        );
+        let extra = serde_json::from_str::<ScheduleDefinition>(
+            r#"{"name":"x","cron":"0 9 * * *","action":{"type":"caseload_digest","format":"csv"}}"#,
+        )
+        .expect_err("unknown action field");
+        assert!(extra.to_string().contains("format"), "{extra}");
     }
 
     #[test]
