@@ -388,11 +388,13 @@ mod tests {
     }
 
     fn fires_exactly_once_every_local_day(r: &Recurrence, year: i32) {
-        let start = London
+        let tz = r.timezone();
+        let start = tz
             .with_ymd_and_hms(year, 1, 1, 0, 0, 0)
             .single()
             .expect("midnight exists")
-            .with_timezone(&Utc);
+            .with_timezone(&Utc)
+            - Duration::seconds(1);
         let mut day = NaiveDate::from_ymd_opt(year, 1, 1).expect("date");
         let mut last = start;
         for o in r
@@ -407,9 +409,9 @@ mod tests {
                 "one occurrence per local day, in order"
             );
             assert_eq!(
-                o.local(London).date_naive(),
+                o.local(tz).date_naive(),
                 day,
-                "fires on its own local day"
+                "fires on its own local day: {o:?} in {tz}"
             );
             day = day.succ_opt().expect("next day");
         }
@@ -423,6 +425,29 @@ mod tests {
         let r = london("30 1 * * *");
         fires_exactly_once_every_local_day(&r, 2026);
         fires_exactly_once_every_local_day(&r, 2027);
+    }
+
+    #[test]
+    fn a_daily_schedule_at_any_half_hour_fires_once_every_local_day_in_four_zones() {
+        // London and New York (one-hour changes at 01:00/02:00), Lord Howe (a
+        // half-hour change), Kolkata (none).
+        let zones = [
+            London,
+            chrono_tz::America::New_York,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Asia::Kolkata,
+        ];
+        for tz in zones {
+            for half_hour in 0..48 {
+                let expr = format!("{} {} * * *", (half_hour % 2) * 30, half_hour / 2);
+                let both = DstRules {
+                    autumn_repeat: RepeatRule::First,
+                    spring_gap: GapRule::ShiftForward,
+                };
+                let r = Recurrence::parse(&expr, tz, both).expect("valid");
+                fires_exactly_once_every_local_day(&r, 2026);
+            }
+        }
     }
 
     #[test]

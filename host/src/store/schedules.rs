@@ -343,3 +343,49 @@ impl Store {
             .map_err(flatten)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Limits;
+    use crate::schedule::calendar::{Nation, WorkingCalendar};
+    use crate::store::DataFolderLock;
+    use chrono::{NaiveDate, NaiveTime};
+
+    #[test]
+    fn working_calendar_follows_the_nation_until_replaced_and_survives_reopening() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let council = Council {
+            id: "glasgow".parse().expect("id"),
+            name: "Glasgow".into(),
+            timezone: chrono_tz::Europe::London,
+            nation: Nation::Scotland,
+            reminder_time: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
+            settings: serde_json::json!({}),
+            active_plugin: None,
+            limits: Limits::default(),
+        };
+        let st_andrews = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+        let closure = NaiveDate::from_ymd_opt(2026, 12, 24).expect("date");
+        {
+            let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+            let store = Store::open(dir.path(), &lock).expect("store");
+            store.put_council(&council).expect("council");
+            let cal = store.working_calendar(&council).expect("calendar");
+            assert!(!cal.is_working_day(st_andrews));
+            assert!(cal.is_working_day(closure));
+            let spec = CalendarSpec::NationRules {
+                nation: Nation::Scotland,
+                extra_holidays: vec![closure],
+                removed_holidays: vec![st_andrews],
+            };
+            store.put_calendar_spec(&council.id, &spec).expect("stored");
+            store.db.flush().expect("flushed");
+        }
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open(dir.path(), &lock).expect("store");
+        let cal = store.working_calendar(&council).expect("calendar");
+        assert!(cal.is_working_day(st_andrews));
+        assert!(!cal.is_working_day(closure));
+    }
+}
