@@ -202,7 +202,9 @@ async fn delete_schedule(
     State(state): State<AppState>,
     SchedulePath(council, id): SchedulePath,
 ) -> Result<StatusCode, Problem> {
-    state.caseload.council(&council)?;
+    load(&state, &council, &id)?;
+    // What fell due before the delete is dealt with (fired or recorded), not dropped.
+    settle(&state, &council, &id).await?;
     if !state.store.delete_schedule(&council, &id)? {
         return Err(no_schedule(&council, &id));
     }

@@ -1,7 +1,8 @@
 //! Actions to deliver: reminders to key workers, employer check-ins, handover packs.
 //!
 //! A fired timer becomes an action in the same transaction that removes the timer,
-//! so an action is never lost and never made twice. Council systems pull pending
+//! so an action is never lost and never made twice; so does a due occurrence of a
+//! council's admin schedule (`schedule::admin`). Council systems pull pending
 //! actions and acknowledge them; an acknowledged action is never offered again.
 
 use chrono::{DateTime, NaiveDate, Utc};
