@@ -329,6 +329,27 @@ async fn schedule_fires_right_across_dst_pauses_survives_kill_9_and_catches_up()
         "refused PUT changed nothing"
     );
 
+    // Redefined: the preview follows at once; a body with an unknown field changes nothing.
+    let redefined = json!({
+        "name": "Monthly MI export",
+        "cron": "0 10 * * MON-FRI",
+        "action": { "type": "management_information_export", "period_days": 30 },
+        "non_working_days": "skip",
+    });
+    let r = put(&api, &format!("{C}/schedules/{export}"), redefined).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = put(
+        &api,
+        &format!("{C}/schedules/{export}"),
+        json!({ "name": "x", "cron": "0 11 * * *", "action": { "type": "caseload_digest" }, "when": 1 }),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = api
+        .get(&format!("{C}/schedules/{export}/preview?count=1"))
+        .await;
+    assert_eq!(first(&r.body), "2026-04-08T10:00:00+01:00");
+
     // List, paginated; delete.
     let r = api.get(&format!("{C}/schedules?limit=2")).await;
     assert_eq!(r.body["schedules"].as_array().map(Vec::len), Some(2));
