@@ -120,12 +120,18 @@ impl Caseload {
             .map_err(|e| CaseloadError::Sandbox(e.to_string()))
     }
 
-    fn context(council: &Council) -> CallContext {
-        CallContext {
+    /// The council's settings, limits and its own (possibly replaced) calendar.
+    fn context(&self, council: &Council) -> Result<CallContext, CaseloadError> {
+        Ok(CallContext {
             settings: council.settings.to_string(),
-            calendar: Arc::new(council.calendar()),
+            calendar: Arc::new(self.store.working_calendar(council)?),
             limits: council.limits,
-        }
+        })
+    }
+
+    /// Wakes the scheduler: a schedule was created, changed or resumed.
+    pub fn wake_scheduler(&self) {
+        self.timers_changed.notify_one();
     }
 
     /// Refers someone: decides eligibility with the council's plugin and plans the journey.
@@ -143,7 +149,7 @@ impl Caseload {
         let now = self.clock.now();
 
         let plugin = self.plugin(&council)?;
-        let ctx = Self::context(&council);
+        let ctx = self.context(&council)?;
         let decided = match plugin.clone() {
             None => Err(DecisionError::NoPlugin),
             Some(plugin) => {
@@ -264,7 +270,7 @@ impl Caseload {
                 .plan(
                     &council,
                     plugin,
-                    Self::context(&council),
+                    self.context(&council)?,
                     &journey,
                     event.at(),
                     now,

@@ -11,6 +11,7 @@ mod councils;
 mod extract;
 mod participants;
 pub mod problem;
+mod schedules;
 pub mod schemas;
 
 use std::sync::Arc;
@@ -41,7 +42,8 @@ pub fn router(state: AppState) -> Router {
     let mut v1 = Router::new()
         .merge(councils::routes())
         .merge(participants::routes())
-        .merge(actions::routes());
+        .merge(actions::routes())
+        .merge(schedules::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }

@@ -12,9 +12,14 @@ use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
 use super::participants::NewReferral;
 use super::problem::Problem;
+use super::schedules::{
+    PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
+};
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
+use crate::schedule::admin::{AdminSchedule, ScheduleDefinition};
+use crate::schedule::council_calendar::CalendarSpec;
 
 fn schema<T: JsonSchema>() -> serde_json::Value {
     serde_json::to_value(schema_for!(T)).unwrap_or_default()
@@ -26,6 +31,7 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("action.json", schema::<Action>()),
         ("action-page.json", schema::<ActionPage>()),
         ("action-query.json", schema::<ActionQuery>()),
+        ("calendar.json", schema::<CalendarSpec>()),
         ("caseworker-event.json", schema::<CaseworkerEvent>()),
         ("council.json", schema::<CouncilView>()),
         ("new-council.json", schema::<NewCouncil>()),
@@ -34,6 +40,14 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("plugin-installed.json", schema::<PluginInstalled>()),
         ("problem.json", schema::<Problem>()),
         ("referred.json", schema::<Referred>()),
+        ("schedule.json", schema::<AdminSchedule>()),
+        ("schedule-definition.json", schema::<ScheduleDefinition>()),
+        ("schedule-page.json", schema::<SchedulePage>()),
+        ("schedule-preview.json", schema::<SchedulePreview>()),
+        ("schedule-preview-query.json", schema::<PreviewQuery>()),
+        ("schedule-query.json", schema::<ScheduleQuery>()),
+        ("schedule-run-page.json", schema::<RunPage>()),
+        ("schedule-run-query.json", schema::<RunQuery>()),
         ("set-clock.json", schema::<SetClock>()),
     ])
 }

@@ -1,7 +1,8 @@
 //! Actions to deliver: reminders to key workers, employer check-ins, handover packs.
 //!
 //! A fired timer becomes an action in the same transaction that removes the timer,
-//! so an action is never lost and never made twice. Council systems pull pending
+//! so an action is never lost and never made twice; so does a due occurrence of a
+//! council's admin schedule (`schedule::admin`). Council systems pull pending
 //! actions and acknowledge them; an acknowledged action is never offered again.
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
 use crate::policy::TimerKind;
+use crate::schedule::admin::{ScheduleFiring, ScheduleKind};
 use crate::schedule::timer::{Timer, instant_key};
 
 /// Sorts by scheduled instant, then by idempotency key: listing is in due order.
@@ -34,6 +36,33 @@ impl ActionId {
                 .all(|(i, c)| i == 16 || c.is_ascii_hexdigit());
         ok.then(|| ActionId(s.to_owned()))
     }
+
+    /// The id of the action made at `at` with idempotency key `key`: sorts by `at`.
+    pub fn derive(at: DateTime<Utc>, key: &str) -> ActionId {
+        ActionId(format!(
+            "{}-{}",
+            hex::encode(instant_key(at)),
+            key.get(..16).unwrap_or(key)
+        ))
+    }
+}
+
+/// What an action is for: a journey's timer (`review`, …) or a council schedule
+/// (`caseload_digest`, …). Serialized as the bare name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ActionKind {
+    Timer(TimerKind),
+    Schedule(ScheduleKind),
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Timer(k) => k.as_str(),
+            ActionKind::Schedule(k) => k.as_str(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -47,8 +76,10 @@ pub enum ActionStatus {
 pub struct Action {
     pub id: ActionId,
     pub council: CouncilId,
-    pub participant: ParticipantId,
-    pub kind: TimerKind,
+    /// The journey a timer action is for; absent for schedule actions.
+    pub participant: Option<ParticipantId>,
+    pub kind: ActionKind,
+    /// The local date the work is due on.
     pub due: NaiveDate,
     pub purpose: String,
     /// When the timer was due to fire.
@@ -59,24 +90,22 @@ pub struct Action {
     pub idempotency_key: String,
     pub status: ActionStatus,
     pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Set when a council schedule made this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleFiring>,
 }
 
 impl Action {
     pub fn id_for(timer: &Timer) -> ActionId {
-        let key = timer.idempotency_key();
-        ActionId(format!(
-            "{}-{}",
-            hex::encode(instant_key(timer.fire_at)),
-            &key[..16]
-        ))
+        ActionId::derive(timer.fire_at, &timer.idempotency_key())
     }
 
     pub fn from_timer(timer: &Timer, fired_at: DateTime<Utc>) -> Action {
         Action {
             id: Action::id_for(timer),
             council: timer.council.clone(),
-            participant: timer.participant,
-            kind: timer.kind,
+            participant: Some(timer.participant),
+            kind: ActionKind::Timer(timer.kind),
             due: timer.due,
             purpose: timer.purpose.clone(),
             scheduled_for: timer.fire_at,
@@ -84,6 +113,7 @@ impl Action {
             idempotency_key: timer.idempotency_key(),
             status: ActionStatus::Pending,
             acknowledged_at: None,
+            schedule: None,
         }
     }
 }

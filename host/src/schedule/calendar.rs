@@ -131,18 +131,21 @@ fn last_monday(year: i32, month: u32) -> NaiveDate {
     d
 }
 
-/// Fixed-date holidays falling at a weekend move to the next weekday not already a holiday.
+/// Fixed-date holidays falling at a weekend move to the next weekday not already a
+/// holiday (including a fixed holiday on a weekday: Christmas on a Sunday moves to
+/// Tuesday 27th, because Boxing Day is Monday 26th).
 fn with_substitutes(fixed: &[NaiveDate], mut days: Vec<NaiveDate>) -> Vec<NaiveDate> {
-    for &d in fixed {
+    let is_weekend = |d: NaiveDate| matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+    days.extend(fixed.iter().copied().filter(|&d| !is_weekend(d)));
+    for &d in fixed.iter().filter(|&&d| is_weekend(d)) {
         let mut s = d;
-        if matches!(s.weekday(), Weekday::Sat | Weekday::Sun) {
-            while matches!(s.weekday(), Weekday::Sat | Weekday::Sun) || days.contains(&s) {
-                s += Duration::days(1);
-            }
+        while is_weekend(s) || days.contains(&s) {
+            s += Duration::days(1);
         }
         days.push(s);
     }
     days.sort();
+    days.dedup();
     days
 }
 
@@ -268,5 +271,311 @@ mod tests {
         let cal = UkCalendar::new(Nation::EnglandAndWales);
         // From Wed 1 April 2026: Good Friday and Easter Monday fall in the window.
         assert_eq!(cal.add_working_days(d(2026, 4, 1), 10), d(2026, 4, 17));
+    }
+
+    fn list(dates: &[(i32, u32, u32)]) -> Vec<NaiveDate> {
+        dates.iter().map(|&(y, m, day)| d(y, m, day)).collect()
+    }
+
+    // The lists gov.uk publishes (bank-holidays.json) for 2025–2027; 2028–2030 by the
+    // same statutes, checked by hand against each year's weekdays.
+    #[test]
+    fn england_and_wales_2025_to_2030_match_published_and_statutory_dates() {
+        let expected: [(i32, Vec<NaiveDate>); 6] = [
+            (
+                2025,
+                list(&[
+                    (2025, 1, 1),
+                    (2025, 4, 18),
+                    (2025, 4, 21),
+                    (2025, 5, 5),
+                    (2025, 5, 26),
+                    (2025, 8, 25),
+                    (2025, 12, 25),
+                    (2025, 12, 26),
+                ]),
+            ),
+            (
+                2026,
+                list(&[
+                    (2026, 1, 1),
+                    (2026, 4, 3),
+                    (2026, 4, 6),
+                    (2026, 5, 4),
+                    (2026, 5, 25),
+                    (2026, 8, 31),
+                    (2026, 12, 25),
+                    (2026, 12, 28),
+                ]),
+            ),
+            (
+                2027,
+                list(&[
+                    (2027, 1, 1),
+                    (2027, 3, 26),
+                    (2027, 3, 29),
+                    (2027, 5, 3),
+                    (2027, 5, 31),
+                    (2027, 8, 30),
+                    (2027, 12, 27),
+                    (2027, 12, 28),
+                ]),
+            ),
+            (
+                2028,
+                list(&[
+                    (2028, 1, 3),
+                    (2028, 4, 14),
+                    (2028, 4, 17),
+                    (2028, 5, 1),
+                    (2028, 5, 29),
+                    (2028, 8, 28),
+                    (2028, 12, 25),
+                    (2028, 12, 26),
+                ]),
+            ),
+            (
+                2029,
+                list(&[
+                    (2029, 1, 1),
+                    (2029, 3, 30),
+                    (2029, 4, 2),
+                    (2029, 5, 7),
+                    (2029, 5, 28),
+                    (2029, 8, 27),
+                    (2029, 12, 25),
+                    (2029, 12, 26),
+                ]),
+            ),
+            (
+                2030,
+                list(&[
+                    (2030, 1, 1),
+                    (2030, 4, 19),
+                    (2030, 4, 22),
+                    (2030, 5, 6),
+                    (2030, 5, 27),
+                    (2030, 8, 26),
+                    (2030, 12, 25),
+                    (2030, 12, 26),
+                ]),
+            ),
+        ];
+        for (year, days) in expected {
+            assert_eq!(bank_holidays(Nation::EnglandAndWales, year), days, "{year}");
+        }
+    }
+
+    #[test]
+    fn scotland_2025_to_2030_match_published_and_statutory_dates() {
+        let expected: [(i32, Vec<NaiveDate>); 6] = [
+            (
+                2025,
+                list(&[
+                    (2025, 1, 1),
+                    (2025, 1, 2),
+                    (2025, 4, 18),
+                    (2025, 5, 5),
+                    (2025, 5, 26),
+                    (2025, 8, 4),
+                    (2025, 12, 1),
+                    (2025, 12, 25),
+                    (2025, 12, 26),
+                ]),
+            ),
+            (
+                2026,
+                list(&[
+                    (2026, 1, 1),
+                    (2026, 1, 2),
+                    (2026, 4, 3),
+                    (2026, 5, 4),
+                    (2026, 5, 25),
+                    (2026, 8, 3),
+                    (2026, 11, 30),
+                    (2026, 12, 25),
+                    (2026, 12, 28),
+                ]),
+            ),
+            (
+                2027,
+                list(&[
+                    (2027, 1, 1),
+                    (2027, 1, 4),
+                    (2027, 3, 26),
+                    (2027, 5, 3),
+                    (2027, 5, 31),
+                    (2027, 8, 2),
+                    (2027, 11, 30),
+                    (2027, 12, 27),
+                    (2027, 12, 28),
+                ]),
+            ),
+            (
+                2028,
+                list(&[
+                    (2028, 1, 3),
+                    (2028, 1, 4),
+                    (2028, 4, 14),
+                    (2028, 5, 1),
+                    (2028, 5, 29),
+                    (2028, 8, 7),
+                    (2028, 11, 30),
+                    (2028, 12, 25),
+                    (2028, 12, 26),
+                ]),
+            ),
+            (
+                2029,
+                list(&[
+                    (2029, 1, 1),
+                    (2029, 1, 2),
+                    (2029, 3, 30),
+                    (2029, 5, 7),
+                    (2029, 5, 28),
+                    (2029, 8, 6),
+                    (2029, 11, 30),
+                    (2029, 12, 25),
+                    (2029, 12, 26),
+                ]),
+            ),
+            (
+                2030,
+                list(&[
+                    (2030, 1, 1),
+                    (2030, 1, 2),
+                    (2030, 4, 19),
+                    (2030, 5, 6),
+                    (2030, 5, 27),
+                    (2030, 8, 5),
+                    (2030, 12, 2),
+                    (2030, 12, 25),
+                    (2030, 12, 26),
+                ]),
+            ),
+        ];
+        for (year, days) in expected {
+            assert_eq!(bank_holidays(Nation::Scotland, year), days, "{year}");
+        }
+    }
+
+    #[test]
+    fn northern_ireland_2025_to_2030_match_published_and_statutory_dates() {
+        let expected: [(i32, Vec<NaiveDate>); 6] = [
+            (
+                2025,
+                list(&[
+                    (2025, 1, 1),
+                    (2025, 3, 17),
+                    (2025, 4, 18),
+                    (2025, 4, 21),
+                    (2025, 5, 5),
+                    (2025, 5, 26),
+                    (2025, 7, 14),
+                    (2025, 8, 25),
+                    (2025, 12, 25),
+                    (2025, 12, 26),
+                ]),
+            ),
+            (
+                2026,
+                list(&[
+                    (2026, 1, 1),
+                    (2026, 3, 17),
+                    (2026, 4, 3),
+                    (2026, 4, 6),
+                    (2026, 5, 4),
+                    (2026, 5, 25),
+                    (2026, 7, 13),
+                    (2026, 8, 31),
+                    (2026, 12, 25),
+                    (2026, 12, 28),
+                ]),
+            ),
+            (
+                2027,
+                list(&[
+                    (2027, 1, 1),
+                    (2027, 3, 17),
+                    (2027, 3, 26),
+                    (2027, 3, 29),
+                    (2027, 5, 3),
+                    (2027, 5, 31),
+                    (2027, 7, 12),
+                    (2027, 8, 30),
+                    (2027, 12, 27),
+                    (2027, 12, 28),
+                ]),
+            ),
+            (
+                2028,
+                list(&[
+                    (2028, 1, 3),
+                    (2028, 3, 17),
+                    (2028, 4, 14),
+                    (2028, 4, 17),
+                    (2028, 5, 1),
+                    (2028, 5, 29),
+                    (2028, 7, 12),
+                    (2028, 8, 28),
+                    (2028, 12, 25),
+                    (2028, 12, 26),
+                ]),
+            ),
+            (
+                2029,
+                list(&[
+                    (2029, 1, 1),
+                    (2029, 3, 19),
+                    (2029, 3, 30),
+                    (2029, 4, 2),
+                    (2029, 5, 7),
+                    (2029, 5, 28),
+                    (2029, 7, 12),
+                    (2029, 8, 27),
+                    (2029, 12, 25),
+                    (2029, 12, 26),
+                ]),
+            ),
+            (
+                2030,
+                list(&[
+                    (2030, 1, 1),
+                    (2030, 3, 18),
+                    (2030, 4, 19),
+                    (2030, 4, 22),
+                    (2030, 5, 6),
+                    (2030, 5, 27),
+                    (2030, 7, 12),
+                    (2030, 8, 26),
+                    (2030, 12, 25),
+                    (2030, 12, 26),
+                ]),
+            ),
+        ];
+        for (year, days) in expected {
+            assert_eq!(bank_holidays(Nation::NorthernIreland, year), days, "{year}");
+        }
+    }
+
+    #[test]
+    fn christmas_on_sunday_substitutes_tuesday_after_boxing_day_monday() {
+        // 2033: 25 Dec is a Sunday, 26 Dec a Monday.
+        let h = bank_holidays(Nation::EnglandAndWales, 2033);
+        assert!(h.contains(&d(2033, 12, 26)));
+        assert!(h.contains(&d(2033, 12, 27)));
+        // Scotland 2023: 1 Jan Sunday, 2 Jan Monday → substitute Tuesday 3 Jan.
+        let s = bank_holidays(Nation::Scotland, 2023);
+        assert!(s.contains(&d(2023, 1, 2)) && s.contains(&d(2023, 1, 3)));
+    }
+
+    #[test]
+    fn add_working_days_counts_across_scottish_new_year() {
+        let cal = UkCalendar::new(Nation::Scotland);
+        // Wed 31 Dec 2025 + 1: Thu 1 and Fri 2 Jan are holidays, then the weekend.
+        assert_eq!(cal.add_working_days(d(2025, 12, 31), 1), d(2026, 1, 5));
+        assert_eq!(cal.add_working_days(d(2025, 12, 31), 0), d(2025, 12, 31));
+        let ew = UkCalendar::new(Nation::EnglandAndWales);
+        assert_eq!(ew.add_working_days(d(2025, 12, 31), 1), d(2026, 1, 2));
     }
 }

@@ -1,8 +1,16 @@
-//! Durable timers, the loop that fires them, and the working-day calendar they are
-//! shifted by.
+//! Durable timers, admin cron schedules, the loop that fires both, and the
+//! working-day calendars they are shifted by.
+//!
+//! - `timer`: a journey's dated piece of work; `scheduler`: the one firing loop.
+//! - `recurrence`: cron expressions evaluated on local wall-clock time, with explicit
+//!   daylight-saving rules; `admin`: a council's schedules, catch-up and overlap rules.
+//! - `calendar`: UK bank holidays by nation; `council_calendar`: a council's own.
 
+pub mod admin;
 pub mod calendar;
-mod scheduler;
+pub mod council_calendar;
+pub mod recurrence;
+pub mod scheduler;
 pub mod timer;
 
 pub use scheduler::Scheduler;

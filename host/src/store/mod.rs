@@ -14,8 +14,10 @@
 //! - `actions`: `council/action id` → [`Action`]
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
 //! - `meta`: schema version, the platform admin key's hash
+//! - schedules, their runs and councils' calendars: see `schedules.rs`
 
 mod lock;
+mod schedules;
 
 use std::path::Path;
 
@@ -31,6 +33,7 @@ use crate::policy::PluginDigest;
 use crate::schedule::timer::{Timer, instant_key};
 
 pub use lock::DataFolderLock;
+pub use schedules::Planned;
 
 /// The on-disk layout version; bumped with a migration when records change shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -81,6 +84,7 @@ pub struct Store {
     actions: sled::Tree,
     decisions: sled::Tree,
     meta: sled::Tree,
+    sched: schedules::ScheduleTrees,
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -142,6 +146,7 @@ impl Store {
             actions: db.open_tree("actions")?,
             decisions: db.open_tree("decisions")?,
             meta: db.open_tree("meta")?,
+            sched: schedules::ScheduleTrees::open(&db)?,
             db,
         };
         match store.meta.get("schema_version")? {
