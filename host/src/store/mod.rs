@@ -13,9 +13,15 @@
 //! - `timers`: fire instant (big-endian ms) + timer id → [`Timer`] (the time-ordered index)
 //! - `actions`: `council/action id` → [`Action`]
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
-//! - `meta`: schema version, the platform admin key's hash
+//! - `meta`: schema version, the platform admin key's hash, the audit chain's head
+//! - `api_keys`, `api_key_hashes`: see `keys.rs`
+//! - `audit`, `audit_by_council`: see `audit.rs`
+//! - `legal_holds`, `erasures`: see `privacy.rs`
 
+mod audit;
+mod keys;
 mod lock;
+mod privacy;
 
 use std::path::Path;
 
@@ -30,7 +36,9 @@ use crate::outbox::{Action, ActionId, ActionStatus};
 use crate::policy::PluginDigest;
 use crate::schedule::timer::{Timer, instant_key};
 
+pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use lock::DataFolderLock;
+pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 
 /// The on-disk layout version; bumped with a migration when records change shape.
 pub const SCHEMA_VERSION: u32 = 1;
