@@ -8,13 +8,17 @@ use std::path::Path;
 use schemars::{JsonSchema, schema_for};
 
 use super::actions::{ActionPage, ActionQuery};
+use super::audit::{AuditPage, AuditQuery};
 use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
+use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
+use super::privacy::NewLegalHold;
 use super::problem::Problem;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
+use crate::store::{Erasure, LegalHold, ParticipantExport};
 
 fn schema<T: JsonSchema>() -> serde_json::Value {
     serde_json::to_value(schema_for!(T)).unwrap_or_default()
@@ -26,6 +30,16 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("action.json", schema::<Action>()),
         ("action-page.json", schema::<ActionPage>()),
         ("action-query.json", schema::<ActionQuery>()),
+        ("audit-page.json", schema::<AuditPage>()),
+        ("audit-query.json", schema::<AuditQuery>()),
+        ("created-key.json", schema::<CreatedKey>()),
+        ("erasure.json", schema::<Erasure>()),
+        ("key-list.json", schema::<KeyList>()),
+        ("legal-hold.json", schema::<LegalHold>()),
+        ("new-key.json", schema::<NewKey>()),
+        ("new-legal-hold.json", schema::<NewLegalHold>()),
+        ("new-platform-key.json", schema::<NewPlatformKey>()),
+        ("participant-export.json", schema::<ParticipantExport>()),
         ("caseworker-event.json", schema::<CaseworkerEvent>()),
         ("council.json", schema::<CouncilView>()),
         ("new-council.json", schema::<NewCouncil>()),
