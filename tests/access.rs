@@ -382,6 +382,33 @@ async fn roles_and_councils_are_enforced_and_audited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_in_the_permission_table_refuses_a_request_without_a_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let anonymous = daemon.client().with_token("");
+    let http = reqwest::Client::new();
+    for (method, route, _) in waymark::api::access::TABLE {
+        let path = route
+            .replace("{council}", "stoke-on-trent")
+            .replace("{participant}", "00000000-0000-4000-8000-000000000000")
+            .replace("{action}", "0000000000000000-0000000000000000")
+            .replace("{key}", "key_00000000000000000000000000000000");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let r = http
+            .request(method.clone(), format!("{}{path}", anonymous.base))
+            .json(&json!({}))
+            .send()
+            .await
+            .expect("request reached the daemon");
+        assert_eq!(
+            r.status().as_u16(),
+            401,
+            "{method} {route} answered without a key"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_get_413_and_fast_keys_get_429_with_retry_after() {
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start_with(

@@ -125,6 +125,15 @@ async fn postcodes_and_dates_of_birth_never_reach_the_log() {
     );
     let r = api.delete(&first_person).await;
     assert_eq!(r.status, 200, "{}", r.body);
+    // The erasure reached every kind of record: decisions, and the fired reminders.
+    let count = |k: &str| r.body[k].as_u64().unwrap_or(0);
+    assert!(count("decisions") >= 2, "{}", r.body);
+    assert!(
+        count("actions_withdrawn") + count("actions_redacted") >= 1,
+        "{}",
+        r.body
+    );
+    assert!(count("timers_cancelled") >= 1, "{}", r.body);
     let r = api.get(&format!("{first_person}/export")).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body["erasure"].is_object(), "{}", r.body);

@@ -80,3 +80,65 @@ impl Store {
         .map_err(flatten)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Role, new_secret, secret_hash};
+    use crate::store::DataFolderLock;
+
+    #[test]
+    fn a_key_is_found_by_its_secret_and_revoked_only_within_its_council() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = DataFolderLock::acquire(dir.path()).unwrap();
+        let store = Store::open(dir.path(), &lock).unwrap();
+        let leeds: CouncilId = "leeds".parse().unwrap();
+        let stoke: CouncilId = "stoke-on-trent".parse().unwrap();
+        let now: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
+        let secret = new_secret();
+        let key = ApiKey {
+            id: KeyId::new_random(),
+            name: "case system".into(),
+            role: Role::Caseworker,
+            council: Some(leeds.clone()),
+            secret_sha256: hex::encode(secret_hash(&secret)),
+            created_at: now,
+            expires_at: None,
+            revoked_at: None,
+        };
+        store.put_api_key(&key, &secret_hash(&secret)).unwrap();
+        assert_eq!(
+            store.api_key_by_hash(&secret_hash(&secret)).unwrap(),
+            Some(key.clone())
+        );
+        assert_eq!(
+            store.api_key_by_hash(&secret_hash("wm_guess")).unwrap(),
+            None
+        );
+        assert_eq!(store.api_keys(Some(&stoke)).unwrap(), []);
+        assert_eq!(
+            store.revoke_api_key(Some(&stoke), &key.id, now).unwrap(),
+            None
+        );
+        assert_eq!(store.revoke_api_key(None, &key.id, now).unwrap(), None);
+        assert!(
+            store
+                .api_key_by_hash(&secret_hash(&secret))
+                .unwrap()
+                .unwrap()
+                .is_live(now)
+        );
+        let revoked = store
+            .revoke_api_key(Some(&leeds), &key.id, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(revoked.revoked_at, Some(now));
+        assert!(
+            !store
+                .api_key_by_hash(&secret_hash(&secret))
+                .unwrap()
+                .unwrap()
+                .is_live(now)
+        );
+    }
+}
