@@ -300,6 +300,23 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_appends_make_one_unbroken_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, _lock) = store(dir.path());
+        std::thread::scope(|s| {
+            for t in 0..4 {
+                let store = store.clone();
+                s.spawn(move || {
+                    for n in 0..25 {
+                        store.append_audit(entry(t * 25 + n, "leeds")).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(store.verify_audit().unwrap(), Ok(100));
+    }
+
+    #[test]
     fn removing_an_entry_in_the_middle_or_at_the_end_is_detected() {
         let dir = tempfile::tempdir().unwrap();
         let (store, _lock) = store(dir.path());
