@@ -21,8 +21,13 @@ async fn put(api: &Client, path: &str, body: Value) -> Reply {
         .await
         .expect("request reached the daemon");
     let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
     let body = resp.json().await.unwrap_or(Value::Null);
-    Reply { status, body }
+    Reply {
+        status,
+        body,
+        headers,
+    }
 }
 
 /// The schedule actions in the outbox: (scheduled_for, local time, schedule id).

@@ -140,7 +140,10 @@ fn main() -> anyhow::Result<()> {
     let earliest = store.earliest_timer()?;
     let startup = started.elapsed();
     rows.push(Row {
-        figure: format!("start-up with {} pending timers (open + first due)", store.timer_count()),
+        figure: format!(
+            "start-up with {} pending timers (open + first due)",
+            store.timer_count()
+        ),
         value: format!("{:.0} ms", startup.as_secs_f64() * 1e3),
         target: "≤ 2,000 ms",
     });
@@ -159,7 +162,9 @@ fn main() -> anyhow::Result<()> {
     let fired = rt.block_on(scheduler.fire_due())?;
     let secs = started.elapsed().as_secs_f64();
     rows.push(Row {
-        figure: format!("timers fired end to end ({fired} of {n} pending, durable before delivery)"),
+        figure: format!(
+            "timers fired end to end ({fired} of {n} pending, durable before delivery)"
+        ),
         value: format!("{:.0}/s", fired as f64 / secs),
         target: "≥ 10,000/s",
     });
@@ -176,7 +181,8 @@ fn main() -> anyhow::Result<()> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let changed = Arc::new(Notify::new());
         let (stop_tx, stop_rx) = watch::channel(false);
-        let loop_ = tokio::spawn(Scheduler::new(store.clone(), clock, changed.clone()).run(stop_rx));
+        let loop_ =
+            tokio::spawn(Scheduler::new(store.clone(), clock, changed.clone()).run(stop_rx));
         let begin = Utc::now() + TimeDelta::milliseconds(300);
         for i in 0..rate * seconds {
             let participant = ParticipantId::new_random();
@@ -212,14 +218,26 @@ fn main() -> anyhow::Result<()> {
         let actions = store.actions(&council, None, None, rate * seconds + 10)?;
         let mut lags: Vec<f64> = actions
             .iter()
-            .map(|a| (a.fired_at - a.scheduled_for).num_microseconds().unwrap_or(0) as f64 / 1e3)
+            .map(|a| {
+                (a.fired_at - a.scheduled_for)
+                    .num_microseconds()
+                    .unwrap_or(0) as f64
+                    / 1e3
+            })
             .collect();
         lags.sort_by(f64::total_cmp);
         anyhow::Ok(lags)
     })?;
     rows.push(Row {
-        figure: format!("fire lag at {rate} timers/s ({} fired), p50 / p99", lags.len()),
-        value: format!("{:.1} / {:.1} ms", percentile(&lags, 0.5), percentile(&lags, 0.99)),
+        figure: format!(
+            "fire lag at {rate} timers/s ({} fired), p50 / p99",
+            lags.len()
+        ),
+        value: format!(
+            "{:.1} / {:.1} ms",
+            percentile(&lags, 0.5),
+            percentile(&lags, 0.99)
+        ),
         target: "p99 ≤ 100 ms",
     });
 
@@ -330,7 +348,11 @@ fn main() -> anyhow::Result<()> {
         target: "≥ 2,000/s",
     });
 
-    let width = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(0);
+    let width = rows
+        .iter()
+        .map(|r| r.figure.chars().count())
+        .max()
+        .unwrap_or(0);
     println!("\n{:width$}  {:>18}  target", "figure", "measured");
     for r in &rows {
         println!("{:width$}  {:>18}  {}", r.figure, r.value, r.target);

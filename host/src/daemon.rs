@@ -24,6 +24,8 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     pub manual_clock: bool,
     pub seed: Option<PathBuf>,
+    /// Request body size and per-key rate limits.
+    pub access: api::AccessLimits,
 }
 
 /// `--seed`: councils to create (if absent) with their plugins, so the daemon starts ready to use.
@@ -94,6 +96,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         clock: clock.clone(),
         manual_clock,
         admin_key,
+        gate: Arc::new(api::Gate::new(opts.access)),
     };
     if let Some(seed) = &opts.seed {
         apply_seed(&state, seed).await?;

@@ -1,4 +1,5 @@
 //! (integration in progress)
+pub mod access;
 pub mod api;
 pub mod caseload;
 pub mod clock;

@@ -36,6 +36,20 @@ enum Command {
         /// Log format.
         #[arg(long, value_enum, default_value = "text", env = "WAYMARK_LOG_FORMAT")]
         log_format: LogFormat,
+        /// Sustained requests per second allowed per API key (429 beyond it).
+        #[arg(long, default_value_t = 50.0, env = "WAYMARK_RATE_PER_SECOND")]
+        rate_per_second: f64,
+        /// Requests an API key may make in a burst before the rate applies.
+        #[arg(long, default_value_t = 200.0, env = "WAYMARK_RATE_BURST")]
+        rate_burst: f64,
+        /// Largest JSON request body in bytes (413 beyond it); plugin uploads have their own limit.
+        #[arg(long, default_value_t = 64 * 1024, env = "WAYMARK_MAX_BODY_BYTES")]
+        max_body_bytes: usize,
+    },
+    /// Check the audit log offline (stop the daemon first).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Build and check council policy plugins.
     Plugin {
@@ -213,6 +227,15 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; report the first broken link, if any (exit status 1).
+    Verify {
+        #[arg(long, default_value = "data", env = "WAYMARK_DATA")]
+        data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum SchemasCommand {
     /// Write every schema into a folder (default: the workspace's schemas/).
     Export {
@@ -265,7 +288,14 @@ fn main() -> anyhow::Result<()> {
             manual_clock,
             seed,
             log_format,
+            rate_per_second,
+            rate_burst,
+            max_body_bytes,
         } => {
+            anyhow::ensure!(
+                rate_per_second > 0.0 && rate_burst >= 1.0,
+                "--rate-per-second must be above 0 and --rate-burst at least 1"
+            );
             init_logging(log_format);
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(waymark::daemon::serve(waymark::daemon::ServeOptions {
@@ -273,9 +303,31 @@ fn main() -> anyhow::Result<()> {
                 listen,
                 manual_clock,
                 seed,
+                access: waymark::api::AccessLimits {
+                    rate_per_second,
+                    burst: rate_burst,
+                    max_body_bytes,
+                },
             }))
         }
         Command::Simulate(args) => simulate(args),
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let lock = waymark::store::DataFolderLock::acquire(&data)?;
+            let store = waymark::store::Store::open(&data, &lock)
+                .with_context(|| format!("opening the store in {}", data.display()))?;
+            match store.verify_audit()? {
+                Ok(n) => {
+                    println!("audit log intact: {n} entries, every link verified");
+                    Ok(())
+                }
+                Err(broken) => {
+                    eprintln!("{broken}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Schemas {
             command: SchemasCommand::Export { dir },
         } => {

@@ -54,11 +54,19 @@ pub struct Daemon {
     child: Child,
     pub base: String,
     pub data: PathBuf,
+    /// Everything the daemon wrote to stdout and stderr so far.
+    output: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Daemon {
     pub fn start(data: &Path) -> Daemon {
-        let mut child = Command::new(waymark_bin())
+        Daemon::start_with(data, &[])
+    }
+
+    /// Starts with extra environment variables (e.g. `RUST_LOG`, rate limits).
+    pub fn start_with(data: &Path, env: &[(&str, &str)]) -> Daemon {
+        let mut command = Command::new(waymark_bin());
+        command
             .args([
                 "serve",
                 "--listen",
@@ -70,13 +78,32 @@ impl Daemon {
             .env("WAYMARK_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn waymark serve");
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("spawn waymark serve");
         let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        // Drained continuously, so a chatty daemon never blocks on a full pipe.
+        let err_output = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut out = err_output.lock().unwrap_or_else(|p| p.into_inner());
+                out.push_str(&line);
+                out.push('\n');
+            }
+        });
+        let out_output = output.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                {
+                    let mut out = out_output.lock().unwrap_or_else(|p| p.into_inner());
+                    out.push_str(&line);
+                    out.push('\n');
+                }
                 if let Some(rest) = line.strip_prefix("Waymark is serving on http://") {
                     let addr = rest
                         .split_whitespace()
@@ -94,7 +121,24 @@ impl Daemon {
             child,
             base: format!("http://{addr}"),
             data: data.to_owned(),
+            output,
         }
+    }
+
+    /// The daemon's stdout and stderr so far.
+    pub fn output(&self) -> String {
+        self.output
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// SIGKILL, then waits until the output readers have seen the end of both pipes.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(200));
+        self.output()
     }
 
     /// SIGKILL: no shutdown handler runs, nothing is flushed on the way out.
@@ -128,9 +172,29 @@ pub struct Client {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Client {
+    /// The same daemon, with another API key.
+    pub fn with_token(&self, token: &str) -> Client {
+        Client {
+            base: self.base.clone(),
+            http: self.http.clone(),
+            token: token.to_owned(),
+        }
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
     async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
         let resp = req
             .bearer_auth(&self.token)
@@ -138,9 +202,14 @@ impl Client {
             .await
             .expect("request reached the daemon");
         let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let text = resp.text().await.expect("read body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Reply { status, body }
+        Reply {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Reply {

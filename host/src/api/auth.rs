@@ -1,13 +1,7 @@
-//! API keys: `Authorization: Bearer <key>`. Keys are stored only as SHA-256 hashes.
+//! The platform's bootstrap admin key (`WAYMARK_ADMIN_TOKEN`, or printed at first
+//! start), kept only as its SHA-256 hash. Other keys live in the store (`access.rs`).
 
-use axum::extract::{Request, State};
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::Response;
 use sha2::{Digest, Sha256};
-
-use super::AppState;
-use super::problem::Problem;
 
 /// The platform admin key's hash.
 #[derive(Clone)]
@@ -37,22 +31,5 @@ impl AdminKey {
             .zip(self.hash.iter())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
-    }
-}
-
-pub async fn require_key(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Result<Response, Problem> {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match presented {
-        Some(key) if state.admin_key.matches(key) => Ok(next.run(request).await),
-        _ => Err(Problem::unauthorized()),
     }
 }

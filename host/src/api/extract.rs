@@ -20,6 +20,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(JsonBody(v)),
+            Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Problem::new(
+                    rejection.status(),
+                    "body-too-large",
+                    "Request body too large",
+                    "the body is larger than this daemon accepts (`--max-body-bytes`): send a smaller one",
+                ))
+            }
             Err(rejection) => Err(Problem::new(
                 rejection.status(),
                 "invalid-body",

@@ -4,12 +4,16 @@
 //! answer. Every error is problem details (`problem.rs`); every id in a path is
 //! parsed into its type (`extract.rs`) before a handler sees it.
 
+pub mod access;
 mod actions;
+mod audit;
 mod auth;
 mod clock;
 mod councils;
 mod extract;
+mod keys;
 mod participants;
+mod privacy;
 pub mod problem;
 mod schedules;
 pub mod schemas;
@@ -24,6 +28,7 @@ use crate::clock::{Clock, ManualClock};
 use crate::policy::Policies;
 use crate::store::Store;
 
+pub use access::{AccessLimits, Gate};
 pub use auth::AdminKey;
 pub use councils::install_plugin;
 
@@ -36,6 +41,8 @@ pub struct AppState {
     /// Present only under `--manual-clock`: then `POST /v1/admin/clock` exists.
     pub manual_clock: Option<Arc<ManualClock>>,
     pub admin_key: AdminKey,
+    /// Per-key rate buckets and the request limits (see `access.rs`).
+    pub gate: Arc<Gate>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -43,14 +50,23 @@ pub fn router(state: AppState) -> Router {
         .merge(councils::routes())
         .merge(participants::routes())
         .merge(actions::routes())
-        .merge(schedules::routes());
+        .merge(schedules::routes())
+        .merge(keys::routes())
+        .merge(audit::routes())
+        .merge(privacy::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }
-    let v1 = v1.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::require_key,
-    ));
+    // After every route is merged: `route_layer` runs after routing, so the gate sees
+    // the matched route pattern (and a route merged later would not be guarded).
+    let v1 = v1
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::gate,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.gate.limits.max_body_bytes,
+        ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/v1", v1)

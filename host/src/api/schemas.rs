@@ -8,9 +8,12 @@ use std::path::Path;
 use schemars::{JsonSchema, schema_for};
 
 use super::actions::{ActionPage, ActionQuery};
+use super::audit::{AuditPage, AuditQuery};
 use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
+use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
+use super::privacy::NewLegalHold;
 use super::problem::Problem;
 use super::schedules::{
     PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
@@ -20,6 +23,7 @@ use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
 use crate::schedule::admin::{AdminSchedule, ScheduleDefinition};
 use crate::schedule::council_calendar::CalendarSpec;
+use crate::store::{Erasure, LegalHold, ParticipantExport};
 
 fn schema<T: JsonSchema>() -> serde_json::Value {
     serde_json::to_value(schema_for!(T)).unwrap_or_default()
@@ -32,6 +36,16 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("action-page.json", schema::<ActionPage>()),
         ("action-query.json", schema::<ActionQuery>()),
         ("calendar.json", schema::<CalendarSpec>()),
+        ("audit-page.json", schema::<AuditPage>()),
+        ("audit-query.json", schema::<AuditQuery>()),
+        ("created-key.json", schema::<CreatedKey>()),
+        ("erasure.json", schema::<Erasure>()),
+        ("key-list.json", schema::<KeyList>()),
+        ("legal-hold.json", schema::<LegalHold>()),
+        ("new-key.json", schema::<NewKey>()),
+        ("new-legal-hold.json", schema::<NewLegalHold>()),
+        ("new-platform-key.json", schema::<NewPlatformKey>()),
+        ("participant-export.json", schema::<ParticipantExport>()),
         ("caseworker-event.json", schema::<CaseworkerEvent>()),
         ("council.json", schema::<CouncilView>()),
         ("new-council.json", schema::<NewCouncil>()),

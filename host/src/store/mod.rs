@@ -15,8 +15,15 @@
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
 //! - `meta`: schema version, the platform admin key's hash
 //! - schedules, their runs and councils' calendars: see `schedules.rs`
+//! - `meta`: schema version, the platform admin key's hash, the audit chain's head
+//! - `api_keys`, `api_key_hashes`: see `keys.rs`
+//! - `audit`, `audit_by_council`: see `audit.rs`
+//! - `legal_holds`, `erasures`: see `privacy.rs`
 
+mod audit;
+mod keys;
 mod lock;
+mod privacy;
 mod schedules;
 
 use std::path::Path;
@@ -32,7 +39,9 @@ use crate::outbox::{Action, ActionId, ActionStatus};
 use crate::policy::PluginDigest;
 use crate::schedule::timer::{Timer, instant_key};
 
+pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use lock::DataFolderLock;
+pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 pub use schedules::Planned;
 
 /// The on-disk layout version; bumped with a migration when records change shape.

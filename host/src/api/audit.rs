@@ -1,0 +1,80 @@
+//! Reading the audit log: one council's entries, or (platform admins) all of them.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{CouncilPath, QueryParams};
+use super::problem::Problem;
+use crate::store::AuditEntry;
+
+/// Largest page a client may ask for.
+const MAX_PAGE: usize = 500;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    /// The `next_cursor` of the previous page.
+    pub after: Option<u64>,
+    /// Page size, 1 to 500; default 100.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<u64>,
+}
+
+fn page(
+    state: &AppState,
+    council: Option<&crate::council::CouncilId>,
+    q: AuditQuery,
+) -> Result<Json<AuditPage>, Problem> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("`limit` must be from 1 to {MAX_PAGE}"),
+        ));
+    }
+    let mut entries = state
+        .store
+        .audit_entries(council, q.after.unwrap_or(0), limit + 1)?;
+    let next_cursor = if entries.len() > limit {
+        entries.truncate(limit);
+        entries.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    Ok(Json(AuditPage {
+        entries,
+        next_cursor,
+    }))
+}
+
+async fn council_audit(
+    State(state): State<AppState>,
+    CouncilPath(council): CouncilPath,
+    QueryParams(q): QueryParams<AuditQuery>,
+) -> Result<Json<AuditPage>, Problem> {
+    state.caseload.council(&council)?;
+    page(&state, Some(&council), q)
+}
+
+async fn platform_audit(
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<AuditQuery>,
+) -> Result<Json<AuditPage>, Problem> {
+    page(&state, None, q)
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/audit", get(platform_audit))
+        .route("/councils/{council}/audit", get(council_audit))
+}

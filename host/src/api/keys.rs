@@ -1,0 +1,221 @@
+//! API keys over HTTP: made (the secret is in the answer once, then only its hash is
+//! kept), listed (never with secrets) and revoked. Council admins manage their own
+//! council's keys; platform admins also make platform-admin keys at `/v1/keys`.
+
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{CouncilPath, JsonBody};
+use super::problem::Problem;
+use crate::access::{ApiKey, Caller, KeyId, Role, new_secret, secret_hash};
+use crate::council::CouncilId;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    /// `council_admin`, `caseworker` or `auditor` (platform-admin keys are made at `/v1/keys`).
+    pub role: Role,
+    /// What the key is for, e.g. `case management system`. 1 to 100 characters.
+    pub name: String,
+    /// When the key stops working; default never.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlatformKey {
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A new key. `secret` is shown here only: store it now.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CreatedKey {
+    pub id: KeyId,
+    pub secret: String,
+    pub role: Role,
+    pub council: Option<CouncilId>,
+    pub name: String,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A key as listed: never its secret.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeyView {
+    pub id: KeyId,
+    pub name: String,
+    pub role: Role,
+    pub council: Option<CouncilId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeyList {
+    pub keys: Vec<KeyView>,
+}
+
+impl From<ApiKey> for KeyView {
+    fn from(k: ApiKey) -> KeyView {
+        KeyView {
+            id: k.id,
+            name: k.name,
+            role: k.role,
+            council: k.council,
+            created_at: k.created_at,
+            expires_at: k.expires_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+async fn make_key(
+    state: &AppState,
+    role: Role,
+    council: Option<CouncilId>,
+    name: String,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Problem::unprocessable(
+            "invalid-key",
+            "`name` must be 1 to 100 characters",
+        ));
+    }
+    let now = state.clock.now();
+    if expires_at.is_some_and(|e| e <= now) {
+        return Err(Problem::unprocessable(
+            "invalid-key",
+            format!("`expires_at` must be in the future (it is now {now})"),
+        ));
+    }
+    let secret = new_secret();
+    let hash = secret_hash(&secret);
+    let key = ApiKey {
+        id: KeyId::new_random(),
+        name,
+        role,
+        council,
+        secret_sha256: hex::encode(hash),
+        created_at: now,
+        expires_at,
+        revoked_at: None,
+    };
+    state.store.put_api_key(&key, &hash)?;
+    state.store.flush().await?;
+    tracing::info!(key = %key.id, role = %key.role, "API key created");
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedKey {
+            id: key.id,
+            secret,
+            role: key.role,
+            council: key.council,
+            name: key.name,
+            expires_at: key.expires_at,
+        }),
+    ))
+}
+
+async fn create_council_key(
+    State(state): State<AppState>,
+    CouncilPath(council): CouncilPath,
+    JsonBody(body): JsonBody<NewKey>,
+) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
+    if body.role == Role::PlatformAdmin {
+        return Err(Problem::unprocessable(
+            "invalid-key",
+            "a council key cannot be a platform admin: use `council_admin`, `caseworker` or `auditor` (platform-admin keys are made with POST /v1/keys)",
+        ));
+    }
+    state.caseload.council(&council)?;
+    make_key(&state, body.role, Some(council), body.name, body.expires_at).await
+}
+
+async fn create_platform_key(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<NewPlatformKey>,
+) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
+    make_key(
+        &state,
+        Role::PlatformAdmin,
+        None,
+        body.name,
+        body.expires_at,
+    )
+    .await
+}
+
+async fn list_council_keys(
+    State(state): State<AppState>,
+    CouncilPath(council): CouncilPath,
+) -> Result<Json<KeyList>, Problem> {
+    state.caseload.council(&council)?;
+    let keys = state.store.api_keys(Some(&council))?;
+    Ok(Json(KeyList {
+        keys: keys.into_iter().map(KeyView::from).collect(),
+    }))
+}
+
+async fn list_platform_keys(State(state): State<AppState>) -> Result<Json<KeyList>, Problem> {
+    let keys = state.store.api_keys(None)?;
+    Ok(Json(KeyList {
+        keys: keys.into_iter().map(KeyView::from).collect(),
+    }))
+}
+
+async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    council: Option<&CouncilId>,
+    raw_id: &str,
+) -> Result<StatusCode, Problem> {
+    let where_ = council.map_or("the platform".to_owned(), |c| format!("council `{c}`"));
+    let not_found = || Problem::not_found(format!("no key `{raw_id}` in {where_}"));
+    let id = KeyId::parse(raw_id).ok_or_else(not_found)?;
+    state
+        .store
+        .revoke_api_key(council, &id, state.clock.now())?
+        .ok_or_else(not_found)?;
+    state.store.flush().await?;
+    tracing::info!(key = %id, by = %caller.key, "API key revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn revoke_council_key(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path((council, key)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    let council: CouncilId = council
+        .parse()
+        .map_err(|e: crate::council::InvalidCouncilId| Problem::not_found(e.to_string()))?;
+    revoke(&state, &caller, Some(&council), &key).await
+}
+
+async fn revoke_platform_key(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(key): Path<String>,
+) -> Result<StatusCode, Problem> {
+    revoke(&state, &caller, None, &key).await
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/keys", get(list_platform_keys).post(create_platform_key))
+        .route("/keys/{key}", delete(revoke_platform_key))
+        .route(
+            "/councils/{council}/keys",
+            get(list_council_keys).post(create_council_key),
+        )
+        .route("/councils/{council}/keys/{key}", delete(revoke_council_key))
+}

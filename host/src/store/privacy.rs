@@ -1,0 +1,306 @@
+//! Data protection per participant: export everything held, erase it, legal holds.
+//!
+//! Trees: `legal_holds` (`council/participant` → [`LegalHold`]) and `erasures`
+//! (`council/participant` → [`Erasure`], the anonymous tombstone that keeps counts and
+//! dates once the personal data is gone). Erasure is one transaction over every tree
+//! that holds the participant: the journey (with the referral's personal details), its
+//! pending timers, its decision records (inputs digests and outputs), and its actions
+//! (pending ones are withdrawn; delivered ones keep only their anonymous fields).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+use super::{
+    DecisionRecord, Store, StoreError, action_key, decode, encode, flatten, hex_key, journey_key,
+    tx_decode,
+};
+use crate::access::KeyId;
+use crate::council::CouncilId;
+use crate::journey::{Event, Journey, ParticipantId, State};
+use crate::outbox::{Action, ActionStatus};
+use crate::schedule::timer::Timer;
+
+/// What a delivered action's purpose reads after its participant is erased.
+pub const ERASED_PURPOSE: &str = "(erased)";
+
+/// A legal hold: while it stands, the participant's data cannot be erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct LegalHold {
+    pub reason: String,
+    pub placed_at: DateTime<Utc>,
+    pub placed_by: KeyId,
+}
+
+/// What remains of an erased participant: no personal data, only counts and dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Erasure {
+    pub council: CouncilId,
+    pub participant: ParticipantId,
+    pub erased_at: DateTime<Utc>,
+    pub erased_by: KeyId,
+    /// The journey's state when it was erased.
+    pub state: Option<State>,
+    pub referred_on: Option<NaiveDate>,
+    pub last_event_on: Option<NaiveDate>,
+    pub events: usize,
+    pub decisions: usize,
+    pub timers_cancelled: usize,
+    pub actions_withdrawn: usize,
+    pub actions_redacted: usize,
+}
+
+/// Everything held about one participant (a subject access export).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ParticipantExport {
+    pub council: CouncilId,
+    pub participant: ParticipantId,
+    pub exported_at: DateTime<Utc>,
+    /// The journey's events, the referral's details first; empty once erased.
+    #[schemars(with = "Vec<serde_json::Value>")]
+    pub events: Vec<Event>,
+    pub state: Option<State>,
+    pub pending_timers: Vec<Timer>,
+    pub actions: Vec<Action>,
+    pub decisions: Vec<DecisionRecord>,
+    pub legal_hold: Option<LegalHold>,
+    pub erasure: Option<Erasure>,
+}
+
+pub enum EraseOutcome {
+    Erased(Erasure),
+    /// Erased before: the tombstone, unchanged.
+    AlreadyErased(Erasure),
+    Held(LegalHold),
+    Unknown,
+}
+
+impl Store {
+    fn privacy_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
+        Ok((
+            self.db.open_tree("legal_holds")?,
+            self.db.open_tree("erasures")?,
+        ))
+    }
+
+    fn participant_actions(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Vec<Action>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.actions.scan_prefix(format!("{council}/")) {
+            let (k, v) = kv?;
+            let action: Action = decode("actions", &k, &v)?;
+            if action.participant == Some(participant) {
+                out.push(action);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn legal_hold(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Option<LegalHold>, StoreError> {
+        let (holds, _) = self.privacy_trees()?;
+        let key = journey_key(council, participant);
+        holds
+            .get(&key)?
+            .map(|v| decode("legal_holds", &key, &v))
+            .transpose()
+    }
+
+    pub fn erasure(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Option<Erasure>, StoreError> {
+        let (_, erasures) = self.privacy_trees()?;
+        let key = journey_key(council, participant);
+        erasures
+            .get(&key)?
+            .map(|v| decode("erasures", &key, &v))
+            .transpose()
+    }
+
+    /// Places (or replaces) a hold; `false` when the council holds no such journey.
+    pub fn put_legal_hold(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+        hold: &LegalHold,
+    ) -> Result<bool, StoreError> {
+        let (holds, _) = self.privacy_trees()?;
+        let key = journey_key(council, participant);
+        let record = encode(hold);
+        (&self.journeys, &holds)
+            .transaction(|(journeys, holds)| {
+                if journeys.get(&key)?.is_none() {
+                    return Ok(false);
+                }
+                holds.insert(key.as_slice(), record.as_slice())?;
+                Ok(true)
+            })
+            .map_err(flatten)
+    }
+
+    pub fn remove_legal_hold(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Option<LegalHold>, StoreError> {
+        let (holds, _) = self.privacy_trees()?;
+        let key = journey_key(council, participant);
+        holds
+            .remove(&key)?
+            .map(|v| decode("legal_holds", &key, &v))
+            .transpose()
+    }
+
+    /// `None` when the council holds nothing about this participant, not even a tombstone.
+    pub fn export_participant(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ParticipantExport>, StoreError> {
+        let journey = self.journey(council, participant)?.map(|(j, _)| j);
+        let erasure = self.erasure(council, participant)?;
+        if journey.is_none() && erasure.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(ParticipantExport {
+            council: council.clone(),
+            participant,
+            exported_at: now,
+            state: journey.as_ref().and_then(|j| j.state().ok()),
+            events: journey.map(|j| j.events).unwrap_or_default(),
+            pending_timers: self.pending_timers(council, participant)?,
+            actions: self.participant_actions(council, participant)?,
+            decisions: self.decisions(council, participant)?,
+            legal_hold: self.legal_hold(council, participant)?,
+            erasure,
+        }))
+    }
+
+    /// Erases a participant's personal data from every tree, atomically, unless a legal
+    /// hold stands. The caller flushes.
+    pub fn erase_participant(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+        at: DateTime<Utc>,
+        by: &KeyId,
+    ) -> Result<EraseOutcome, StoreError> {
+        let (holds, erasures) = self.privacy_trees()?;
+        let jkey = journey_key(council, participant);
+        loop {
+            let Some((journey, raw)) = self.journey(council, participant)? else {
+                return Ok(match self.erasure(council, participant)? {
+                    Some(e) => EraseOutcome::AlreadyErased(e),
+                    None => EraseOutcome::Unknown,
+                });
+            };
+            let mut decision_prefix = jkey.clone();
+            decision_prefix.push(b'/');
+            let decision_keys: Vec<sled::IVec> = self
+                .decisions
+                .scan_prefix(&decision_prefix)
+                .keys()
+                .collect::<Result<_, _>>()?;
+            let actions = self.participant_actions(council, participant)?;
+            let outcome = (
+                &self.journeys,
+                &self.journey_timers,
+                &self.timers,
+                &self.actions,
+                &self.decisions,
+                &holds,
+                &erasures,
+            )
+                .transaction(
+                    |(journeys, journey_timers, timers, actions_tx, decisions, holds, erasures)| {
+                        // The journey changed since it was read: read everything again.
+                        if journeys.get(&jkey)?.as_deref() != Some(raw.as_slice()) {
+                            return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
+                        }
+                        if let Some(v) = holds.get(&jkey)? {
+                            let hold: LegalHold = tx_decode("legal_holds", &jkey, &v)?;
+                            return Ok(EraseOutcome::Held(hold));
+                        }
+                        journeys.remove(jkey.as_slice())?;
+                        let mut timers_cancelled = 0;
+                        if let Some(v) = journey_timers.remove(jkey.as_slice())? {
+                            let keys: Vec<String> = tx_decode("journey_timers", &jkey, &v)?;
+                            for k in keys {
+                                if timers.remove(hex_key(&k))?.is_some() {
+                                    timers_cancelled += 1;
+                                }
+                            }
+                        }
+                        for k in &decision_keys {
+                            decisions.remove(k)?;
+                        }
+                        let (mut withdrawn, mut redacted) = (0, 0);
+                        for action in &actions {
+                            let akey = action_key(council, &action.id);
+                            let Some(v) = actions_tx.get(&akey)? else {
+                                continue;
+                            };
+                            let mut current: Action = tx_decode("actions", &akey, &v)?;
+                            if current.status == ActionStatus::Pending {
+                                actions_tx.remove(akey)?;
+                                withdrawn += 1;
+                            } else {
+                                current.purpose = ERASED_PURPOSE.to_owned();
+                                actions_tx.insert(akey, encode(&current))?;
+                                redacted += 1;
+                            }
+                        }
+                        let erasure = tombstone(&journey, at, by, decision_keys.len()).counts(
+                            timers_cancelled,
+                            withdrawn,
+                            redacted,
+                        );
+                        erasures.insert(jkey.as_slice(), encode(&erasure))?;
+                        Ok(EraseOutcome::Erased(erasure))
+                    },
+                )
+                .map_err(flatten);
+            match outcome {
+                Err(StoreError::Conflict) => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+fn tombstone(journey: &Journey, at: DateTime<Utc>, by: &KeyId, decisions: usize) -> Erasure {
+    Erasure {
+        council: journey.council.clone(),
+        participant: journey.participant,
+        erased_at: at,
+        erased_by: by.clone(),
+        state: journey.state().ok(),
+        referred_on: journey.referral().map(|(_, on)| on),
+        last_event_on: journey.events.last().map(Event::at),
+        events: journey.events.len(),
+        decisions,
+        timers_cancelled: 0,
+        actions_withdrawn: 0,
+        actions_redacted: 0,
+    }
+}
+
+impl Erasure {
+    fn counts(mut self, timers: usize, withdrawn: usize, redacted: usize) -> Erasure {
+        self.timers_cancelled = timers;
+        self.actions_withdrawn = withdrawn;
+        self.actions_redacted = redacted;
+        self
+    }
+}
