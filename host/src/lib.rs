@@ -7,5 +7,7 @@ pub mod daemon;
 pub mod journey;
 pub mod outbox;
 pub mod policy;
+pub mod replay;
+pub mod review;
 pub mod schedule;
 pub mod store;

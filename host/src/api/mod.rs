@@ -10,8 +10,11 @@ mod clock;
 mod councils;
 mod extract;
 mod participants;
+mod plugins;
 pub mod problem;
+mod reviews;
 pub mod schemas;
+mod settings;
 
 use std::sync::Arc;
 
@@ -41,7 +44,10 @@ pub fn router(state: AppState) -> Router {
     let mut v1 = Router::new()
         .merge(councils::routes())
         .merge(participants::routes())
-        .merge(actions::routes());
+        .merge(actions::routes())
+        .merge(plugins::routes())
+        .merge(settings::routes())
+        .merge(reviews::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }

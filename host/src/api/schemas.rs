@@ -11,10 +11,16 @@ use super::actions::{ActionPage, ActionQuery};
 use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
 use super::participants::NewReferral;
+use super::plugins::{PluginActivated, PluginVersions, ReplayRequest};
 use super::problem::Problem;
+use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
+use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
+use crate::policy::Limits;
+use crate::replay::ReplayReport;
+use crate::review::ReviewItem;
 
 fn schema<T: JsonSchema>() -> serde_json::Value {
     serde_json::to_value(schema_for!(T)).unwrap_or_default()
@@ -28,12 +34,23 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("action-query.json", schema::<ActionQuery>()),
         ("caseworker-event.json", schema::<CaseworkerEvent>()),
         ("council.json", schema::<CouncilView>()),
+        ("council-settings.json", schema::<CouncilSettings>()),
+        ("decision-log.json", schema::<DecisionLog>()),
+        ("limits.json", schema::<Limits>()),
         ("new-council.json", schema::<NewCouncil>()),
         ("new-referral.json", schema::<NewReferral>()),
         ("participant.json", schema::<ParticipantView>()),
+        ("plugin-activated.json", schema::<PluginActivated>()),
         ("plugin-installed.json", schema::<PluginInstalled>()),
+        ("plugin-versions.json", schema::<PluginVersions>()),
         ("problem.json", schema::<Problem>()),
         ("referred.json", schema::<Referred>()),
+        ("replay-report.json", schema::<ReplayReport>()),
+        ("replay-request.json", schema::<ReplayRequest>()),
+        ("resolve-review.json", schema::<ResolveReview>()),
+        ("review.json", schema::<ReviewItem>()),
+        ("review-page.json", schema::<ReviewPage>()),
+        ("review-query.json", schema::<ReviewQuery>()),
         ("set-clock.json", schema::<SetClock>()),
     ])
 }
