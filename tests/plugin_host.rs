@@ -98,7 +98,9 @@ async fn versions_are_golden_checked_listed_activated_and_rolled_back() {
     assert!(detail.contains(r#""outcome":"accept""#), "{detail}");
     assert_eq!(active(&api, "stoke-on-trent").await, json!(good));
 
-    // A second version (no golden cases) becomes active; both are listed.
+    // A second version (no golden cases), uploaded later, becomes active; both are
+    // listed, oldest first.
+    api.set_clock("2026-01-05T11:00:00Z").await;
     let r = api
         .put_wasm("/v1/councils/stoke-on-trent/plugin", endless())
         .await;
