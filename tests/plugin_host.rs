@@ -362,6 +362,12 @@ async fn a_looping_plugin_sends_the_case_to_review_while_other_councils_decide()
         .post(&path, json!({ "outcome": "waitlist", "note": "" }))
         .await;
     assert_eq!(r.status, 422, "an empty note is refused: {}", r.body);
+    let r = api.post(&path, json!({ "note": "no outcome" })).await;
+    assert_eq!(
+        r.status, 422,
+        "an eligibility review needs an outcome: {}",
+        r.body
+    );
     let r = api
         .post(
             &path,
@@ -513,4 +519,76 @@ async fn recorded_decisions_replay_against_another_version_over_http_and_offline
     );
     assert!(stdout.contains("different"), "{stdout}");
     assert!(stdout.contains("no decision (the plugin"), "{stdout}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_plan_keeps_the_journey_and_joins_the_review_queue() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    create_council(&api, "stoke-on-trent").await;
+    let r = api
+        .put_wasm("/v1/councils/stoke-on-trent/plugin", stoke())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // One timer per plan is far fewer than a started journey needs: every plan the
+    // plugin answers is then invalid.
+    let r = api
+        .put_json(
+            "/v1/councils/stoke-on-trent/limits",
+            json!({ "max_timers": 1 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let referral: Value = serde_json::from_str(ST4_ADULT).expect("json");
+    let r = api
+        .post("/v1/councils/stoke-on-trent/referrals", referral)
+        .await;
+    assert_eq!(r.body["decision"]["outcome"], "accept", "{}", r.body);
+    let participant = r.body["participant_id"].as_str().expect("id").to_owned();
+    let r = api
+        .post(
+            &format!("/v1/councils/stoke-on-trent/participants/{participant}/events"),
+            json!({ "type": "started", "at": "2026-01-05" }),
+        )
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "the event is recorded all the same: {}",
+        r.body
+    );
+    assert_eq!(r.body["state"]["state"], "active", "{}", r.body);
+
+    let r = api
+        .get("/v1/councils/stoke-on-trent/reviews?status=open")
+        .await;
+    let items = r.body["reviews"].as_array().expect("reviews").clone();
+    assert_eq!(items.len(), 1, "{}", r.body);
+    assert_eq!(items[0]["hook"], "plan");
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("timers"),
+        "{}",
+        items[0]
+    );
+    let path = format!(
+        "/v1/councils/stoke-on-trent/reviews/{}/resolve",
+        items[0]["id"]
+    );
+    let r = api
+        .post(&path, json!({ "outcome": "accept", "note": "fine" }))
+        .await;
+    assert_eq!(r.status, 422, "a plan review takes no outcome: {}", r.body);
+    let r = api
+        .post(&path, json!({ "note": "Reviews booked by hand" }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "resolved");
+    let r = api
+        .get("/v1/councils/stoke-on-trent/reviews?status=open")
+        .await;
+    assert_eq!(r.body["reviews"], json!([]), "{}", r.body);
 }

@@ -44,6 +44,12 @@ pub enum CaseloadError {
     UnknownReview(CouncilId, ReviewId),
     #[error("review item `{0}` is already resolved; a decision is recorded once")]
     ReviewResolved(ReviewId),
+    #[error("{}", if *.wanted {
+        format!("a {hook} review is resolved with an `outcome`: accept, waitlist or decline")
+    } else {
+        format!("a {hook} review takes no `outcome`: check the journey's work by hand, then resolve it with a `note` only")
+    })]
+    ReviewOutcome { hook: String, wanted: bool },
 }
 
 /// The answer to a referral.
@@ -197,16 +203,10 @@ impl Caseload {
             ),
         };
         let (journey, state) = journey.record(event)?;
-        let timers = match self.plan(&council, plugin, ctx, &journey, at, now).await? {
-            (Some(timers), d) => {
-                decisions.extend(d);
-                timers
-            }
-            (None, d) => {
-                decisions.extend(d);
-                Vec::new()
-            }
-        };
+        let (timers, planned) = self.plan(&council, plugin, ctx, &journey, at, now).await?;
+        reviews.extend(self.plan_review(participant, &planned, at, now)?);
+        decisions.extend(planned);
+        let timers = timers.unwrap_or_default();
         self.store.write_journey(
             None,
             JourneyWrite {
@@ -308,13 +308,15 @@ impl Caseload {
                     now,
                 )
                 .await?;
+            let mut reviews = reviews.to_vec();
+            reviews.extend(self.plan_review(participant, &decisions, event.at(), now)?);
             let written = self.store.write_journey(
                 Some(&raw),
                 JourneyWrite {
                     journey: &journey,
                     timers: timers.as_deref(),
                     decisions: &decisions,
-                    reviews,
+                    reviews: &reviews,
                 },
             );
             match written {
@@ -327,14 +329,44 @@ impl Caseload {
         }
     }
 
-    /// Resolves a review item with a person's decision: the journey records it as a
-    /// `review_resolved` event and is re-planned, and the item is closed, in one
-    /// transaction.
+    /// A failed plan keeps the journey's timers as they were, so a person must check
+    /// them: the failure joins the review queue.
+    fn plan_review(
+        &self,
+        participant: ParticipantId,
+        decisions: &[DecisionRecord],
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewItem>, CaseloadError> {
+        let Some(failed) = decisions
+            .iter()
+            .find(|d| d.hook == "plan" && d.error.is_some())
+        else {
+            return Ok(None);
+        };
+        tracing::warn!(%participant, hook = "plan", "plugin gave no plan; sent for human review");
+        Ok(Some(ReviewItem {
+            id: self.store.new_review_id()?,
+            participant,
+            hook: "plan".into(),
+            reason: failed.error.clone().unwrap_or_default(),
+            plugin: failed.plugin.clone(),
+            at: now,
+            as_of,
+            status: ReviewStatus::Open,
+            resolution: None,
+        }))
+    }
+
+    /// Resolves a review item with a person's decision. For an eligibility item the
+    /// journey records the outcome as a `review_resolved` event and is re-planned, in
+    /// one transaction with closing the item. A plan item takes no outcome: the
+    /// person has checked the journey's work by hand, and the item is closed.
     pub async fn resolve_review(
         &self,
         council_id: &CouncilId,
         id: ReviewId,
-        outcome: Outcome,
+        outcome: Option<Outcome>,
         note: String,
         on: Option<NaiveDate>,
     ) -> Result<ReviewItem, CaseloadError> {
@@ -346,6 +378,13 @@ impl Caseload {
         if item.status == ReviewStatus::Resolved {
             return Err(CaseloadError::ReviewResolved(id));
         }
+        let eligibility = item.hook == "eligibility";
+        if eligibility != outcome.is_some() {
+            return Err(CaseloadError::ReviewOutcome {
+                hook: item.hook,
+                wanted: eligibility,
+            });
+        }
         let on = on.unwrap_or_else(|| self.today(&council));
         let mut resolved = item.clone();
         resolved.status = ReviewStatus::Resolved;
@@ -355,6 +394,11 @@ impl Caseload {
             at: self.clock.now(),
             on,
         });
+        let Some(outcome) = outcome else {
+            self.store.put_review(council_id, &resolved)?;
+            self.store.flush().await?;
+            return Ok(resolved);
+        };
         let event = Event::ReviewResolved {
             at: on,
             review: id,

@@ -1,10 +1,12 @@
 //! The human-review queue: cases a council's plugin could not decide.
 //!
 //! A trap, a limit breach, an invalid answer or a missing plugin never becomes a
-//! decision. Instead the journey records `sent_for_review` and an item joins its
-//! council's queue, in the same transaction. A person works the queue over HTTP and
-//! resolves each item with their own decision, which the journey records as a
-//! `review_resolved` event.
+//! decision. Instead an item joins its council's queue, in the same transaction as
+//! the journey: a referral whose eligibility failed waits in `awaiting_review`, and
+//! a journey whose plan failed keeps its timers as they were. A person works the
+//! queue over HTTP: an eligibility item is resolved with their own decision, which
+//! the journey records as a `review_resolved` event; a plan item with a note, once
+//! they have checked the journey's work by hand.
 
 use std::fmt;
 use std::str::FromStr;
@@ -72,7 +74,9 @@ pub struct ReviewItem {
 /// A person's decision on a review item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Resolution {
-    pub outcome: Outcome,
+    /// The person's eligibility decision; none for a failed plan, which a person
+    /// checks by hand.
+    pub outcome: Option<Outcome>,
     /// Why, in the reviewer's words (kept with the journey; never logged).
     pub note: String,
     /// When it was resolved.

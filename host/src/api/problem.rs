@@ -120,6 +120,9 @@ impl From<CaseloadError> for Problem {
             }
             CaseloadError::UnknownReview(..) => Problem::not_found(e.to_string()),
             CaseloadError::ReviewResolved(_) => Problem::conflict("review-resolved", e.to_string()),
+            CaseloadError::ReviewOutcome { .. } => {
+                Problem::unprocessable("invalid-resolution", e.to_string())
+            }
             CaseloadError::Store(s) => s.into(),
             CaseloadError::Sandbox(msg) => {
                 tracing::error!(error = %msg, "policy sandbox failure");

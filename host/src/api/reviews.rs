@@ -71,7 +71,9 @@ async fn list_reviews(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveReview {
-    pub outcome: Outcome,
+    /// For an eligibility review: accept, waitlist or decline. Left out for a plan
+    /// review, which a person resolves once they have checked the journey by hand.
+    pub outcome: Option<Outcome>,
     /// Why, in a sentence or two (kept with the journey, never logged).
     pub note: String,
     /// The journey date of the decision; default today in the council's time zone.

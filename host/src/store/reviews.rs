@@ -20,6 +20,13 @@ impl Store {
         Ok(ReviewId(self.db.generate_id()?))
     }
 
+    /// Writes one review item on its own (one that changes no journey).
+    pub fn put_review(&self, council: &CouncilId, item: &ReviewItem) -> Result<(), StoreError> {
+        self.reviews_tree()?
+            .insert(key(council, item.id), super::encode(item))?;
+        Ok(())
+    }
+
     pub fn review(
         &self,
         council: &CouncilId,
