@@ -55,7 +55,12 @@ pub(super) async fn install(
     };
     let stored = state
         .store
-        .activate_plugin(&council.id, &activation, Some((&version, &bytes)))?
+        .activate_plugin(
+            &council.id,
+            &activation,
+            Some((&version, &bytes)),
+            &council.settings,
+        )?
         .ok_or_else(|| Problem::not_found(format!("no council `{}`", council.id)))?;
     state.store.flush().await?;
     *council = stored;
@@ -170,7 +175,7 @@ async fn switch_to(
     };
     state
         .store
-        .activate_plugin(&council.id, &activation, None)?
+        .activate_plugin(&council.id, &activation, None, &council.settings)?
         .ok_or_else(|| Problem::not_found(format!("no council `{}`", council.id)))?;
     state.store.flush().await?;
     tracing::info!(council = %council.id, plugin = %digest, ?by, "plugin version activated");

@@ -14,6 +14,7 @@ use super::problem::Problem;
 use crate::council::Council;
 use crate::policy::settings::validate_settings;
 use crate::policy::{Limits, PluginDigest};
+use crate::store::StoreError;
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CouncilSettings {
@@ -85,8 +86,19 @@ async fn put_settings(
     };
     validate_settings(&schema, &settings)
         .map_err(|e| Problem::unprocessable("invalid-settings", e.to_string()))?;
-    council.settings = settings;
-    state.store.put_council(&council)?;
+    // Only the settings change, and only if the plugin they were checked against is
+    // still the active one (else 409: retry against the new one).
+    let checked_against = council.active_plugin.clone();
+    council = state
+        .store
+        .update_council(&id, |c| {
+            if c.active_plugin != checked_against {
+                return Err(StoreError::Conflict);
+            }
+            c.settings = settings.clone();
+            Ok(())
+        })?
+        .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
     state.store.flush().await?;
     tracing::info!(council = %id, "settings changed");
     Ok(Json(CouncilSettings {
@@ -109,12 +121,17 @@ async fn put_limits(
     CouncilPath(id): CouncilPath,
     JsonBody(limits): JsonBody<Limits>,
 ) -> Result<Json<Limits>, Problem> {
-    let mut council = state.caseload.council(&id)?;
+    state.caseload.council(&id)?;
     limits
         .check(state.policies.memory_ceiling())
         .map_err(|e| Problem::unprocessable("invalid-limits", e.to_string()))?;
-    council.limits = limits;
-    state.store.put_council(&council)?;
+    let council = state
+        .store
+        .update_council(&id, |c| {
+            c.limits = limits;
+            Ok(())
+        })?
+        .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
     state.store.flush().await?;
     tracing::info!(council = %id, "sandbox limits changed");
     Ok(Json(council.limits))

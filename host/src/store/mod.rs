@@ -18,6 +18,7 @@
 //! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
 
+mod councils;
 mod decisions;
 mod lock;
 mod plugins;

@@ -102,11 +102,15 @@ impl Store {
     /// Makes `activation.digest` the council's active plugin, in one transaction with
     /// storing it when it is a new upload (`upload`: its metadata and bytes; a version
     /// uploaded before keeps its first upload time). `None` if the council is gone.
+    ///
+    /// `settings` are the council settings the version was checked against: if they
+    /// changed meanwhile, nothing is written and the answer is a conflict.
     pub fn activate_plugin(
         &self,
         council: &CouncilId,
         activation: &Activation,
         upload: Option<(&PluginVersion, &[u8])>,
+        settings: &serde_json::Value,
     ) -> Result<Option<Council>, StoreError> {
         let versions = self.versions_tree()?;
         let activations = self.activations_tree()?;
@@ -118,6 +122,9 @@ impl Store {
                     return Ok(None);
                 };
                 let mut stored: Council = tx_decode("councils", ckey, &raw)?;
+                if stored.settings != *settings {
+                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
+                }
                 if let Some((version, bytes)) = upload {
                     let digest = version.digest.as_str().as_bytes();
                     if plugins.get(digest)?.is_none() {
