@@ -398,6 +398,37 @@ async fn a_looping_plugin_sends_the_case_to_review_while_other_councils_decide()
     );
     let r = api.get("/v1/councils/loopy/reviews?status=open").await;
     assert_eq!(r.body["reviews"], json!([]), "{}", r.body);
+
+    // With fuel for seconds of looping, the wall-clock deadline stops it instead.
+    let r = api
+        .put_json(
+            "/v1/councils/loopy/limits",
+            json!({ "fuel": 5_000_000_000u64, "deadline_ms": 20 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let started = std::time::Instant::now();
+    let r = api
+        .post(
+            "/v1/councils/loopy/referrals",
+            serde_json::from_str(ST4_ADULT).expect("json"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    let reason = r.body["review_reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("took longer than 20 ms"), "{reason}");
+    let r = api.get("/v1/councils/loopy/reviews?status=open").await;
+    let items = r.body["reviews"].as_array().expect("reviews");
+    assert_eq!(items.len(), 1, "{}", r.body);
+    assert!(
+        items[0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("took longer"),
+        "{}",
+        items[0]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
