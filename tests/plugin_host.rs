@@ -429,6 +429,26 @@ async fn a_looping_plugin_sends_the_case_to_review_while_other_councils_decide()
         "{}",
         items[0]
     );
+
+    // The whole queue, a page at a time, in arrival order.
+    let first = api.get("/v1/councils/loopy/reviews?limit=1").await;
+    assert_eq!(
+        first.body["reviews"][0]["status"], "resolved",
+        "{}",
+        first.body
+    );
+    let cursor = first.body["next_cursor"].as_u64().expect("a next page");
+    let second = api
+        .get(&format!(
+            "/v1/councils/loopy/reviews?limit=1&after={cursor}"
+        ))
+        .await;
+    assert_eq!(
+        second.body["reviews"][0]["status"], "open",
+        "{}",
+        second.body
+    );
+    assert_eq!(second.body["next_cursor"], Value::Null, "{}", second.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
