@@ -26,24 +26,25 @@ fn stoke() -> Vec<u8> {
     std::fs::read(plugin("stoke-on-trent")).expect("built plugin")
 }
 
-/// The endless plugin: eligibility loops for ever. Built from `tests/plugins/endless`.
-fn endless() -> Vec<u8> {
+/// The hostile plugin: eligibility loops for ever unless its settings say otherwise.
+/// Built from `tests/plugins/hostile`.
+fn hostile() -> Vec<u8> {
     let out = support::workspace()
         .join("target")
         .join("e2e-plugins")
-        .join("endless.wasm");
+        .join("hostile.wasm");
     static BUILT: std::sync::Once = std::sync::Once::new();
     BUILT.call_once(|| {
         let status = std::process::Command::new(waymark_bin())
             .args(["plugin", "build"])
-            .arg(support::workspace().join("tests/plugins/endless"))
+            .arg(support::workspace().join("tests/plugins/hostile"))
             .arg("--out")
             .arg(&out)
             .status()
             .expect("run waymark plugin build");
-        assert!(status.success(), "building the endless plugin failed");
+        assert!(status.success(), "building the hostile plugin failed");
     });
-    std::fs::read(&out).expect("built endless plugin")
+    std::fs::read(&out).expect("built hostile plugin")
 }
 
 fn digest(reply: &Value) -> String {
@@ -102,7 +103,7 @@ async fn versions_are_golden_checked_listed_activated_and_rolled_back() {
     // listed, oldest first.
     api.set_clock("2026-01-05T11:00:00Z").await;
     let r = api
-        .put_wasm("/v1/councils/stoke-on-trent/plugin", endless())
+        .put_wasm("/v1/councils/stoke-on-trent/plugin", hostile())
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["golden_cases"], 0);
@@ -262,7 +263,7 @@ async fn a_looping_plugin_sends_the_case_to_review_while_other_councils_decide()
     api.set_clock("2026-01-05T10:00:00Z").await;
     create_council(&api, "loopy").await;
     create_council(&api, "stoke-on-trent").await;
-    let r = api.put_wasm("/v1/councils/loopy/plugin", endless()).await;
+    let r = api.put_wasm("/v1/councils/loopy/plugin", hostile()).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let r = api
         .put_wasm("/v1/councils/stoke-on-trent/plugin", stoke())
@@ -459,7 +460,7 @@ async fn recorded_decisions_replay_against_another_version_over_http_and_offline
     api.set_clock("2026-01-05T10:00:00Z").await;
     create_council(&api, "stoke-on-trent").await;
     let r = api
-        .put_wasm("/v1/councils/stoke-on-trent/plugin", endless())
+        .put_wasm("/v1/councils/stoke-on-trent/plugin", hostile())
         .await;
     let loop_version = digest(&r.body);
     let r = api
@@ -540,7 +541,7 @@ async fn recorded_decisions_replay_against_another_version_over_http_and_offline
     );
 
     // Offline replay refuses while the daemon holds the data folder...
-    let loop_file = support::workspace().join("target/e2e-plugins/endless.wasm");
+    let loop_file = support::workspace().join("target/e2e-plugins/hostile.wasm");
     let offline = |data: &std::path::Path| {
         std::process::Command::new(waymark_bin())
             .args(["plugin", "replay", "--council", "stoke-on-trent", "--data"])
@@ -642,4 +643,54 @@ async fn a_failed_plan_keeps_the_journey_and_joins_the_review_queue() {
         .get("/v1/councils/stoke-on-trent/reviews?status=open")
         .await;
     assert_eq!(r.body["reviews"], json!([]), "{}", r.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memory_hoarding_crashing_and_oversize_answers_are_contained_and_queued() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    create_council(&api, "hostile").await;
+    let r = api.put_wasm("/v1/councils/hostile/plugin", hostile()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api
+        .put_json(
+            "/v1/councils/hostile/limits",
+            json!({ "memory_bytes": 8 << 20 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let referral: Value = serde_json::from_str(ST4_ADULT).expect("json");
+    for (misbehaviour, reason) in [
+        ("grow_memory", "needed more than 8388608 bytes of memory"),
+        ("trap", "the plugin crashed"),
+        (
+            "oversize_answer",
+            "the plugin's answer is invalid: answer is",
+        ),
+    ] {
+        let r = api
+            .put_json(
+                "/v1/councils/hostile/settings",
+                json!({ "eligibility": misbehaviour }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let r = api
+            .post("/v1/councils/hostile/referrals", referral.clone())
+            .await;
+        assert_eq!(r.status, 201, "{misbehaviour}: {}", r.body);
+        assert_eq!(r.body["state"]["state"], "awaiting_review", "{}", r.body);
+        let got = r.body["review_reason"].as_str().unwrap_or_default();
+        assert!(got.contains(reason), "{misbehaviour}: {got}");
+        assert_eq!(api.get("/healthz").await.status, 200);
+    }
+    let r = api.get("/v1/councils/hostile/reviews?status=open").await;
+    assert_eq!(
+        r.body["reviews"].as_array().map(Vec::len),
+        Some(3),
+        "{}",
+        r.body
+    );
 }
