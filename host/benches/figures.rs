@@ -102,6 +102,7 @@ fn populate(store: &Store, council: &CouncilId, n: usize) {
                                 journey: &journey,
                                 timers: Some(std::slice::from_ref(&timer)),
                                 decisions: &[],
+                                reviews: &[],
                             },
                         )
                         .expect("write journey");
@@ -203,6 +204,7 @@ fn main() -> anyhow::Result<()> {
                     journey: &journey,
                     timers: Some(std::slice::from_ref(&timer)),
                     decisions: &[],
+                    reviews: &[],
                 },
             );
             changed.notify_one();

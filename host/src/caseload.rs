@@ -18,7 +18,11 @@ use crate::council::{Council, CouncilId};
 use crate::journey::{
     CaseworkerEvent, Event, InvalidReferral, Journey, JourneyError, ParticipantId, Referral, State,
 };
-use crate::policy::{CallContext, Decision, DecisionError, Eligibility, Plan, Plugin, Policies};
+use crate::policy::{
+    CallContext, Decision, DecisionError, Eligibility, Outcome, Plan, Plugin, PluginDigest,
+    Policies,
+};
+use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
 use crate::store::{DecisionRecord, JourneyWrite, Store, StoreError};
 
@@ -36,6 +40,16 @@ pub enum CaseloadError {
     Store(#[from] StoreError),
     #[error("the policy sandbox could not run: {0}")]
     Sandbox(String),
+    #[error("no review item `{1}` in council `{0}`: ids are as listed by GET …/reviews")]
+    UnknownReview(CouncilId, ReviewId),
+    #[error("review item `{0}` is already resolved; a decision is recorded once")]
+    ReviewResolved(ReviewId),
+    #[error("{}", if *.wanted {
+        format!("a {hook} review is resolved with an `outcome`: accept, waitlist or decline")
+    } else {
+        format!("a {hook} review takes no `outcome`: check the journey's work by hand, then resolve it with a `note` only")
+    })]
+    ReviewOutcome { hook: String, wanted: bool },
 }
 
 /// The answer to a referral.
@@ -150,6 +164,7 @@ impl Caseload {
 
         let plugin = self.plugin(&council)?;
         let ctx = self.context(&council)?;
+        let asked = Asked::new(&ctx, &facts, at, plugin.as_deref());
         let decided = match plugin.clone() {
             None => Err(DecisionError::NoPlugin),
             Some(plugin) => {
@@ -157,7 +172,22 @@ impl Caseload {
                 blocking(move || plugin.eligibility(&ctx, &facts, at)).await?
             }
         };
-        let mut decisions = vec![record("eligibility", now, &decided)];
+        let mut decisions = vec![record("eligibility", now, &asked, &decided)];
+        let mut reviews = Vec::new();
+        if let Err(e) = &decided {
+            reviews.push(ReviewItem {
+                id: self.store.new_review_id()?,
+                participant,
+                hook: "eligibility".into(),
+                reason: e.to_string(),
+                plugin: asked.plugin.clone(),
+                at: now,
+                as_of: at,
+                status: ReviewStatus::Open,
+                resolution: None,
+            });
+            tracing::warn!(council = %council.id, %participant, hook = "eligibility", "plugin gave no decision; sent for human review");
+        }
         let (event, decision, review_reason) = match decided {
             Ok(d) => (
                 Event::EligibilityDecided {
@@ -179,22 +209,17 @@ impl Caseload {
             ),
         };
         let (journey, state) = journey.record(event)?;
-        let timers = match self.plan(&council, plugin, ctx, &journey, at, now).await? {
-            (Some(timers), d) => {
-                decisions.extend(d);
-                timers
-            }
-            (None, d) => {
-                decisions.extend(d);
-                Vec::new()
-            }
-        };
+        let (timers, planned) = self.plan(&council, plugin, ctx, &journey, at, now).await?;
+        reviews.extend(self.plan_review(participant, &planned, at, now)?);
+        decisions.extend(planned);
+        let timers = timers.unwrap_or_default();
         self.store.write_journey(
             None,
             JourneyWrite {
                 journey: &journey,
                 timers: Some(&timers),
                 decisions: &decisions,
+                reviews: &reviews,
             },
         )?;
         self.store.flush().await?;
@@ -221,12 +246,13 @@ impl Caseload {
         let Some(facts) = journey.facts()? else {
             return Ok((Some(Vec::new()), Vec::new())); // closed or undecided: nothing to plan
         };
+        let asked = Asked::new(&ctx, &facts, as_of, plugin.as_deref());
         let Some(plugin) = plugin else {
             let failed: Result<Decision<Plan>, _> = Err(DecisionError::NoPlugin);
-            return Ok((None, vec![record("plan", now, &failed)]));
+            return Ok((None, vec![record("plan", now, &asked, &failed)]));
         };
         let planned = blocking(move || plugin.plan(&ctx, &facts, as_of)).await?;
-        let rec = record("plan", now, &planned);
+        let rec = record("plan", now, &asked, &planned);
         let timers = planned.ok().map(|d| {
             d.value
                 .timers
@@ -252,8 +278,20 @@ impl Caseload {
         participant: ParticipantId,
         event: CaseworkerEvent,
     ) -> Result<ParticipantView, CaseloadError> {
+        self.apply(council_id, participant, Event::from(event), &[])
+            .await
+    }
+
+    /// Records `event`, re-plans the journey's timers, and writes `reviews` (items
+    /// added or resolved) in the same transaction.
+    pub(crate) async fn apply(
+        &self,
+        council_id: &CouncilId,
+        participant: ParticipantId,
+        event: Event,
+        reviews: &[ReviewItem],
+    ) -> Result<ParticipantView, CaseloadError> {
         let council = self.council(council_id)?;
-        let event = Event::from(event);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -276,12 +314,15 @@ impl Caseload {
                     now,
                 )
                 .await?;
+            let mut reviews = reviews.to_vec();
+            reviews.extend(self.plan_review(participant, &decisions, event.at(), now)?);
             let written = self.store.write_journey(
                 Some(&raw),
                 JourneyWrite {
                     journey: &journey,
                     timers: timers.as_deref(),
                     decisions: &decisions,
+                    reviews: &reviews,
                 },
             );
             match written {
@@ -292,6 +333,92 @@ impl Caseload {
             self.timers_changed.notify_one();
             return self.view(council_id, participant);
         }
+    }
+
+    /// A failed plan keeps the journey's timers as they were, so a person must check
+    /// them: the failure joins the review queue.
+    fn plan_review(
+        &self,
+        participant: ParticipantId,
+        decisions: &[DecisionRecord],
+        as_of: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewItem>, CaseloadError> {
+        let Some(failed) = decisions
+            .iter()
+            .find(|d| d.hook == "plan" && d.error.is_some())
+        else {
+            return Ok(None);
+        };
+        tracing::warn!(%participant, hook = "plan", "plugin gave no plan; sent for human review");
+        Ok(Some(ReviewItem {
+            id: self.store.new_review_id()?,
+            participant,
+            hook: "plan".into(),
+            reason: failed.error.clone().unwrap_or_default(),
+            plugin: failed.plugin.clone(),
+            at: now,
+            as_of,
+            status: ReviewStatus::Open,
+            resolution: None,
+        }))
+    }
+
+    /// Resolves a review item with a person's decision. For an eligibility item the
+    /// journey records the outcome as a `review_resolved` event and is re-planned, in
+    /// one transaction with closing the item. A plan item takes no outcome: the
+    /// person has checked the journey's work by hand, and the item is closed.
+    pub async fn resolve_review(
+        &self,
+        council_id: &CouncilId,
+        id: ReviewId,
+        outcome: Option<Outcome>,
+        note: String,
+        on: Option<NaiveDate>,
+    ) -> Result<ReviewItem, CaseloadError> {
+        let council = self.council(council_id)?;
+        let item = self
+            .store
+            .review(council_id, id)?
+            .ok_or_else(|| CaseloadError::UnknownReview(council_id.clone(), id))?;
+        if item.status == ReviewStatus::Resolved {
+            return Err(CaseloadError::ReviewResolved(id));
+        }
+        let eligibility = item.hook == "eligibility";
+        if eligibility != outcome.is_some() {
+            return Err(CaseloadError::ReviewOutcome {
+                hook: item.hook,
+                wanted: eligibility,
+            });
+        }
+        let on = on.unwrap_or_else(|| self.today(&council));
+        let mut resolved = item.clone();
+        resolved.status = ReviewStatus::Resolved;
+        resolved.resolution = Some(Resolution {
+            outcome,
+            note: note.clone(),
+            at: self.clock.now(),
+            on,
+        });
+        let Some(outcome) = outcome else {
+            self.store.put_review(council_id, &resolved)?;
+            self.store.flush().await?;
+            return Ok(resolved);
+        };
+        let event = Event::ReviewResolved {
+            at: on,
+            review: id,
+            outcome,
+            note,
+        };
+        self.apply(
+            council_id,
+            item.participant,
+            event,
+            std::slice::from_ref(&resolved),
+        )
+        .await?;
+        Ok(resolved)
     }
 
     pub fn view(
@@ -324,31 +451,65 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| CaseloadError::Sandbox(format!("a policy call panicked: {e}")))
 }
 
-fn record<T: Serialize>(
+/// What a plugin was asked: kept with the decision so it can be replayed.
+pub(crate) struct Asked {
+    pub(crate) plugin: Option<PluginDigest>,
+    pub(crate) settings: String,
+    pub(crate) facts: Option<serde_json::Value>,
+    pub(crate) as_of: NaiveDate,
+}
+
+impl Asked {
+    pub(crate) fn new<F: Serialize>(
+        ctx: &CallContext,
+        facts: &F,
+        as_of: NaiveDate,
+        plugin: Option<&Plugin>,
+    ) -> Asked {
+        Asked {
+            plugin: plugin.map(|p| p.digest().clone()),
+            settings: ctx.settings.clone(),
+            facts: serde_json::to_value(facts).ok(),
+            as_of,
+        }
+    }
+}
+
+pub(crate) fn record<T: Serialize>(
     hook: &str,
     at: DateTime<Utc>,
+    asked: &Asked,
     result: &Result<Decision<T>, DecisionError>,
 ) -> DecisionRecord {
+    let mut rec = DecisionRecord {
+        hook: hook.into(),
+        at,
+        plugin: asked.plugin.clone(),
+        input_digest: None,
+        output: None,
+        error: None,
+        fuel_used: 0,
+        elapsed_micros: 0,
+        as_of: Some(asked.as_of),
+        settings: Some(asked.settings.clone()),
+        facts: asked.facts.clone(),
+        reasons: Vec::new(),
+    };
     match result {
-        Ok(d) => DecisionRecord {
-            hook: hook.into(),
-            at,
-            plugin: Some(d.plugin.clone()),
-            input_digest: Some(d.input_digest.clone()),
-            output: serde_json::to_value(&d.value).ok(),
-            error: None,
-            fuel_used: d.fuel_used,
-            elapsed_micros: u64::try_from(d.elapsed.as_micros()).unwrap_or(u64::MAX),
-        },
-        Err(e) => DecisionRecord {
-            hook: hook.into(),
-            at,
-            plugin: None,
-            input_digest: None,
-            output: None,
-            error: Some(e.to_string()),
-            fuel_used: 0,
-            elapsed_micros: 0,
-        },
+        Ok(d) => {
+            let output = serde_json::to_value(&d.value).ok();
+            rec.reasons = output
+                .as_ref()
+                .and_then(|o| o.get("reasons"))
+                .and_then(|r| serde_json::from_value(r.clone()).ok())
+                .unwrap_or_default();
+            rec.plugin = Some(d.plugin.clone());
+            rec.input_digest = Some(d.input_digest.clone());
+            rec.output = output;
+            rec.fuel_used = d.fuel_used;
+            rec.elapsed_micros = u64::try_from(d.elapsed.as_micros()).unwrap_or(u64::MAX);
+        }
+        Err(e) => rec.error = Some(e.to_string()),
     }
+    rec
 }

@@ -8,6 +8,8 @@ pub mod daemon;
 pub mod journey;
 pub mod outbox;
 pub mod policy;
+pub mod replay;
+pub mod review;
 pub mod schedule;
 pub mod simulate;
 pub mod store;

@@ -259,6 +259,22 @@ enum PluginCommand {
         /// The component file.
         file: PathBuf,
     },
+    /// Replay a council's recorded decisions against another plugin version, offline:
+    /// reads the data folder of a stopped daemon and reports every difference.
+    Replay {
+        /// The daemon's data folder.
+        #[arg(long, default_value = "data", env = "WAYMARK_DATA")]
+        data: PathBuf,
+        /// The council whose decisions to replay.
+        #[arg(long)]
+        council: waymark::council::CouncilId,
+        /// The built component to replay against.
+        #[arg(long)]
+        plugin: PathBuf,
+        /// Only this participant's decisions.
+        #[arg(long)]
+        participant: Option<waymark::journey::ParticipantId>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -357,6 +373,24 @@ fn main() -> anyhow::Result<()> {
                     bytes.len(),
                     plugin.digest()
                 );
+                Ok(())
+            }
+            PluginCommand::Replay {
+                data,
+                council,
+                plugin,
+                participant,
+            } => {
+                let bytes = std::fs::read(&plugin)
+                    .with_context(|| format!("reading {}", plugin.display()))?;
+                let report = waymark::replay::replay_offline(
+                    &data,
+                    &council,
+                    &bytes,
+                    participant,
+                    waymark::replay::DEFAULT_LIMIT,
+                )?;
+                println!("{report}");
                 Ok(())
             }
         },

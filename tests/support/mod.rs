@@ -222,6 +222,11 @@ impl Client {
             .await
     }
 
+    pub async fn put_json(&self, path: &str, body: Value) -> Reply {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
     pub async fn put_wasm(&self, path: &str, bytes: Vec<u8>) -> Reply {
         self.send(
             self.http

@@ -127,6 +127,56 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         Council(ManageKeys),
     ),
     ("GET", "/v1/councils/{council}/audit", Council(ReadAudit)),
+    // Plugin versions, settings and sandbox limits are council configuration.
+    (
+        "GET",
+        "/v1/councils/{council}/plugin/versions",
+        Council(ReadConfig),
+    ),
+    (
+        "POST",
+        "/v1/councils/{council}/plugin/versions/{digest}/activate",
+        Council(ManageConfig),
+    ),
+    (
+        "POST",
+        "/v1/councils/{council}/plugin/rollback",
+        Council(ManageConfig),
+    ),
+    // Replay re-runs recorded decisions (their least-data inputs) under another version.
+    (
+        "POST",
+        "/v1/councils/{council}/plugin/versions/{digest}/replay",
+        Council(ManageConfig),
+    ),
+    (
+        "GET",
+        "/v1/councils/{council}/settings",
+        Council(ReadConfig),
+    ),
+    (
+        "PUT",
+        "/v1/councils/{council}/settings",
+        Council(ManageConfig),
+    ),
+    ("GET", "/v1/councils/{council}/limits", Council(ReadConfig)),
+    (
+        "PUT",
+        "/v1/councils/{council}/limits",
+        Council(ManageConfig),
+    ),
+    // The human-review queue and decision log are casework.
+    ("GET", "/v1/councils/{council}/reviews", Council(ReadCases)),
+    (
+        "POST",
+        "/v1/councils/{council}/reviews/{review}/resolve",
+        Council(WriteCases),
+    ),
+    (
+        "GET",
+        "/v1/councils/{council}/participants/{participant}/decisions",
+        Council(ReadCases),
+    ),
     // Schedules and the working-day calendar are council configuration.
     (
         "GET",

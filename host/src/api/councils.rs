@@ -104,6 +104,10 @@ async fn get_council(
 pub struct PluginInstalled {
     pub digest: PluginDigest,
     pub settings_schema: serde_json::Value,
+    /// The `waymark:policy` contract version the plugin was built against.
+    pub contract_version: String,
+    /// How many golden cases the plugin carried; all passed in the sandbox.
+    pub golden_cases: usize,
 }
 
 /// Validates a component in the real sandbox, stores it, and makes it the council's policy.
@@ -131,27 +135,13 @@ async fn put_plugin(
     Ok(Json(installed))
 }
 
-/// Shared by the upload route and `serve --seed`.
+/// Shared by the upload route and `serve --seed`: see `plugins::install`.
 pub async fn install_plugin(
     state: &AppState,
     council: &mut Council,
     bytes: Vec<u8>,
 ) -> Result<PluginInstalled, Problem> {
-    let policies = state.policies.clone();
-    let plugin = tokio::task::spawn_blocking(move || policies.load(&bytes).map(|p| (p, bytes)))
-        .await
-        .map_err(|_| Problem::unavailable("plugin validation crashed; nothing was changed"))?;
-    let (plugin, bytes) =
-        plugin.map_err(|e| Problem::unprocessable("plugin-rejected", e.to_string()))?;
-    state.store.put_plugin(plugin.digest(), &bytes)?;
-    council.active_plugin = Some(plugin.digest().clone());
-    state.store.put_council(council)?;
-    state.store.flush().await?;
-    tracing::info!(council = %council.id, plugin = %plugin.digest(), "plugin activated");
-    Ok(PluginInstalled {
-        digest: plugin.digest().clone(),
-        settings_schema: plugin.settings_schema().clone(),
-    })
+    super::plugins::install(state, council, bytes).await
 }
 
 pub fn routes() -> Router<AppState> {

@@ -10,6 +10,8 @@ use super::problem::Problem;
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
 use crate::outbox::ActionId;
+use crate::policy::PluginDigest;
+use crate::review::ReviewId;
 
 /// A JSON body; unknown fields and wrong types are refused with their names.
 pub struct JsonBody<T>(pub T);
@@ -113,5 +115,35 @@ impl<S: Send + Sync> FromRequestParts<S> for ActionPath {
             Problem::not_found("no such action: action ids are as listed by GET …/actions")
         })?;
         Ok(ActionPath(p.council()?, action))
+    }
+}
+
+/// `{council}` and `{digest}` (a plugin version) in the path.
+pub struct VersionPath(pub CouncilId, pub PluginDigest);
+
+impl<S: Send + Sync> FromRequestParts<S> for VersionPath {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let p = Params::read(parts, state).await?;
+        let digest = p
+            .get("digest")?
+            .parse()
+            .map_err(|e: crate::policy::InvalidDigest| Problem::not_found(e.to_string()))?;
+        Ok(VersionPath(p.council()?, digest))
+    }
+}
+
+/// `{council}` and `{review}` in the path.
+pub struct ReviewPath(pub CouncilId, pub ReviewId);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReviewPath {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let p = Params::read(parts, state).await?;
+        let review = p
+            .get("review")?
+            .parse()
+            .map_err(|e: crate::review::InvalidReviewId| Problem::not_found(e.to_string()))?;
+        Ok(ReviewPath(p.council()?, review))
     }
 }

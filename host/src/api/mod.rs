@@ -13,10 +13,13 @@ mod councils;
 mod extract;
 mod keys;
 mod participants;
+mod plugins;
 mod privacy;
 pub mod problem;
+mod reviews;
 mod schedules;
 pub mod schemas;
+mod settings;
 
 use std::sync::Arc;
 
@@ -53,7 +56,10 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::routes())
         .merge(keys::routes())
         .merge(audit::routes())
-        .merge(privacy::routes());
+        .merge(privacy::routes())
+        .merge(plugins::routes())
+        .merge(settings::routes())
+        .merge(reviews::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }

@@ -118,6 +118,11 @@ impl From<CaseloadError> for Problem {
                 tracing::error!(error = %e, "stored journey without referral");
                 Problem::unavailable("this journey's record is damaged; restore it from a backup")
             }
+            CaseloadError::UnknownReview(..) => Problem::not_found(e.to_string()),
+            CaseloadError::ReviewResolved(_) => Problem::conflict("review-resolved", e.to_string()),
+            CaseloadError::ReviewOutcome { .. } => {
+                Problem::unprocessable("invalid-resolution", e.to_string())
+            }
             CaseloadError::Store(s) => s.into(),
             CaseloadError::Sandbox(msg) => {
                 tracing::error!(error = %msg, "policy sandbox failure");

@@ -13,14 +13,20 @@ use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
 use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
+use super::plugins::{PluginActivated, PluginVersions, ReplayRequest};
 use super::privacy::NewLegalHold;
 use super::problem::Problem;
+use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
 use super::schedules::{
     PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
 };
+use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
+use crate::policy::Limits;
+use crate::replay::ReplayReport;
+use crate::review::ReviewItem;
 use crate::schedule::admin::{AdminSchedule, ScheduleDefinition};
 use crate::schedule::council_calendar::CalendarSpec;
 use crate::store::{Erasure, LegalHold, ParticipantExport};
@@ -48,10 +54,15 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("participant-export.json", schema::<ParticipantExport>()),
         ("caseworker-event.json", schema::<CaseworkerEvent>()),
         ("council.json", schema::<CouncilView>()),
+        ("council-settings.json", schema::<CouncilSettings>()),
+        ("decision-log.json", schema::<DecisionLog>()),
+        ("limits.json", schema::<Limits>()),
         ("new-council.json", schema::<NewCouncil>()),
         ("new-referral.json", schema::<NewReferral>()),
         ("participant.json", schema::<ParticipantView>()),
+        ("plugin-activated.json", schema::<PluginActivated>()),
         ("plugin-installed.json", schema::<PluginInstalled>()),
+        ("plugin-versions.json", schema::<PluginVersions>()),
         ("problem.json", schema::<Problem>()),
         ("referred.json", schema::<Referred>()),
         ("schedule.json", schema::<AdminSchedule>()),
@@ -62,6 +73,12 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("schedule-query.json", schema::<ScheduleQuery>()),
         ("schedule-run-page.json", schema::<RunPage>()),
         ("schedule-run-query.json", schema::<RunQuery>()),
+        ("replay-report.json", schema::<ReplayReport>()),
+        ("replay-request.json", schema::<ReplayRequest>()),
+        ("resolve-review.json", schema::<ResolveReview>()),
+        ("review.json", schema::<ReviewItem>()),
+        ("review-page.json", schema::<ReviewPage>()),
+        ("review-query.json", schema::<ReviewQuery>()),
         ("set-clock.json", schema::<SetClock>()),
     ])
 }

@@ -6,7 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::referral::Referral;
-use crate::policy::{Eligibility, PluginDigest};
+use crate::policy::{Eligibility, Outcome, PluginDigest};
+use crate::review::ReviewId;
 
 /// Why a journey ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -39,6 +40,13 @@ pub enum Event {
         at: NaiveDate,
         hook: String,
         error: String,
+    },
+    /// A person decided a case the plugin could not (from the review queue).
+    ReviewResolved {
+        at: NaiveDate,
+        review: ReviewId,
+        outcome: Outcome,
+        note: String,
     },
     /// A person accepted the referral (off the waiting list, or after review).
     Accepted {
@@ -78,6 +86,7 @@ impl Event {
             Event::Referred { at, .. }
             | Event::EligibilityDecided { at, .. }
             | Event::SentForReview { at, .. }
+            | Event::ReviewResolved { at, .. }
             | Event::Accepted { at }
             | Event::Declined { at }
             | Event::Started { at }
@@ -95,6 +104,7 @@ impl Event {
             Event::Referred { .. } => "referred",
             Event::EligibilityDecided { .. } => "eligibility_decided",
             Event::SentForReview { .. } => "sent_for_review",
+            Event::ReviewResolved { .. } => "review_resolved",
             Event::Accepted { .. } => "accepted",
             Event::Declined { .. } => "declined",
             Event::Started { .. } => "started",

@@ -113,6 +113,11 @@ impl State {
                 Outcome::Decline => S::Declined,
             },
             (S::Referred, Event::SentForReview { .. }) => S::AwaitingReview,
+            (S::AwaitingReview, Event::ReviewResolved { outcome, .. }) => match outcome {
+                Outcome::Accept => S::Accepted,
+                Outcome::Waitlist => S::Waitlisted,
+                Outcome::Decline => S::Declined,
+            },
             (S::AwaitingReview | S::Waitlisted, Event::Accepted { .. }) => S::Accepted,
             (S::AwaitingReview, Event::Declined { .. }) => S::Declined,
             (S::Accepted, Event::Started { .. }) => S::Active {
@@ -236,6 +241,34 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("`started`"), "{msg}");
         assert!(msg.contains("declined"), "{msg}");
+    }
+
+    #[test]
+    fn a_resolved_review_takes_the_reviewers_outcome_once() {
+        let awaiting = State::Referred
+            .apply(&Event::SentForReview {
+                at: day(),
+                hook: "eligibility".into(),
+                error: "out of fuel".into(),
+            })
+            .expect("sent");
+        let resolved = |outcome| Event::ReviewResolved {
+            at: day(),
+            review: crate::review::ReviewId(1),
+            outcome,
+            note: "checked by hand".into(),
+        };
+        assert_eq!(
+            awaiting.apply(&resolved(Outcome::Waitlist)),
+            Ok(State::Waitlisted)
+        );
+        assert_eq!(
+            awaiting.apply(&resolved(Outcome::Decline)),
+            Ok(State::Declined)
+        );
+        let accepted = awaiting.apply(&resolved(Outcome::Accept)).expect("accept");
+        assert_eq!(accepted, State::Accepted);
+        assert!(accepted.apply(&resolved(Outcome::Decline)).is_err());
     }
 
     #[test]

@@ -92,7 +92,23 @@ pub(crate) struct PolicyEngine {
     cache: Option<ArtefactCache>,
     memory_ceiling: usize,
     pooled: bool,
+    counts: CompileCounts,
     _ticker: EpochTicker,
+}
+
+/// How this engine got its plugins' machine code: compiled here, or read from the
+/// on-disk cache. Lets a test (and an operator) see that a restart recompiled nothing.
+#[derive(Debug, Default)]
+struct CompileCounts {
+    compiled: AtomicU64,
+    from_cache: AtomicU64,
+}
+
+/// How many plugins an engine compiled, and how many it loaded from its cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Compilations {
+    pub compiled: u64,
+    pub from_cache: u64,
 }
 
 impl PolicyEngine {
@@ -152,6 +168,7 @@ impl PolicyEngine {
             cache,
             memory_ceiling,
             pooled,
+            counts: CompileCounts::default(),
             _ticker: ticker,
         })
     }
@@ -170,6 +187,13 @@ impl PolicyEngine {
         self.pooled
     }
 
+    pub(crate) fn compilations(&self) -> Compilations {
+        Compilations {
+            compiled: self.counts.compiled.load(Ordering::Relaxed),
+            from_cache: self.counts.from_cache.load(Ordering::Relaxed),
+        }
+    }
+
     /// Compiles a component, or loads it from the cache if it was compiled before.
     pub(crate) fn compile(
         &self,
@@ -179,9 +203,11 @@ impl PolicyEngine {
         if let Some(cache) = &self.cache
             && let Some(component) = cache.load(&self.engine, digest)
         {
+            self.counts.from_cache.fetch_add(1, Ordering::Relaxed);
             return Ok(component);
         }
         let component = Component::new(&self.engine, bytes)?;
+        self.counts.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some(cache) = &self.cache {
             cache.store(&component, digest);
         }

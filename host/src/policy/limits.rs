@@ -56,6 +56,81 @@ impl Default for Limits {
     }
 }
 
+/// A council's limit outside what the platform allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}` is {value}, but must be from {min} to {max}{why}")]
+pub struct InvalidLimits {
+    pub field: &'static str,
+    pub value: u64,
+    pub min: u64,
+    pub max: u64,
+    pub why: &'static str,
+}
+
+impl Limits {
+    /// Checks every field against the platform's floors and ceilings: a floor below
+    /// which no plugin could decide, and a ceiling past which one council's plugin
+    /// could starve the daemon. `memory_ceiling` is the engine's, which no council
+    /// may exceed. The first field out of range is named.
+    pub fn check(&self, memory_ceiling: usize) -> Result<(), InvalidLimits> {
+        let defaults = Limits::default();
+        let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+        let deadline_ms = u64::try_from(self.deadline.as_millis()).unwrap_or(u64::MAX);
+        let ranges: [(&'static str, u64, u64, u64, &'static str); 8] = [
+            ("fuel", self.fuel, 100_000, 100 * defaults.fuel, ""),
+            (
+                "memory_bytes",
+                n(self.memory_bytes),
+                64 << 10,
+                n(memory_ceiling),
+                " (the engine's memory ceiling)",
+            ),
+            (
+                "deadline_ms",
+                deadline_ms,
+                10,
+                10_000,
+                " (one 10 ms tick to 10 s)",
+            ),
+            (
+                "max_input_bytes",
+                n(self.max_input_bytes),
+                1 << 10,
+                1 << 20,
+                "",
+            ),
+            (
+                "max_output_bytes",
+                n(self.max_output_bytes),
+                1 << 10,
+                4 << 20,
+                "",
+            ),
+            ("max_log_bytes", n(self.max_log_bytes), 0, 64 << 10, ""),
+            (
+                "max_plugin_bytes",
+                n(self.max_plugin_bytes),
+                64 << 10,
+                n(defaults.max_plugin_bytes),
+                " (the upload size the API accepts)",
+            ),
+            ("max_timers", n(self.max_timers), 1, 1000, ""),
+        ];
+        for (field, value, min, max, why) in ranges {
+            if !(min..=max).contains(&value) {
+                return Err(InvalidLimits {
+                    field,
+                    value,
+                    min,
+                    max,
+                    why,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `Duration` as whole milliseconds, which is what an administrator writes.
 mod millis {
     use std::time::Duration;
@@ -86,6 +161,35 @@ mod tests {
     #[test]
     fn a_misspelt_limit_is_an_error_not_ignored() {
         assert!(serde_json::from_str::<Limits>(r#"{"feul": 1000}"#).is_err());
+    }
+
+    #[test]
+    fn the_defaults_are_within_the_platform_range() {
+        assert_eq!(Limits::default().check(64 << 20), Ok(()));
+    }
+
+    #[test]
+    fn a_limit_out_of_range_is_named_with_its_range() {
+        let limits = Limits {
+            deadline: Duration::from_millis(60_000),
+            ..Limits::default()
+        };
+        let err = limits.check(64 << 20).unwrap_err();
+        assert_eq!(err.field, "deadline_ms");
+        assert_eq!(
+            err.to_string(),
+            "`deadline_ms` is 60000, but must be from 10 to 10000 (one 10 ms tick to 10 s)"
+        );
+        let greedy = Limits {
+            memory_bytes: 128 << 20,
+            ..Limits::default()
+        };
+        assert_eq!(greedy.check(64 << 20).unwrap_err().field, "memory_bytes");
+        let starved = Limits {
+            fuel: 10,
+            ..Limits::default()
+        };
+        assert_eq!(starved.check(64 << 20).unwrap_err().field, "fuel");
     }
 
     #[test]

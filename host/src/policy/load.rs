@@ -133,6 +133,21 @@ pub enum PluginRejected {
     SchemaFailed(DecisionError),
     #[error("the plugin's settings schema {0}: settings-schema must return a JSON Schema object")]
     SchemaInvalid(String),
+    #[error(
+        "the plugin's golden cases (custom section `waymark:golden`) cannot be read: {0}; fix \
+         `golden.json` and rebuild with `waymark plugin build`"
+    )]
+    GoldenUnreadable(String),
+    #[error(
+        "{} of {ran} golden cases failed in the sandbox: {}; fix the plugin or its `golden.json`, \
+         then rebuild with `waymark plugin build`",
+        .failures.len(),
+        .failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | ")
+    )]
+    GoldenFailed {
+        ran: usize,
+        failures: Vec<super::golden::GoldenCaseFailure>,
+    },
 }
 
 /// The daemon's loaded plugins, and the engine they run on. Cheap to share behind
@@ -202,6 +217,16 @@ impl Policies {
     /// was turned off or could not be reserved and instances are allocated on demand.
     pub fn pooled(&self) -> bool {
         self.engine.pooled()
+    }
+
+    /// How many plugins were compiled, and how many read from the on-disk cache.
+    pub fn compilations(&self) -> super::engine::Compilations {
+        self.engine.compilations()
+    }
+
+    /// The most linear memory any plugin may have, whatever a council's limits say.
+    pub fn memory_ceiling(&self) -> usize {
+        self.engine.memory_ceiling()
     }
 
     /// The limits uploads are checked against.

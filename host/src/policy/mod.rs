@@ -16,7 +16,10 @@
 //!   be explained and replayed, or a [`DecisionError`] naming what went wrong.
 //! - `answer`: the contract's promises an answer must keep (reasons, future dates).
 //! - `v1`: the `waymark:policy@1.x` bindings; a 2.0 contract would live beside it.
-//! - [`package`](build_plugin): builds a plugin crate into an uploadable component.
+//! - [`package`](build_plugin): builds a plugin crate into an uploadable component,
+//!   with its golden cases embedded.
+//! - [`golden`]: runs those cases in the sandbox when the plugin is uploaded.
+//! - [`settings`]: a council's settings checked against the plugin's JSON Schema.
 //!
 //! Plugins get no WASI at all: no files, network, environment, clock or randomness.
 //! The as-of date comes in the input and working days from the host, so the same
@@ -29,9 +32,11 @@ mod answer;
 mod call;
 pub mod contract;
 mod engine;
+pub mod golden;
 mod limits;
 mod load;
 mod package;
+pub mod settings;
 mod v1;
 
 pub use call::{CallContext, Decision, DecisionError};
@@ -39,8 +44,8 @@ pub use contract::{
     Cohort, ContactDecision, ContactStep, Destination, Eligibility, Handover, JourneyFacts,
     Outcome, Plan, PlannedTimer, Reason, ReferralFacts, ReferralRoute, Stage, TimerKind, Track,
 };
-pub use engine::{EngineError, EngineSettings};
-pub use limits::Limits;
+pub use engine::{Compilations, EngineError, EngineSettings};
+pub use limits::{InvalidLimits, Limits};
 pub use load::{InvalidDigest, Plugin, PluginDigest, PluginRejected, Policies};
 pub use package::{PLUGIN_TARGET, PackageError, build_plugin, componentize};
 

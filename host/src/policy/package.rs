@@ -3,7 +3,8 @@
 //! Plugins are built as core wasm for `wasm32-unknown-unknown`, a target with no
 //! WASI at all, so nothing can sneak in a file, clock or socket import, and are then
 //! wrapped into a component by `wit-component` from the WIT world that waymark-sdk
-//! embeds in the module. `waymark plugin build` and the tests use this.
+//! embeds in the module. The crate's `golden.json`, if any, rides along in a custom
+//! section (see `golden.rs`). `waymark plugin build` and the tests use this.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,8 @@ pub enum PackageError {
         "cargo built no {path}: a plugin crate must be a library with `crate-type = [\"cdylib\"]` under `[lib]`"
     )]
     NoWasm { path: PathBuf },
+    #[error("{path} is not a valid golden file: {reason}")]
+    Golden { path: PathBuf, reason: String },
     #[error(
         "the module could not be made into a component: {0}; a plugin must export its policy with \
          waymark-sdk's export macro and use no WASI"
@@ -132,7 +135,8 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
         path: built.clone(),
         source,
     })?;
-    let component = componentize(&core)?;
+    let mut component = componentize(&core)?;
+    embed_golden(crate_dir, &mut component)?;
 
     let out = match out {
         Some(out) => out.to_owned(),
@@ -152,6 +156,22 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
         source,
     })?;
     Ok(out)
+}
+
+/// Embeds the crate's `golden.json`, if it has one, as the `waymark:golden` custom
+/// section the host runs on upload. The file is parsed first, so a broken one fails
+/// the build here rather than the upload later.
+fn embed_golden(crate_dir: &Path, component: &mut Vec<u8>) -> Result<(), PackageError> {
+    let path = crate_dir.join("golden.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(PackageError::Read { path, source }),
+    };
+    waymark_sdk::testing::golden::parse(&text)
+        .map_err(|reason| PackageError::Golden { path, reason })?;
+    super::golden::embed_section(component, super::golden::GOLDEN_SECTION, text.as_bytes());
+    Ok(())
 }
 
 /// Cargo as the caller runs it: `$CARGO` under cargo (tests, build scripts),

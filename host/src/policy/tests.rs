@@ -180,3 +180,123 @@ fn a_decision_over_its_fuel_is_out_of_fuel() {
         .unwrap_err();
     assert_eq!(err, DecisionError::OutOfFuel { limit: 1000 });
 }
+
+fn golden_file() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/stoke-on-trent/golden.json"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn an_upload_runs_the_golden_cases_it_carries_in_the_sandbox() {
+    let bytes = component("stoke-on-trent");
+    let shipped =
+        golden::find_section(&bytes, golden::GOLDEN_SECTION).expect("build embeds golden.json");
+    assert_eq!(shipped, golden_file().as_bytes());
+    let checked = policies().check_upload(&bytes, &Limits::default()).unwrap();
+    let cases = waymark_sdk::testing::golden::parse(&golden_file()).unwrap();
+    assert_eq!(checked.golden_cases, cases.len());
+    assert!(checked.golden_cases > 0);
+}
+
+#[test]
+fn a_failing_golden_case_rejects_the_upload_naming_the_case_expected_and_actual() {
+    let wrong = r#"[{
+        "name": "an adult in ST4 is declined (wrongly)",
+        "hook": "eligibility",
+        "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4", "in_work": false,
+                  "on_universal_credit": false, "known_to_health_services": false,
+                  "on_other_programme": false, "cohorts": []},
+        "as_of": "2026-01-05",
+        "expect": {"outcome": "decline"}
+    }]"#;
+    let mut bytes = golden::strip_section(&component("stoke-on-trent"), golden::GOLDEN_SECTION);
+    golden::embed_section(&mut bytes, golden::GOLDEN_SECTION, wrong.as_bytes());
+    let err = policies()
+        .check_upload(&bytes, &Limits::default())
+        .err()
+        .expect("rejected");
+    let PluginRejected::GoldenFailed { ran, failures } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!((*ran, failures.len()), (1, 1));
+    assert_eq!(failures[0].name, "an adult in ST4 is declined (wrongly)");
+    let text = err.to_string();
+    assert!(
+        text.contains("expected outcome decline, got accept"),
+        "{text}"
+    );
+    assert!(text.contains(r#""outcome":"accept""#), "{text}");
+}
+
+#[test]
+fn unreadable_golden_cases_reject_the_upload() {
+    let mut bytes = golden::strip_section(&component("stoke-on-trent"), golden::GOLDEN_SECTION);
+    golden::embed_section(&mut bytes, golden::GOLDEN_SECTION, b"[]");
+    let err = policies()
+        .check_upload(&bytes, &Limits::default())
+        .err()
+        .expect("rejected");
+    assert!(
+        matches!(err, PluginRejected::GoldenUnreadable(_)),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_council_plugin_size_limit_applies_on_upload() {
+    let bytes = component("stoke-on-trent");
+    let limits = Limits {
+        max_plugin_bytes: 1000,
+        ..Limits::default()
+    };
+    let err = policies()
+        .check_upload(&bytes, &limits)
+        .err()
+        .expect("rejected");
+    assert!(
+        matches!(err, PluginRejected::TooLarge { limit: 1000, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_restart_loads_compiled_plugins_from_the_cache_without_recompiling() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = EngineSettings {
+        pooled_instances: 0,
+        cache_dir: Some(dir.path().join("compiled")),
+        ..EngineSettings::default()
+    };
+    let bytes = component("stoke-on-trent");
+    let first = Policies::new(&settings, Limits::default()).unwrap();
+    first.load(&bytes).unwrap();
+    assert_eq!(
+        first.compilations(),
+        Compilations {
+            compiled: 1,
+            from_cache: 0
+        }
+    );
+    drop(first);
+
+    let restarted = Policies::new(&settings, Limits::default()).unwrap();
+    let plugin = restarted.load(&bytes).unwrap();
+    assert_eq!(
+        restarted.compilations(),
+        Compilations {
+            compiled: 0,
+            from_cache: 1
+        }
+    );
+    // And the cached code decides.
+    let decision = plugin
+        .eligibility(
+            &context("{}", Limits::default()),
+            &st4_adult(),
+            day(2026, 3, 2),
+        )
+        .unwrap();
+    assert_eq!(decision.value.outcome, Outcome::Accept);
+}

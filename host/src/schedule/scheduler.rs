@@ -339,6 +339,7 @@ mod tests {
                         journey: &journey,
                         timers: Some(&timers),
                         decisions: &[],
+                        reviews: &[],
                     },
                 )
                 .expect("journey written");

@@ -13,17 +13,23 @@
 //! - `timers`: fire instant (big-endian ms) + timer id → [`Timer`] (the time-ordered index)
 //! - `actions`: `council/action id` → [`Action`]
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
-//! - `meta`: schema version, the platform admin key's hash
 //! - schedules, their runs and councils' calendars: see `schedules.rs`
 //! - `meta`: schema version, the platform admin key's hash, the audit chain's head
 //! - `api_keys`, `api_key_hashes`: see `keys.rs`
 //! - `audit`, `audit_by_council`: see `audit.rs`
 //! - `legal_holds`, `erasures`: see `privacy.rs`
+//! - `plugin_versions`: `council/digest` → [`PluginVersion`] (what a council uploaded; `plugins.rs`)
+//! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
+//! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
 
 mod audit;
+mod councils;
+mod decisions;
 mod keys;
 mod lock;
+mod plugins;
 mod privacy;
+mod reviews;
 mod schedules;
 
 use std::path::Path;
@@ -36,11 +42,13 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 use crate::council::{Council, CouncilId};
 use crate::journey::{Journey, ParticipantId};
 use crate::outbox::{Action, ActionId, ActionStatus};
-use crate::policy::PluginDigest;
+use crate::policy::{PluginDigest, Reason};
+use crate::review::ReviewItem;
 use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use lock::DataFolderLock;
+pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 pub use schedules::Planned;
 
@@ -80,6 +88,19 @@ pub struct DecisionRecord {
     pub error: Option<String>,
     pub fuel_used: u64,
     pub elapsed_micros: u64,
+    /// The date the plugin was asked to decide as of.
+    #[serde(default)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// The settings the plugin was given, exactly as given (JSON text), for replay.
+    #[serde(default)]
+    pub settings: Option<String>,
+    /// The least facts the plugin was shown (age, postcode district, route, journey
+    /// dates…), kept so the decision can be replayed; erased with the participant.
+    #[serde(default)]
+    pub facts: Option<serde_json::Value>,
+    /// The reasons the plugin gave, when it decided.
+    #[serde(default)]
+    pub reasons: Vec<Reason>,
 }
 
 #[derive(Clone)]
@@ -140,6 +161,8 @@ pub struct JourneyWrite<'a> {
     /// The new plan; `None` keeps the pending timers as they are.
     pub timers: Option<&'a [Timer]>,
     pub decisions: &'a [DecisionRecord],
+    /// Review items to add or update with the journey (the human-review queue).
+    pub reviews: &'a [ReviewItem],
 }
 
 impl Store {
@@ -276,43 +299,51 @@ impl Store {
                 Ok(k)
             })
             .collect::<Result<_, sled::Error>>()?;
+        let review_tree = self.reviews_tree()?;
         (
             &self.journeys,
             &self.journey_timers,
             &self.timers,
             &self.actions,
             &self.decisions,
+            &review_tree,
         )
-            .transaction(|(journeys, journey_timers, timers, actions, decisions)| {
-                let current = journeys.get(&jkey)?;
-                if current.as_deref() != expected {
-                    return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
-                }
-                journeys.insert(jkey.as_slice(), new_journey.as_slice())?;
-                if let Some(plan) = write.timers {
-                    if let Some(old) = journey_timers.get(&jkey)? {
-                        let old: Vec<String> = tx_decode("journey_timers", &jkey, &old)?;
-                        for k in old {
-                            timers.remove(hex_key(&k))?;
-                        }
+            .transaction(
+                |(journeys, journey_timers, timers, actions, decisions, reviews)| {
+                    let current = journeys.get(&jkey)?;
+                    if current.as_deref() != expected {
+                        return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
                     }
-                    let mut pending = Vec::with_capacity(plan.len());
-                    for timer in plan {
-                        let action = action_key(&timer.council, &Action::id_for(timer));
-                        if actions.get(&action)?.is_some() {
-                            continue; // already fired: never twice
+                    journeys.insert(jkey.as_slice(), new_journey.as_slice())?;
+                    if let Some(plan) = write.timers {
+                        if let Some(old) = journey_timers.get(&jkey)? {
+                            let old: Vec<String> = tx_decode("journey_timers", &jkey, &old)?;
+                            for k in old {
+                                timers.remove(hex_key(&k))?;
+                            }
                         }
-                        let key = timer.index_key();
-                        timers.insert(key.as_slice(), encode(timer))?;
-                        pending.push(hex::encode(&key));
+                        let mut pending = Vec::with_capacity(plan.len());
+                        for timer in plan {
+                            let action = action_key(&timer.council, &Action::id_for(timer));
+                            if actions.get(&action)?.is_some() {
+                                continue; // already fired: never twice
+                            }
+                            let key = timer.index_key();
+                            timers.insert(key.as_slice(), encode(timer))?;
+                            pending.push(hex::encode(&key));
+                        }
+                        journey_timers.insert(jkey.as_slice(), encode(&pending))?;
                     }
-                    journey_timers.insert(jkey.as_slice(), encode(&pending))?;
-                }
-                for (k, d) in decision_keys.iter().zip(write.decisions) {
-                    decisions.insert(k.as_slice(), encode(d))?;
-                }
-                Ok(())
-            })
+                    for (k, d) in decision_keys.iter().zip(write.decisions) {
+                        decisions.insert(k.as_slice(), encode(d))?;
+                    }
+                    for item in write.reviews {
+                        reviews
+                            .insert(reviews::key(&write.journey.council, item.id), encode(item))?;
+                    }
+                    Ok(())
+                },
+            )
             .map_err(flatten)
     }
 

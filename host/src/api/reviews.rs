@@ -1,0 +1,135 @@
+//! The human-review queue and the decision log over HTTP.
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::extract::{CouncilPath, JsonBody, ParticipantPath, QueryParams, ReviewPath};
+use super::problem::Problem;
+use crate::policy::Outcome;
+use crate::review::{ReviewId, ReviewItem, ReviewStatus};
+use crate::store::DecisionRecord;
+
+/// Largest page a client may ask for.
+const MAX_PAGE: usize = 500;
+
+/// The longest note a reviewer may leave.
+const MAX_NOTE: usize = 2000;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQuery {
+    /// `open` (what needs a person) or `resolved`; default both.
+    pub status: Option<ReviewStatus>,
+    /// The `next_cursor` of the previous page.
+    pub after: Option<ReviewId>,
+    /// Page size, 1 to 500; default 100.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ReviewPage {
+    /// In the order the cases arrived.
+    pub reviews: Vec<ReviewItem>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<ReviewId>,
+}
+
+async fn list_reviews(
+    State(state): State<AppState>,
+    CouncilPath(council): CouncilPath,
+    QueryParams(q): QueryParams<ReviewQuery>,
+) -> Result<Json<ReviewPage>, Problem> {
+    state.caseload.council(&council)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("`limit` must be from 1 to {MAX_PAGE}"),
+        ));
+    }
+    let mut reviews = state
+        .store
+        .reviews(&council, q.status, q.after, limit + 1)?;
+    let next_cursor = if reviews.len() > limit {
+        reviews.truncate(limit);
+        reviews.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(Json(ReviewPage {
+        reviews,
+        next_cursor,
+    }))
+}
+
+/// A person's decision on a case the plugin could not decide.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveReview {
+    /// For an eligibility review: accept, waitlist or decline. Left out for a plan
+    /// review, which a person resolves once they have checked the journey by hand.
+    pub outcome: Option<Outcome>,
+    /// Why, in a sentence or two (kept with the journey, never logged).
+    pub note: String,
+    /// The journey date of the decision; default today in the council's time zone.
+    pub on: Option<NaiveDate>,
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    ReviewPath(council, id): ReviewPath,
+    JsonBody(body): JsonBody<ResolveReview>,
+) -> Result<Json<ReviewItem>, Problem> {
+    let note = body.note.trim().to_owned();
+    if note.is_empty() || note.chars().count() > MAX_NOTE {
+        return Err(Problem::unprocessable(
+            "invalid-note",
+            format!("`note` must say why, in 1 to {MAX_NOTE} characters"),
+        ));
+    }
+    let item = state
+        .caseload
+        .resolve_review(&council, id, body.outcome, note, body.on)
+        .await?;
+    tracing::info!(council = %council, review = %id, participant = %item.participant, "review resolved");
+    Ok(Json(item))
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct DecisionLog {
+    /// Oldest first: input digest, output, reasons, plugin version, fuel and time of each.
+    pub decisions: Vec<DecisionRecord>,
+}
+
+async fn decisions(
+    State(state): State<AppState>,
+    ParticipantPath(council, participant): ParticipantPath,
+) -> Result<Json<DecisionLog>, Problem> {
+    state.caseload.council(&council)?;
+    if state.store.journey(&council, participant)?.is_none() {
+        return Err(Problem::not_found(format!(
+            "no participant `{participant}` in council `{council}`"
+        )));
+    }
+    Ok(Json(DecisionLog {
+        decisions: state.store.decisions(&council, participant)?,
+    }))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/councils/{council}/reviews", get(list_reviews))
+        .route(
+            "/councils/{council}/reviews/{review}/resolve",
+            post(resolve),
+        )
+        .route(
+            "/councils/{council}/participants/{participant}/decisions",
+            get(decisions),
+        )
+}

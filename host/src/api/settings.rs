@@ -1,0 +1,150 @@
+//! A council's plugin settings and sandbox limits, read and changed over HTTP.
+//! Settings are validated against the active plugin's JSON Schema, limits against
+//! the platform's floors and the engine's ceilings; a refused change changes nothing.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::AppState;
+use super::extract::{CouncilPath, JsonBody};
+use super::problem::Problem;
+use crate::council::Council;
+use crate::policy::settings::validate_settings;
+use crate::policy::{Limits, PluginDigest};
+use crate::store::StoreError;
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouncilSettings {
+    pub settings: serde_json::Value,
+    /// The active plugin, whose schema the settings are checked against.
+    pub plugin: Option<PluginDigest>,
+    /// That plugin's settings schema.
+    pub schema: Option<serde_json::Value>,
+}
+
+/// The active plugin's settings schema, from its stored version, or from the
+/// plugin itself for one installed before versions were recorded.
+async fn active_schema(
+    state: &AppState,
+    council: &Council,
+) -> Result<Option<serde_json::Value>, Problem> {
+    let Some(digest) = &council.active_plugin else {
+        return Ok(None);
+    };
+    if let Some(version) = state.store.plugin_version(&council.id, digest)? {
+        return Ok(Some(version.settings_schema));
+    }
+    if let Some(plugin) = state.policies.get(digest) {
+        return Ok(Some(plugin.settings_schema().clone()));
+    }
+    let Some(bytes) = state.store.plugin_bytes(digest)? else {
+        return Ok(None);
+    };
+    let policies = state.policies.clone();
+    let plugin = tokio::task::spawn_blocking(move || policies.load(&bytes))
+        .await
+        .map_err(|_| Problem::unavailable("loading the plugin crashed; nothing was changed"))?
+        .map_err(|e| Problem::unavailable(format!("the active plugin no longer loads: {e}")))?;
+    Ok(Some(plugin.settings_schema().clone()))
+}
+
+async fn get_settings(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+) -> Result<Json<CouncilSettings>, Problem> {
+    let council = state.caseload.council(&id)?;
+    let schema = active_schema(&state, &council).await?;
+    Ok(Json(CouncilSettings {
+        settings: council.settings,
+        plugin: council.active_plugin,
+        schema,
+    }))
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+    JsonBody(settings): JsonBody<serde_json::Value>,
+) -> Result<Json<CouncilSettings>, Problem> {
+    let mut council = state.caseload.council(&id)?;
+    if !settings.is_object() {
+        return Err(Problem::unprocessable(
+            "invalid-settings",
+            "settings are a JSON object of the plugin's settings, e.g. {\"review_weeks\": 4}",
+        ));
+    }
+    let Some(schema) = active_schema(&state, &council).await? else {
+        return Err(Problem::conflict(
+            "no-plugin",
+            format!(
+                "council `{id}` has no active plugin to check settings against: upload one with PUT /v1/councils/{id}/plugin"
+            ),
+        ));
+    };
+    validate_settings(&schema, &settings)
+        .map_err(|e| Problem::unprocessable("invalid-settings", e.to_string()))?;
+    // Only the settings change, and only if the plugin they were checked against is
+    // still the active one (else 409: retry against the new one).
+    let checked_against = council.active_plugin.clone();
+    council = state
+        .store
+        .update_council(&id, |c| {
+            if c.active_plugin != checked_against {
+                return Err(StoreError::Conflict);
+            }
+            c.settings = settings.clone();
+            Ok(())
+        })?
+        .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
+    state.store.flush().await?;
+    tracing::info!(council = %id, "settings changed");
+    Ok(Json(CouncilSettings {
+        settings: council.settings,
+        plugin: council.active_plugin,
+        schema: Some(schema),
+    }))
+}
+
+async fn get_limits(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+) -> Result<Json<Limits>, Problem> {
+    Ok(Json(state.caseload.council(&id)?.limits))
+}
+
+/// Replaces the council's limits; fields left out take the platform defaults.
+async fn put_limits(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+    JsonBody(limits): JsonBody<Limits>,
+) -> Result<Json<Limits>, Problem> {
+    state.caseload.council(&id)?;
+    limits
+        .check(state.policies.memory_ceiling())
+        .map_err(|e| Problem::unprocessable("invalid-limits", e.to_string()))?;
+    let council = state
+        .store
+        .update_council(&id, |c| {
+            c.limits = limits;
+            Ok(())
+        })?
+        .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
+    state.store.flush().await?;
+    tracing::info!(council = %id, "sandbox limits changed");
+    Ok(Json(council.limits))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/councils/{council}/settings",
+            get(get_settings).put(put_settings),
+        )
+        .route(
+            "/councils/{council}/limits",
+            get(get_limits).put(put_limits),
+        )
+}

@@ -1,0 +1,73 @@
+//! The human-review queue's persistence: `reviews`, keyed `council/<20-digit id>` so
+//! a council's items list in arrival order and an id is a cursor. Items are written
+//! with their journey, in `write_journey`'s transaction.
+
+use super::{Store, StoreError, decode};
+use crate::council::CouncilId;
+use crate::review::{ReviewId, ReviewItem, ReviewStatus};
+
+pub(super) fn key(council: &CouncilId, id: ReviewId) -> Vec<u8> {
+    format!("{council}/{:020}", id.0).into_bytes()
+}
+
+impl Store {
+    pub(super) fn reviews_tree(&self) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree("reviews")?)
+    }
+
+    /// A fresh review id, larger than any given before.
+    pub fn new_review_id(&self) -> Result<ReviewId, StoreError> {
+        Ok(ReviewId(self.db.generate_id()?))
+    }
+
+    /// Writes one review item on its own (one that changes no journey).
+    pub fn put_review(&self, council: &CouncilId, item: &ReviewItem) -> Result<(), StoreError> {
+        self.reviews_tree()?
+            .insert(key(council, item.id), super::encode(item))?;
+        Ok(())
+    }
+
+    pub fn review(
+        &self,
+        council: &CouncilId,
+        id: ReviewId,
+    ) -> Result<Option<ReviewItem>, StoreError> {
+        let key = key(council, id);
+        self.reviews_tree()?
+            .get(&key)?
+            .map(|v| decode("reviews", &key, &v))
+            .transpose()
+    }
+
+    /// A council's review items in arrival order, after `after`, at most `limit`,
+    /// only those with `status` if given.
+    pub fn reviews(
+        &self,
+        council: &CouncilId,
+        status: Option<ReviewStatus>,
+        after: Option<ReviewId>,
+        limit: usize,
+    ) -> Result<Vec<ReviewItem>, StoreError> {
+        let prefix = format!("{council}/");
+        let start = match after {
+            Some(id) => {
+                let mut k = key(council, id);
+                k.push(0);
+                k
+            }
+            None => prefix.clone().into_bytes(),
+        };
+        let mut out = Vec::new();
+        for kv in self.reviews_tree()?.range(start..) {
+            let (k, v) = kv?;
+            if !k.starts_with(prefix.as_bytes()) || out.len() >= limit {
+                break;
+            }
+            let item: ReviewItem = decode("reviews", &k, &v)?;
+            if status.is_none_or(|s| s == item.status) {
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+}
