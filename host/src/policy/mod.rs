@@ -17,6 +17,7 @@
 //! - `answer`: the contract's promises an answer must keep (reasons, future dates).
 //! - `v1`: the `waymark:policy@1.x` bindings; a 2.0 contract would live beside it.
 //! - [`package`](build_plugin): builds a plugin crate into an uploadable component.
+//! - [`workbench`]: `waymark plugin new | check | test` for council developers.
 //!
 //! Plugins get no WASI at all: no files, network, environment, clock or randomness.
 //! The as-of date comes in the input and working days from the host, so the same
@@ -33,6 +34,7 @@ mod limits;
 mod load;
 mod package;
 mod v1;
+pub mod workbench;
 
 pub use call::{CallContext, Decision, DecisionError};
 pub use contract::{
