@@ -29,6 +29,9 @@ struct Row {
     name: &'static str,
     median: Duration,
     p99: Duration,
+    /// For sandboxed rows: the median of the decision's own `elapsed` (fresh store,
+    /// instantiation and the call); the rest is the host's input digest and checks.
+    in_sandbox: Option<Duration>,
     fuel: Option<u64>,
     sandboxed: bool,
 }
@@ -52,6 +55,11 @@ fn measure(per_call: u32, mut f: impl FnMut()) -> (Duration, Duration) {
         .collect();
     samples.sort();
     (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+fn median_of(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    percentile(samples, 0.5)
 }
 
 fn main() {
@@ -95,15 +103,16 @@ fn main() {
         .eligibility(&ctx, &referral, monday)
         .expect("decides")
         .fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
     let (median, p99) = measure(1, || {
-        plugin
-            .eligibility(&ctx, &referral, monday)
-            .expect("decides");
+        let decision = plugin.eligibility(&ctx, &referral, monday);
+        inside.push(decision.expect("decides").elapsed);
     });
     rows.push(Row {
         name: "eligibility, fresh sandbox",
         median,
         p99,
+        in_sandbox: Some(median_of(&mut inside)),
         fuel: Some(fuel),
         sandboxed: true,
     });
@@ -111,13 +120,15 @@ fn main() {
         .plan(&ctx, &journey, monday)
         .expect("plans")
         .fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
     let (median, p99) = measure(1, || {
-        plugin.plan(&ctx, &journey, monday).expect("plans");
+        inside.push(plugin.plan(&ctx, &journey, monday).expect("plans").elapsed);
     });
     rows.push(Row {
         name: "plan, fresh sandbox",
         median,
         p99,
+        in_sandbox: Some(median_of(&mut inside)),
         fuel: Some(fuel),
         sandboxed: true,
     });
@@ -141,6 +152,7 @@ fn main() {
         name: "eligibility, native",
         median,
         p99,
+        in_sandbox: None,
         fuel: None,
         sandboxed: false,
     });
@@ -156,6 +168,7 @@ fn main() {
         name: "plan, native",
         median,
         p99,
+        in_sandbox: None,
         fuel: None,
         sandboxed: false,
     });
@@ -165,8 +178,8 @@ fn main() {
         policies.pooled()
     );
     println!(
-        "{:<30} {:>12} {:>12} {:>10}  target",
-        "decision", "median", "p99", "fuel"
+        "{:<30} {:>12} {:>12} {:>12} {:>10}  target",
+        "decision", "median", "p99", "in sandbox", "fuel"
     );
     for row in &rows {
         let target = if row.sandboxed {
@@ -180,10 +193,13 @@ fn main() {
             "-".to_owned()
         };
         println!(
-            "{:<30} {:>9.2} µs {:>9.2} µs {:>10}  {target}",
+            "{:<30} {:>9.2} µs {:>9.2} µs {:>12} {:>10}  {target}",
             row.name,
             row.median.as_secs_f64() * 1e6,
             row.p99.as_secs_f64() * 1e6,
+            row.in_sandbox
+                .map(|d| format!("{:.2} µs", d.as_secs_f64() * 1e6))
+                .unwrap_or_else(|| "-".to_owned()),
             row.fuel
                 .map(|f| f.to_string())
                 .unwrap_or_else(|| "-".to_owned()),
