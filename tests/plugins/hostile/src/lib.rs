@@ -47,13 +47,34 @@ pub enum Behaviour {
 }
 
 /// Chosen per call by the test.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// How to misbehave.
     pub behaviour: Behaviour,
     /// Rounds of work for `slow`.
     pub iterations: u64,
+    /// Eligibility misbehaves by the referral's postcode district instead, when it is
+    /// one of these: tests through the HTTP API, which cannot choose settings per
+    /// referral, pick the attack by postcode.
+    pub by_district: Vec<(String, Behaviour)>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            behaviour: Behaviour::WellBehaved,
+            iterations: 0,
+            // Shetland's districts: nobody's real council in these tests.
+            by_district: vec![
+                ("ZE1".to_owned(), Behaviour::EndlessLoop),
+                ("ZE2".to_owned(), Behaviour::MemoryGrowth),
+                ("ZE3".to_owned(), Behaviour::Panic),
+                ("ZE4".to_owned(), Behaviour::OversizeAnswer),
+                ("ZE5".to_owned(), Behaviour::DeepRecursion),
+            ],
+        }
+    }
 }
 
 pub struct Hostile;
@@ -108,7 +129,18 @@ fn recurse(depth: u64) -> u64 {
 impl Policy for Hostile {
     type Settings = Settings;
 
-    fn eligibility(s: &Settings, _: &Referral, _: Date) -> Result<Eligibility, PolicyError> {
+    fn eligibility(s: &Settings, r: &Referral, _: Date) -> Result<Eligibility, PolicyError> {
+        let by_district = s
+            .by_district
+            .iter()
+            .find(|(d, _)| *d == r.postcode_district);
+        let s = &match by_district {
+            Some((_, behaviour)) => Settings {
+                behaviour: *behaviour,
+                ..s.clone()
+            },
+            None => s.clone(),
+        };
         misbehave(s)?;
         Ok(match s.behaviour {
             Behaviour::NoReasons => Eligibility::accept([]),
