@@ -349,3 +349,17 @@ fn bytes_that_are_not_wasm_are_refused() {
     assert!(matches!(err, PluginRejected::Invalid(_)), "{err:?}");
     others_still_decide();
 }
+
+#[test]
+fn a_plugin_built_against_a_doctored_contract_with_an_unknown_enum_case_is_refused_on_load() {
+    let wasm = bytes(fixture_plugin("hostile-enum"));
+    let err = policies()
+        .load(&wasm)
+        .expect_err("an outcome the contract lacks");
+    assert!(
+        err.to_string()
+            .contains("expected enum of 3 names, found 4 names"),
+        "{err}"
+    );
+    others_still_decide();
+}
