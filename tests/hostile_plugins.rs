@@ -253,43 +253,31 @@ fn a_slow_plugin_within_its_deadline_decides_and_past_it_does_not() {
         deadline: Duration::from_secs(5),
         ..Limits::default()
     };
+    // About a tenth of a second of arithmetic on this machine.
     let ctx = CallContext {
-        settings: json!({ "behaviour": "slow", "iterations": 20_000_000u64 }).to_string(),
+        settings: json!({ "behaviour": "slow", "iterations": 100_000_000u64 }).to_string(),
         ..context("", generous)
     };
     let slow = hostile()
         .eligibility(&ctx, &referral(), monday())
         .expect("a slow decision inside its deadline stands");
-    assert!(slow.fuel_used > 20_000_000, "{}", slow.fuel_used);
-    assert!(
-        slow.elapsed > Duration::from_millis(5),
-        "{:?}",
-        slow.elapsed
-    );
+    assert!(slow.fuel_used > 100_000_000, "{}", slow.fuel_used);
 
-    // The same work against a deadline a fraction of what it took.
-    let tight_ms = u64::try_from((slow.elapsed / 4).as_millis())
-        .unwrap_or(1)
-        .max(1);
+    // The same work against a 20 ms deadline, noticed within a 10 ms tick. Only
+    // asserted when the work plainly takes longer than that: the same work never
+    // runs several times faster than it just did.
     let tight = CallContext {
         limits: Limits {
-            deadline: Duration::from_millis(tight_ms),
+            deadline: Duration::from_millis(20),
             ..generous
         },
         ..ctx
     };
-    // Ticks are 10 ms; a deadline shorter than the work by more than two ticks
-    // must trip. Below that, the race is the tick's, not the plugin's.
-    if slow.elapsed > Duration::from_millis(tight_ms + 25) {
+    if slow.elapsed > Duration::from_millis(60) {
         let err = hostile()
             .eligibility(&tight, &referral(), monday())
             .expect_err("past its deadline");
-        assert_eq!(
-            err,
-            DecisionError::DeadlineExceeded {
-                deadline_ms: tight_ms
-            }
-        );
+        assert_eq!(err, DecisionError::DeadlineExceeded { deadline_ms: 20 });
     }
     others_still_decide();
 }
