@@ -187,6 +187,25 @@ pub struct Cost {
     pub elapsed: Duration,
 }
 
+impl Cost {
+    /// The limits this decision used more than half of: the margin a council
+    /// would want to know about before a bigger input breaches one.
+    pub fn near_limits(&self, limits: &Limits) -> Vec<&'static str> {
+        let over_half = |used: u128, limit: u128| used.saturating_mul(2) > limit;
+        let mut near = Vec::new();
+        if over_half(u128::from(self.fuel), u128::from(limits.fuel)) {
+            near.push("fuel");
+        }
+        if over_half(self.peak_memory_bytes as u128, limits.memory_bytes as u128) {
+            near.push("memory");
+        }
+        if over_half(self.elapsed.as_micros(), limits.deadline.as_micros()) {
+            near.push("deadline");
+        }
+        near
+    }
+}
+
 impl CheckReport {
     pub fn passed(&self) -> bool {
         self.failed() == 0
@@ -445,6 +464,15 @@ impl fmt::Display for CheckReport {
                     c.elapsed.as_micros(),
                     percent(c.elapsed.as_micros() as f64, deadline_us),
                 )?;
+                let near = c.near_limits(l);
+                if !near.is_empty() {
+                    write!(
+                        f,
+                        "\n       warning: over half the {} limit; a little more input could \
+                         breach it",
+                        near.join(" and ")
+                    )?;
+                }
             }
             writeln!(f)?;
             if !case.problems.is_empty() {
@@ -572,6 +600,30 @@ mod tests {
         let report = check(&component("stoke-on-trent"), limits, &cases).unwrap();
         let text = report.to_string();
         assert!(text.contains("used all of its 5000 fuel"), "{text}");
+    }
+
+    #[test]
+    fn a_case_using_over_half_a_limit_is_flagged() {
+        // Stoke-on-Trent's plan burns tens of thousands of fuel: a 100 000 budget
+        // holds, but with little to spare.
+        let limits = Limits {
+            fuel: 100_000,
+            ..Limits::default()
+        };
+        let mut cases = golden("stoke-on-trent");
+        cases.retain(|c| c.hook == Hook::Plan && c.expect.error.is_none());
+        cases.truncate(1);
+        let report = check(&component("stoke-on-trent"), limits, &cases).unwrap();
+        assert!(report.passed(), "{report}");
+        let cost = report.cases[0].cost.expect("a cost");
+        assert_eq!(cost.near_limits(&limits), vec!["fuel"], "{cost:?}");
+        assert!(
+            report
+                .to_string()
+                .contains("warning: over half the fuel limit"),
+            "{report}"
+        );
+        assert!(cost.near_limits(&Limits::default()).is_empty());
     }
 
     #[test]
