@@ -145,3 +145,48 @@ async fn east_midlands_and_central_london_decide_by_their_own_rules() {
         "{state}"
     );
 }
+
+/// `waymark plugin check` as a developer runs it: golden cases pass with exit 0;
+/// a wrong expectation fails the command and points at the case, rules and input.
+#[test]
+fn plugin_check_runs_golden_cases_and_fails_on_a_broken_one() {
+    let wasm = plugin("working-well-east-midlands");
+    let golden = support::workspace().join("plugins/working-well-east-midlands/golden.json");
+    let out = std::process::Command::new(support::waymark_bin())
+        .args(["plugin", "check"])
+        .arg(&wasm)
+        .arg("--golden")
+        .arg(&golden)
+        .output()
+        .expect("run waymark plugin check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("all 12 golden cases held in the sandbox"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = dir.path().join("golden.json");
+    let text = std::fs::read_to_string(&golden).expect("golden file");
+    // The first case accepts a GP referral; claim it declines.
+    std::fs::write(
+        &broken,
+        text.replacen("\"outcome\": \"accept\"", "\"outcome\": \"decline\"", 1),
+    )
+    .expect("write");
+    let out = std::process::Command::new(support::waymark_bin())
+        .args(["plugin", "check"])
+        .arg(&wasm)
+        .arg("--golden")
+        .arg(&broken)
+        .output()
+        .expect("run waymark plugin check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("FAIL case 1 [eligibility]"), "{stdout}");
+    assert!(stdout.contains("rules given: eligible"), "{stdout}");
+    assert!(stdout.contains("\"postcode_district\":\"NG7\""), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 of 12 golden cases failed"), "{stderr}");
+}
