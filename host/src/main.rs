@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use waymark::policy::workbench;
 
 #[derive(Parser)]
 #[command(
@@ -254,10 +255,33 @@ enum PluginCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Validate a built component as the daemon would on upload.
+    /// Validate a built component as the daemon would on upload, and run its
+    /// golden cases in the real sandbox, reporting fuel, memory and size.
     Check {
         /// The component file.
         file: PathBuf,
+        /// Golden cases to run (the plugin crate's golden.json).
+        #[arg(long)]
+        golden: Option<PathBuf>,
+        /// Limits to check against, as JSON (default: the daemon's defaults).
+        #[arg(long)]
+        limits: Option<PathBuf>,
+    },
+    /// Write a new plugin crate from the template.
+    New {
+        /// The plugin's name: lower-case letters, digits and hyphens.
+        name: String,
+        /// The folder to create it in.
+        #[arg(long, default_value = "plugins")]
+        dir: PathBuf,
+    },
+    /// Run a plugin crate's own tests, build it, and check it with its golden cases.
+    Test {
+        /// The plugin crate's folder.
+        dir: PathBuf,
+        /// Limits to check against, as JSON (default: the daemon's defaults).
+        #[arg(long)]
+        limits: Option<PathBuf>,
     },
     /// Replay a council's recorded decisions against another plugin version, offline:
     /// reads the data folder of a stopped daemon and reports every difference.
@@ -292,6 +316,19 @@ fn init_logging(format: LogFormat) {
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// A failed golden case makes the command fail, so scripts and CI notice.
+fn report_outcome(report: &workbench::CheckReport) -> anyhow::Result<()> {
+    if report.passed() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} of {} golden cases failed",
+            report.failed(),
+            report.cases.len()
+        )
     }
 }
 
@@ -359,19 +396,31 @@ fn main() -> anyhow::Result<()> {
                 println!("built {} ({size} bytes)", path.display());
                 Ok(())
             }
-            PluginCommand::Check { file } => {
+            PluginCommand::Check {
+                file,
+                golden,
+                limits,
+            } => {
                 let bytes =
                     std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-                let policies = waymark::policy::Policies::new(
-                    &waymark::policy::EngineSettings::default(),
-                    waymark::policy::Limits::default(),
-                )?;
-                let plugin = policies.load(&bytes)?;
+                let limits = workbench::limits_from(limits.as_deref())?;
+                let cases = match &golden {
+                    Some(path) => workbench::golden_from(path)?,
+                    None => Vec::new(),
+                };
+                let report = workbench::check(&bytes, limits, &cases)?;
+                print!("{}: {report}", file.display());
+                report_outcome(&report)
+            }
+            PluginCommand::New { name, dir } => {
+                let root = workbench::scaffold(&name, &dir)?;
                 println!(
-                    "ok: {} ({} bytes), digest {}",
-                    file.display(),
-                    bytes.len(),
-                    plugin.digest()
+                    "created {}
+next: add \"{}\" to `members` in the workspace Cargo.toml, then \
+                     `waymark plugin test {}`",
+                    root.display(),
+                    root.display(),
+                    root.display()
                 );
                 Ok(())
             }
@@ -392,6 +441,12 @@ fn main() -> anyhow::Result<()> {
                 )?;
                 println!("{report}");
                 Ok(())
+            }
+            PluginCommand::Test { dir, limits } => {
+                let limits = workbench::limits_from(limits.as_deref())?;
+                let (wasm, report) = workbench::test_crate(&dir, limits)?;
+                print!("{}: {report}", wasm.display());
+                report_outcome(&report)
             }
         },
     }

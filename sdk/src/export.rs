@@ -5,17 +5,86 @@
 //! the glue (settings parsing, conversions, error text) is written and tested once,
 //! in the SDK, rather than expanded into every plugin.
 
-/// Exports a [`Policy`](crate::Policy) implementation as the plugin's
-/// `waymark:policy/policy@1.0.0` interface. Use it once, in the plugin's `lib.rs`:
+/// Exports a policy as the plugin's `waymark:policy/policy@1.0.0` interface. Use
+/// it once, in the plugin's `lib.rs`, in one of two forms.
+///
+/// A type implementing [`Policy`](crate::Policy):
 ///
 /// ```ignore
 /// waymark_sdk::export_policy!(StokeOnTrent);
+/// ```
+///
+/// Or plain functions, one per hook, each with the hook's signature; the macro
+/// declares the named type and its `Policy` implementation (name it in tests,
+/// e.g. `run_golden::<MyCouncil>(..)`):
+///
+/// ```ignore
+/// waymark_sdk::export_policy! {
+///     pub struct MyCouncil {
+///         settings: Settings,
+///         eligibility: rules::eligibility,
+///         plan: rules::plan,
+///         missed_contact: rules::missed_contact,
+///         handover: rules::handover,
+///     }
+/// }
 /// ```
 ///
 /// The wasm exports are only emitted when compiling for `wasm32`, so the same crate
 /// builds and tests natively.
 #[macro_export]
 macro_rules! export_policy {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            settings: $settings:ty,
+            eligibility: $eligibility:path,
+            plan: $plan:path,
+            missed_contact: $missed_contact:path,
+            handover: $handover:path $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name;
+
+        impl $crate::Policy for $name {
+            type Settings = $settings;
+
+            fn eligibility(
+                settings: &$settings,
+                referral: &$crate::Referral,
+                as_of: $crate::Date,
+            ) -> ::std::result::Result<$crate::Eligibility, $crate::PolicyError> {
+                $eligibility(settings, referral, as_of)
+            }
+
+            fn plan(
+                settings: &$settings,
+                journey: &$crate::Journey,
+                as_of: $crate::Date,
+            ) -> ::std::result::Result<$crate::Plan, $crate::PolicyError> {
+                $plan(settings, journey, as_of)
+            }
+
+            fn missed_contact(
+                settings: &$settings,
+                journey: &$crate::Journey,
+                as_of: $crate::Date,
+            ) -> ::std::result::Result<$crate::ContactDecision, $crate::PolicyError> {
+                $missed_contact(settings, journey, as_of)
+            }
+
+            fn handover(
+                settings: &$settings,
+                journey: &$crate::Journey,
+                as_of: $crate::Date,
+            ) -> ::std::result::Result<$crate::Handover, $crate::PolicyError> {
+                $handover(settings, journey, as_of)
+            }
+        }
+
+        $crate::export_policy!($name);
+    };
     ($policy:ty) => {
         const _: () = {
             /// The component's exports, forwarding to the policy.
@@ -225,6 +294,11 @@ mod tests {
     use serde::Deserialize;
 
     use super::__private::settings_from_json;
+    use crate::testing::{date, run_golden};
+    use crate::{
+        ContactDecision, Date, Destination, Eligibility, Handover, Journey, Plan, Policy,
+        PolicyError, Reason, Referral,
+    };
 
     #[derive(Debug, PartialEq, Deserialize, JsonSchema)]
     #[serde(default, deny_unknown_fields)]
@@ -284,5 +358,73 @@ mod tests {
         assert!(err.contains("not an array"), "{err}");
         let err = settings_from_json::<Settings>("{").unwrap_err();
         assert!(err.starts_with("the settings are not valid JSON"), "{err}");
+    }
+
+    /// Hooks written as plain functions, exported with the function form.
+    mod rules {
+        use super::*;
+
+        pub fn eligibility(
+            s: &Settings,
+            r: &Referral,
+            _: Date,
+        ) -> Result<Eligibility, PolicyError> {
+            let why = Reason::new("age.minimum", "18 or over");
+            if r.age >= 18 + s.review_every_weeks {
+                Ok(Eligibility::accept([why]))
+            } else {
+                Ok(Eligibility::decline([why], "Elsewhere"))
+            }
+        }
+
+        pub fn plan(_: &Settings, _: &Journey, _: Date) -> Result<Plan, PolicyError> {
+            Ok(Plan::nothing([Reason::new("plan.none", "Nothing to plan")]))
+        }
+
+        pub fn missed_contact(
+            _: &Settings,
+            _: &Journey,
+            _: Date,
+        ) -> Result<ContactDecision, PolicyError> {
+            Err(PolicyError::new("not decided here"))
+        }
+
+        pub fn handover(_: &Settings, _: &Journey, _: Date) -> Result<Handover, PolicyError> {
+            Ok(Handover::new(
+                Destination::Jobcentre,
+                [],
+                [Reason::new("handover.destination", "Jobcentre")],
+            ))
+        }
+    }
+
+    crate::export_policy! {
+        /// A policy made of plain functions.
+        struct FromFunctions {
+            settings: Settings,
+            eligibility: rules::eligibility,
+            plan: rules::plan,
+            missed_contact: rules::missed_contact,
+            handover: rules::handover,
+        }
+    }
+
+    #[test]
+    fn a_policy_exported_from_plain_functions_decides_through_the_glue() {
+        // Settings reach the function: 18 + 4 weeks' worth of "extra years".
+        let e = FromFunctions::eligibility(
+            &Settings::default(),
+            &Referral::example(),
+            date("2026-01-05"),
+        )
+        .expect("decides");
+        assert_eq!(e.outcome, crate::Outcome::Accept);
+        let golden = r#"[{"name": "a 20-year-old is too young with the default settings",
+            "hook": "eligibility", "as_of": "2026-01-05",
+            "input": {"route": "self", "age": 20, "postcode_district": "ST4", "in_work": false,
+                      "on_universal_credit": false, "known_to_health_services": false,
+                      "on_other_programme": false, "cohorts": []},
+            "expect": {"outcome": "decline", "rules": ["age.minimum"]}}]"#;
+        run_golden::<FromFunctions>(golden).expect("the golden case holds");
     }
 }

@@ -26,6 +26,15 @@ pub fn waymark_bin() -> &'static str {
 
 /// Builds an example plugin once per test binary with `waymark plugin build`.
 pub fn plugin(name: &str) -> PathBuf {
+    build_once(&workspace().join("plugins").join(name), name)
+}
+
+/// Builds a test-fixture plugin (`tests/plugins/<name>`) once per test binary.
+pub fn fixture_plugin(name: &str) -> PathBuf {
+    build_once(&workspace().join("tests").join("plugins").join(name), name)
+}
+
+fn build_once(crate_dir: &Path, name: &str) -> PathBuf {
     static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
         OnceLock::new();
     let built = BUILT.get_or_init(Default::default);
@@ -39,7 +48,7 @@ pub fn plugin(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"));
     let status = Command::new(waymark_bin())
         .args(["plugin", "build"])
-        .arg(workspace().join("plugins").join(name))
+        .arg(crate_dir)
         .arg("--out")
         .arg(&out)
         .status()

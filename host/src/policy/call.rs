@@ -58,6 +58,9 @@ pub struct Decision<T> {
     /// as-of date. The same plugin and input digest always give the same decision.
     pub input_digest: String,
     pub fuel_used: u64,
+    /// The most linear memory the plugin had during the decision, in bytes.
+    #[serde(default)]
+    pub peak_memory_bytes: usize,
     #[serde(rename = "elapsed_us", with = "micros")]
     pub elapsed: Duration,
     /// The plugin's own log lines, capped at the limits' `max_log_bytes`.
@@ -248,6 +251,7 @@ impl Plugin {
             plugin: self.digest.clone(),
             input_digest,
             fuel_used: sandboxed.fuel_used,
+            peak_memory_bytes: sandboxed.peak_memory_bytes,
             elapsed: sandboxed.elapsed,
             log: sandboxed.log,
         })
@@ -293,6 +297,7 @@ fn digest_input<I: Serialize>(
 pub(crate) struct Sandboxed<R> {
     pub(crate) value: R,
     pub(crate) fuel_used: u64,
+    pub(crate) peak_memory_bytes: usize,
     pub(crate) elapsed: Duration,
     pub(crate) log: Vec<String>,
 }
@@ -327,12 +332,16 @@ pub(crate) fn run<R>(
     // `get_fuel` only fails when fuel is off, which `set_fuel` above already ruled out.
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
     match result {
-        Ok(value) => Ok(Sandboxed {
-            value,
-            fuel_used,
-            elapsed,
-            log: store.into_data().log.lines,
-        }),
+        Ok(value) => {
+            let sandbox = store.into_data();
+            Ok(Sandboxed {
+                value,
+                fuel_used,
+                peak_memory_bytes: sandbox.limiter.peak_memory,
+                elapsed,
+                log: sandbox.log.lines,
+            })
+        }
         Err(error) => Err(classify(&error, store.into_data(), limits, memory_limit)),
     }
 }
@@ -438,6 +447,7 @@ impl Sandbox {
                 limits,
                 memory_refused: false,
                 table_refused: false,
+                peak_memory: 0,
             },
             log: DecisionLog::new(max_log_bytes),
             fault: None,
@@ -477,6 +487,8 @@ struct SandboxLimiter {
     limits: StoreLimits,
     memory_refused: bool,
     table_refused: bool,
+    /// The largest memory size allowed so far (instantiation asks for the initial one).
+    peak_memory: usize,
 }
 
 impl ResourceLimiter for SandboxLimiter {
@@ -488,6 +500,9 @@ impl ResourceLimiter for SandboxLimiter {
     ) -> wasmtime::Result<bool> {
         let allowed = self.limits.memory_growing(current, desired, maximum)?;
         self.memory_refused |= !allowed;
+        if allowed {
+            self.peak_memory = self.peak_memory.max(desired);
+        }
         Ok(allowed)
     }
 

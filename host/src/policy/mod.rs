@@ -20,6 +20,7 @@
 //!   with its golden cases embedded.
 //! - [`golden`]: runs those cases in the sandbox when the plugin is uploaded.
 //! - [`settings`]: a council's settings checked against the plugin's JSON Schema.
+//! - [`workbench`]: `waymark plugin new | check | test` for council developers.
 //!
 //! Plugins get no WASI at all: no files, network, environment, clock or randomness.
 //! The as-of date comes in the input and working days from the host, so the same
@@ -38,6 +39,7 @@ mod load;
 mod package;
 pub mod settings;
 mod v1;
+pub mod workbench;
 
 pub use call::{CallContext, Decision, DecisionError};
 pub use contract::{

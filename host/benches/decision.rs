@@ -1,0 +1,208 @@
+//! What one policy decision costs: a fresh sandbox per decision (instantiate the
+//! Stoke-on-Trent plugin from its `InstancePre`, call the hook, check the answer),
+//! beside the same rule called natively. Not a test: it prints a table.
+//!
+//!     cargo bench -p waymark --bench decision
+//!
+//! The target is a median of at most 10 µs per sandboxed decision.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use waymark::policy::{
+    CallContext, EngineSettings, JourneyFacts, Limits, Policies, ReferralFacts, ReferralRoute,
+    Stage, Track, build_plugin,
+};
+use waymark::schedule::calendar::{Nation, UkCalendar};
+use waymark_plugin_stoke_on_trent::{Settings, StokeOnTrent};
+use waymark_sdk::{Journey, Policy, Referral};
+
+const TARGET_MEDIAN: Duration = Duration::from_micros(10);
+const WARM_UP: usize = 200;
+const SAMPLES: usize = 3_000;
+/// Native calls are too quick to time one by one: each sample times a batch.
+const NATIVE_BATCH: u32 = 100;
+
+struct Row {
+    name: &'static str,
+    median: Duration,
+    p99: Duration,
+    /// For sandboxed rows: the median of the decision's own `elapsed` (fresh store,
+    /// instantiation and the call); the rest is the host's input digest and checks.
+    in_sandbox: Option<Duration>,
+    fuel: Option<u64>,
+    sandboxed: bool,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// Times `f` SAMPLES times after a warm-up; each call is `per_call` decisions.
+fn measure(per_call: u32, mut f: impl FnMut()) -> (Duration, Duration) {
+    for _ in 0..WARM_UP {
+        f();
+    }
+    let mut samples: Vec<Duration> = (0..SAMPLES)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed() / per_call
+        })
+        .collect();
+    samples.sort();
+    (percentile(&samples, 0.5), percentile(&samples, 0.99))
+}
+
+fn median_of(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    percentile(samples, 0.5)
+}
+
+fn main() {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/stoke-on-trent");
+    let out =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-plugins/stoke-on-trent.wasm");
+    eprintln!("building the Stoke-on-Trent plugin ...");
+    let wasm = build_plugin(&crate_dir, Some(&out)).expect("the plugin builds");
+    let bytes = std::fs::read(wasm).expect("the built plugin");
+    let policies = Policies::new(&EngineSettings::default(), Limits::default()).expect("engine");
+    let plugin = policies.load(&bytes).expect("the plugin loads");
+    let ctx = CallContext {
+        settings: "{}".to_owned(),
+        calendar: Arc::new(UkCalendar::new(Nation::EnglandAndWales)),
+        limits: Limits::default(),
+    };
+    let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
+    let referral = ReferralFacts {
+        route: ReferralRoute::Jobcentre,
+        age: 34,
+        postcode_district: "ST4".into(),
+        in_work: false,
+        on_universal_credit: false,
+        known_to_health_services: false,
+        on_other_programme: false,
+        cohorts: vec![],
+    };
+    let journey = JourneyFacts {
+        stage: Stage::Started,
+        track: Track::OutOfWork,
+        referred_on: monday,
+        started_on: Some(monday),
+        job_started_on: None,
+        missed_contacts: 0,
+        employer_health_consent: false,
+        mental_health_needs: false,
+    };
+
+    let mut rows = Vec::new();
+    let fuel = plugin
+        .eligibility(&ctx, &referral, monday)
+        .expect("decides")
+        .fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
+    let (median, p99) = measure(1, || {
+        let decision = plugin.eligibility(&ctx, &referral, monday);
+        inside.push(decision.expect("decides").elapsed);
+    });
+    rows.push(Row {
+        name: "eligibility, fresh sandbox",
+        median,
+        p99,
+        in_sandbox: Some(median_of(&mut inside)),
+        fuel: Some(fuel),
+        sandboxed: true,
+    });
+    let fuel = plugin
+        .plan(&ctx, &journey, monday)
+        .expect("plans")
+        .fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
+    let (median, p99) = measure(1, || {
+        inside.push(plugin.plan(&ctx, &journey, monday).expect("plans").elapsed);
+    });
+    rows.push(Row {
+        name: "plan, fresh sandbox",
+        median,
+        p99,
+        in_sandbox: Some(median_of(&mut inside)),
+        fuel: Some(fuel),
+        sandboxed: true,
+    });
+
+    let settings = Settings::default();
+    let native_referral = Referral::example();
+    let native_journey = Journey::started_on(monday);
+    let (median, p99) = measure(NATIVE_BATCH, || {
+        for _ in 0..NATIVE_BATCH {
+            std::hint::black_box(
+                StokeOnTrent::eligibility(
+                    &settings,
+                    std::hint::black_box(&native_referral),
+                    monday,
+                )
+                .expect("decides"),
+            );
+        }
+    });
+    rows.push(Row {
+        name: "eligibility, native",
+        median,
+        p99,
+        in_sandbox: None,
+        fuel: None,
+        sandboxed: false,
+    });
+    let (median, p99) = measure(NATIVE_BATCH, || {
+        for _ in 0..NATIVE_BATCH {
+            std::hint::black_box(
+                StokeOnTrent::plan(&settings, std::hint::black_box(&native_journey), monday)
+                    .expect("plans"),
+            );
+        }
+    });
+    rows.push(Row {
+        name: "plan, native",
+        median,
+        p99,
+        in_sandbox: None,
+        fuel: None,
+        sandboxed: false,
+    });
+
+    println!(
+        "Stoke-on-Trent policy decision, {SAMPLES} samples each (pooled: {})",
+        policies.pooled()
+    );
+    println!(
+        "{:<30} {:>12} {:>12} {:>12} {:>10}  target",
+        "decision", "median", "p99", "in sandbox", "fuel"
+    );
+    for row in &rows {
+        let target = if row.sandboxed {
+            let verdict = if row.median <= TARGET_MEDIAN {
+                "met"
+            } else {
+                "MISSED"
+            };
+            format!("median <= {} µs: {verdict}", TARGET_MEDIAN.as_micros())
+        } else {
+            "-".to_owned()
+        };
+        println!(
+            "{:<30} {:>9.2} µs {:>9.2} µs {:>12} {:>10}  {target}",
+            row.name,
+            row.median.as_secs_f64() * 1e6,
+            row.p99.as_secs_f64() * 1e6,
+            row.in_sandbox
+                .map(|d| format!("{:.2} µs", d.as_secs_f64() * 1e6))
+                .unwrap_or_else(|| "-".to_owned()),
+            row.fuel
+                .map(|f| f.to_string())
+                .unwrap_or_else(|| "-".to_owned()),
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! The other two example councils end to end: each plugin, built from `plugins/`,
+//! is uploaded over HTTP, decides referrals by its own rules, and plans a started
+//! journey's timers in the real daemon.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Client, Daemon, plugin};
+
+fn rules(decision: &Value) -> Vec<String> {
+    decision["reasons"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| x["rule"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn has_timer(state: &Value, kind: &str, due: &str) -> bool {
+    state["pending_timers"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|x| x["kind"] == kind && x["due"] == due))
+}
+
+async fn council_with_plugin(api: &Client, id: &str, name: &str) {
+    let r = api
+        .post("/v1/councils", json!({ "id": id, "name": name }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let wasm = std::fs::read(plugin(id)).expect("built plugin");
+    let r = api
+        .put_wasm(&format!("/v1/councils/{id}/plugin"), wasm)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body["settings_schema"]["properties"].is_object(),
+        "{}",
+        r.body
+    );
+}
+
+async fn refer(api: &Client, council: &str, referral: Value) -> Value {
+    let r = api
+        .post(&format!("/v1/councils/{council}/referrals"), referral)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body
+}
+
+async fn event(api: &Client, council: &str, id: &str, event: Value) -> Value {
+    let r = api
+        .post(
+            &format!("/v1/councils/{council}/participants/{id}/events"),
+            event,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn east_midlands_and_central_london_decide_by_their_own_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    // Monday 2 March 2026.
+    api.set_clock("2026-03-02T10:00:00Z").await;
+
+    let em = "working-well-east-midlands";
+    council_with_plugin(&api, em, "Working Well – East Midlands").await;
+    // A GP referral of a registered patient in Nottingham is accepted ...
+    let gp = refer(
+        &api,
+        em,
+        json!({ "route": "health", "date_of_birth": "1984-06-11", "postcode": "NG7 2UH",
+                "known_to_health_services": true }),
+    )
+    .await;
+    assert_eq!(gp["decision"]["outcome"], "accept", "{gp}");
+    // ... a Jobcentre referral is not: the service takes health referrals only.
+    let jc = refer(
+        &api,
+        em,
+        json!({ "route": "jobcentre", "date_of_birth": "1984-06-11", "postcode": "NG7 2UH",
+                "known_to_health_services": true }),
+    )
+    .await;
+    assert_eq!(jc["decision"]["outcome"], "decline", "{jc}");
+    assert_eq!(rules(&jc["decision"]), vec!["route.health_only"]);
+    // Started: weekly reviews in the first month.
+    let id = gp["participant_id"].as_str().expect("id");
+    let state = event(
+        &api,
+        em,
+        id,
+        json!({ "type": "started", "at": "2026-03-02" }),
+    )
+    .await;
+    assert!(has_timer(&state, "review", "2026-03-09"), "{state}");
+    assert!(has_timer(&state, "review", "2026-03-16"), "{state}");
+    assert!(has_timer(&state, "end_of_support", "2026-12-02"), "{state}");
+
+    let clf = "central-london-forward";
+    council_with_plugin(&api, clf, "Central London Forward").await;
+    // An Islington resident is accepted; a Croydon one is not a member borough's.
+    let n1 = refer(
+        &api,
+        clf,
+        json!({ "route": "jobcentre", "date_of_birth": "1990-01-20", "postcode": "N1 9GU" }),
+    )
+    .await;
+    assert_eq!(n1["decision"]["outcome"], "accept", "{n1}");
+    let cr0 = refer(
+        &api,
+        clf,
+        json!({ "route": "jobcentre", "date_of_birth": "1990-01-20", "postcode": "CR0 1AB" }),
+    )
+    .await;
+    assert_eq!(cr0["decision"]["outcome"], "decline", "{cr0}");
+    assert_eq!(rules(&cr0["decision"]), vec!["residence.member_borough"]);
+    // Started and in work: four-weekly reviews, weekly in-work contact, and an
+    // employer check-in that leaves health out.
+    let id = n1["participant_id"].as_str().expect("id");
+    let state = event(
+        &api,
+        clf,
+        id,
+        json!({ "type": "started", "at": "2026-03-02" }),
+    )
+    .await;
+    assert!(has_timer(&state, "review", "2026-03-30"), "{state}");
+    api.set_clock("2026-03-16T10:00:00Z").await;
+    let state = event(
+        &api,
+        clf,
+        id,
+        json!({ "type": "job_started", "at": "2026-03-16" }),
+    )
+    .await;
+    assert!(has_timer(&state, "in_work_review", "2026-03-23"), "{state}");
+    assert!(
+        has_timer(&state, "employer_check_in", "2026-04-13"),
+        "{state}"
+    );
+}
+
+/// `waymark plugin check` as a developer runs it: golden cases pass with exit 0;
+/// a wrong expectation fails the command and points at the case, rules and input.
+#[test]
+fn plugin_check_runs_golden_cases_and_fails_on_a_broken_one() {
+    let wasm = plugin("working-well-east-midlands");
+    let golden = support::workspace().join("plugins/working-well-east-midlands/golden.json");
+    let out = std::process::Command::new(support::waymark_bin())
+        .args(["plugin", "check"])
+        .arg(&wasm)
+        .arg("--golden")
+        .arg(&golden)
+        .output()
+        .expect("run waymark plugin check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("all 12 golden cases held in the sandbox"),
+        "{stdout}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = dir.path().join("golden.json");
+    let text = std::fs::read_to_string(&golden).expect("golden file");
+    // The first case accepts a GP referral; claim it declines.
+    std::fs::write(
+        &broken,
+        text.replacen("\"outcome\": \"accept\"", "\"outcome\": \"decline\"", 1),
+    )
+    .expect("write");
+    let out = std::process::Command::new(support::waymark_bin())
+        .args(["plugin", "check"])
+        .arg(&wasm)
+        .arg("--golden")
+        .arg(&broken)
+        .output()
+        .expect("run waymark plugin check");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("FAIL case 1 [eligibility]"), "{stdout}");
+    assert!(stdout.contains("rules given: eligible"), "{stdout}");
+    assert!(stdout.contains("\"postcode_district\":\"NG7\""), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 of 12 golden cases failed"), "{stderr}");
+}
