@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod receiver;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -58,6 +60,9 @@ pub struct Daemon {
 
 impl Daemon {
     pub fn start(data: &Path) -> Daemon {
+        // reqwest is built with rustls and no default crypto provider: every
+        // client in a test process needs the one the daemon installs.
+        waymark::outbox::delivery::install_tls_provider();
         let mut child = Command::new(waymark_bin())
             .args([
                 "serve",
@@ -150,6 +155,16 @@ impl Client {
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(self.http.put(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(self.http.delete(format!("{}{path}", self.base)))
             .await
     }
 

@@ -12,6 +12,7 @@ mod extract;
 mod participants;
 pub mod problem;
 pub mod schemas;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -41,7 +42,8 @@ pub fn router(state: AppState) -> Router {
     let mut v1 = Router::new()
         .merge(councils::routes())
         .merge(participants::routes())
-        .merge(actions::routes());
+        .merge(actions::routes())
+        .merge(webhooks::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }

@@ -15,6 +15,7 @@ use super::problem::Problem;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
+use crate::outbox::webhook::{WebhookSettings, WebhookView};
 
 fn schema<T: JsonSchema>() -> serde_json::Value {
     serde_json::to_value(schema_for!(T)).unwrap_or_default()
@@ -35,6 +36,8 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("problem.json", schema::<Problem>()),
         ("referred.json", schema::<Referred>()),
         ("set-clock.json", schema::<SetClock>()),
+        ("webhook.json", schema::<WebhookView>()),
+        ("webhook-settings.json", schema::<WebhookSettings>()),
     ])
 }
 

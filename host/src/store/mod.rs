@@ -14,8 +14,10 @@
 //! - `actions`: `council/action id` → [`Action`]
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
 //! - `meta`: schema version, the platform admin key's hash
+//! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
 
 mod lock;
+mod webhooks;
 
 use std::path::Path;
 
@@ -31,6 +33,7 @@ use crate::policy::PluginDigest;
 use crate::schedule::timer::{Timer, instant_key};
 
 pub use lock::DataFolderLock;
+pub use webhooks::{AttemptStart, OutboxChange, OutboxWatch};
 
 /// The on-disk layout version; bumped with a migration when records change shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -81,6 +84,7 @@ pub struct Store {
     actions: sled::Tree,
     decisions: sled::Tree,
     meta: sled::Tree,
+    webhooks: sled::Tree,
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -142,6 +146,7 @@ impl Store {
             actions: db.open_tree("actions")?,
             decisions: db.open_tree("decisions")?,
             meta: db.open_tree("meta")?,
+            webhooks: db.open_tree("webhooks")?,
             db,
         };
         match store.meta.get("schema_version")? {
@@ -445,6 +450,7 @@ impl Store {
     }
 
     /// Acknowledges an action; acknowledging twice is harmless and keeps the first time.
+    /// A dead-lettered action can be acknowledged too (handled by hand).
     pub fn acknowledge(
         &self,
         council: &CouncilId,
@@ -458,7 +464,10 @@ impl Store {
                     return Ok(None);
                 };
                 let mut action: Action = tx_decode("actions", &key, &v)?;
-                if action.status == ActionStatus::Pending {
+                if matches!(
+                    action.status,
+                    ActionStatus::Pending | ActionStatus::DeadLetter
+                ) {
                     action.status = ActionStatus::Acknowledged;
                     action.acknowledged_at = Some(at);
                     actions.insert(key.as_slice(), encode(&action))?;
