@@ -215,11 +215,11 @@ impl DeliveryWorker {
             .unwrap_or(now + IDLE_HORIZON);
             tokio::select! {
                 change = changes.next() => match change {
-                    Some(OutboxChange::Action { council, id, action }) => {
-                        if webhooks.contains_key(&council) {
-                            match action {
+                    Some(OutboxChange::Action(written)) => {
+                        if webhooks.contains_key(&written.council) {
+                            match written.action() {
                                 Some(action) => queue.track(&action),
-                                None => queue.remove(&council, &id),
+                                None => queue.remove(&written.council, &written.id),
                             }
                         }
                     }

@@ -33,7 +33,7 @@ use crate::policy::PluginDigest;
 use crate::schedule::timer::{Timer, instant_key};
 
 pub use lock::DataFolderLock;
-pub use webhooks::{AttemptStart, OutboxChange, OutboxWatch};
+pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
 
 /// The on-disk layout version; bumped with a migration when records change shape.
 pub const SCHEMA_VERSION: u32 = 1;

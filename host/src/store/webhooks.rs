@@ -26,14 +26,33 @@ pub enum AttemptStart {
 /// A change to the outbox seen by [`OutboxWatch`].
 #[derive(Debug)]
 pub enum OutboxChange {
-    /// An action was written (or removed: `action` is `None`).
-    Action {
-        council: CouncilId,
-        id: ActionId,
-        action: Option<Box<Action>>,
-    },
+    /// An action was written or removed.
+    Action(ActionWritten),
     /// A council's webhook was set, replaced or removed.
     Webhook(CouncilId),
+}
+
+/// An action write, decoded only if the reader cares about its council (most
+/// councils pull, and the scheduler can write thousands of actions a second).
+#[derive(Debug)]
+pub struct ActionWritten {
+    pub council: CouncilId,
+    pub id: ActionId,
+    record: Option<sled::IVec>,
+}
+
+impl ActionWritten {
+    /// The action as written; `None` if it was removed or is unreadable.
+    pub fn action(&self) -> Option<Action> {
+        let bytes = self.record.as_ref()?;
+        match decode::<Action>("actions", self.id.as_str().as_bytes(), bytes) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(council = %self.council, error = %e, "unreadable action written");
+                None
+            }
+        }
+    }
 }
 
 /// Every write to actions and webhooks, as it commits (from any code path: timers,
@@ -71,23 +90,11 @@ fn change_of(event: sled::Event, is_action: bool) -> Option<OutboxChange> {
         return Some(OutboxChange::Webhook(key.parse().ok()?));
     }
     let (council, id) = key.split_once('/')?;
-    let council: CouncilId = council.parse().ok()?;
-    let id = ActionId::parse(id)?;
-    let action = match value {
-        Some(bytes) => match decode::<Action>("actions", key.as_bytes(), bytes) {
-            Ok(a) => Some(Box::new(a)),
-            Err(e) => {
-                tracing::error!(error = %e, "unreadable action written");
-                return None;
-            }
-        },
-        None => None,
-    };
-    Some(OutboxChange::Action {
-        council,
-        id,
-        action,
-    })
+    Some(OutboxChange::Action(ActionWritten {
+        council: council.parse().ok()?,
+        id: ActionId::parse(id)?,
+        record: value.cloned(),
+    }))
 }
 
 impl Store {
