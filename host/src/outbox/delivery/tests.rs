@@ -420,3 +420,30 @@ async fn a_receiver_that_hangs_counts_as_a_timeout() {
     assert_eq!(failed.status, ActionStatus::Pending);
     rig.stop_worker().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_webhook_goes_through_rustls_and_fails_against_a_plain_http_server() {
+    let receiver = Receiver::start().await;
+    let https = receiver.url.replacen("http://", "https://", 1);
+    let mut rig = Rig::new("2026-02-02T08:00:00Z");
+    rig.set_webhook(&https, 5);
+    rig.start_worker();
+    let action = rig.fire("2026-02-02T08:00:00Z");
+    let failed = rig
+        .until(&action.id, |a| a.delivery.last_error.is_some())
+        .await;
+    let why = failed.delivery.last_error.unwrap_or_default();
+    // The handshake was attempted (and refused): TLS is built in, not a panic or a
+    // plain-text request; the URL is not in the recorded error.
+    assert!(why.starts_with("the request failed"), "{why}");
+    // rustls's answer to a server that speaks plain HTTP.
+    assert!(why.contains("corrupt message"), "{why}");
+    assert!(!why.contains("127.0.0.1"), "{why}");
+    assert_eq!(
+        receiver.count(),
+        0,
+        "no plain-text request reached the server"
+    );
+    assert_eq!(failed.status, ActionStatus::Pending);
+    rig.stop_worker().await;
+}
