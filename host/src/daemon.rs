@@ -1,6 +1,6 @@
 //! `waymark serve`: the daemon. Opens the store (refusing a second daemon on the
-//! same folder), loads the councils' plugins, starts the scheduler, serves the API,
-//! and shuts down cleanly on SIGTERM or Ctrl-C.
+//! same folder), loads the councils' plugins, starts the scheduler and the webhook
+//! delivery worker, serves the API, and shuts down cleanly on SIGTERM or Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use crate::api::{self, AdminKey, AppState};
 use crate::caseload::Caseload;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::council::{Council, CouncilId, default_reminder_time};
+use crate::outbox::delivery::DeliveryWorker;
 use crate::policy::{EngineSettings, Limits, Policies};
 use crate::schedule::Scheduler;
 use crate::schedule::calendar::Nation;
@@ -106,6 +107,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let scheduler = Scheduler::new(store.clone(), clock.clone(), timers_changed);
     let scheduler = tokio::spawn(scheduler.run(shutdown_rx.clone()));
+    let delivery =
+        DeliveryWorker::new(store.clone(), clock.clone()).context("starting the webhook client")?;
+    let delivery = tokio::spawn(delivery.run(shutdown_rx.clone()));
 
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
@@ -129,6 +133,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         .await?;
     let _ = shutdown_tx.send(true);
     let _ = scheduler.await;
+    let _ = delivery.await;
     if let Some(manual) = &state.manual_clock {
         store.set_meta(MANUAL_CLOCK_META, manual.now().to_rfc3339().as_bytes())?;
     }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+pub mod receiver;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -74,6 +76,9 @@ impl Daemon {
 
     /// Starts with extra environment variables (e.g. `RUST_LOG`, rate limits).
     pub fn start_with(data: &Path, env: &[(&str, &str)]) -> Daemon {
+        // reqwest is built with rustls and no default crypto provider: every
+        // client in a test process needs the one the daemon installs.
+        waymark::outbox::delivery::install_tls_provider();
         let mut command = Command::new(waymark_bin());
         command
             .args([

@@ -177,6 +177,23 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         "/v1/councils/{council}/participants/{participant}/decisions",
         Council(ReadCases),
     ),
+    // Webhook delivery is council configuration; redelivering an action is casework.
+    ("GET", "/v1/councils/{council}/webhook", Council(ReadConfig)),
+    (
+        "PUT",
+        "/v1/councils/{council}/webhook",
+        Council(ManageConfig),
+    ),
+    (
+        "DELETE",
+        "/v1/councils/{council}/webhook",
+        Council(ManageConfig),
+    ),
+    (
+        "POST",
+        "/v1/councils/{council}/actions/{action}/redeliver",
+        Council(WriteCases),
+    ),
     // Schedules and the working-day calendar are council configuration.
     (
         "GET",

@@ -20,6 +20,7 @@ mod reviews;
 mod schedules;
 pub mod schemas;
 mod settings;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -59,7 +60,8 @@ pub fn router(state: AppState) -> Router {
         .merge(privacy::routes())
         .merge(plugins::routes())
         .merge(settings::routes())
-        .merge(reviews::routes());
+        .merge(reviews::routes())
+        .merge(webhooks::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }

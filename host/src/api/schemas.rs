@@ -24,6 +24,7 @@ use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::CaseworkerEvent;
 use crate::outbox::Action;
+use crate::outbox::webhook::{WebhookSettings, WebhookView};
 use crate::policy::Limits;
 use crate::replay::ReplayReport;
 use crate::review::ReviewItem;
@@ -80,6 +81,8 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("review-page.json", schema::<ReviewPage>()),
         ("review-query.json", schema::<ReviewQuery>()),
         ("set-clock.json", schema::<SetClock>()),
+        ("webhook.json", schema::<WebhookView>()),
+        ("webhook-settings.json", schema::<WebhookSettings>()),
     ])
 }
 

@@ -4,6 +4,12 @@
 //! so an action is never lost and never made twice; so does a due occurrence of a
 //! council's admin schedule (`schedule::admin`). Council systems pull pending
 //! actions and acknowledge them; an acknowledged action is never offered again.
+//! A council with a webhook gets its actions pushed instead (`delivery`), signed
+//! (`webhook`) and retried with backoff (`backoff`) until delivered or dead-lettered.
+
+pub mod backoff;
+pub mod delivery;
+pub mod webhook;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
@@ -70,6 +76,24 @@ impl ActionKind {
 pub enum ActionStatus {
     Pending,
     Acknowledged,
+    /// The council's webhook answered 2xx.
+    Delivered,
+    /// Every webhook attempt failed; `POST …/redeliver` makes it pending again.
+    DeadLetter,
+}
+
+/// Webhook delivery bookkeeping, written before and after each attempt so a
+/// restart carries on with the same retry schedule.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Delivery {
+    /// Attempts made (including one cut short by a restart); reset by a redelivery.
+    pub attempts: u32,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// When the next attempt is due, while the action is pending.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -93,6 +117,9 @@ pub struct Action {
     /// Set when a council schedule made this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleFiring>,
+    /// Webhook attempts; all empty for councils that pull.
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 impl Action {
@@ -114,6 +141,7 @@ impl Action {
             status: ActionStatus::Pending,
             acknowledged_at: None,
             schedule: None,
+            delivery: Delivery::default(),
         }
     }
 }

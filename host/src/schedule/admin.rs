@@ -483,6 +483,7 @@ impl AdminSchedule {
                 action: self.action.clone(),
                 local_time,
             }),
+            delivery: crate::outbox::Delivery::default(),
         }
     }
 

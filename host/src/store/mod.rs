@@ -21,6 +21,7 @@
 //! - `plugin_versions`: `council/digest` → [`PluginVersion`] (what a council uploaded; `plugins.rs`)
 //! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
+//! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
 
 mod audit;
 mod councils;
@@ -31,6 +32,7 @@ mod plugins;
 mod privacy;
 mod reviews;
 mod schedules;
+mod webhooks;
 
 use std::path::Path;
 
@@ -51,6 +53,7 @@ pub use lock::DataFolderLock;
 pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 pub use schedules::Planned;
+pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
 
 /// The on-disk layout version; bumped with a migration when records change shape.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -115,6 +118,7 @@ pub struct Store {
     decisions: sled::Tree,
     meta: sled::Tree,
     sched: schedules::ScheduleTrees,
+    webhooks: sled::Tree,
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -179,6 +183,7 @@ impl Store {
             decisions: db.open_tree("decisions")?,
             meta: db.open_tree("meta")?,
             sched: schedules::ScheduleTrees::open(&db)?,
+            webhooks: db.open_tree("webhooks")?,
             db,
         };
         match store.meta.get("schema_version")? {
@@ -490,6 +495,7 @@ impl Store {
     }
 
     /// Acknowledges an action; acknowledging twice is harmless and keeps the first time.
+    /// A dead-lettered action can be acknowledged too (handled by hand).
     pub fn acknowledge(
         &self,
         council: &CouncilId,
@@ -503,7 +509,10 @@ impl Store {
                     return Ok(None);
                 };
                 let mut action: Action = tx_decode("actions", &key, &v)?;
-                if action.status == ActionStatus::Pending {
+                if matches!(
+                    action.status,
+                    ActionStatus::Pending | ActionStatus::DeadLetter
+                ) {
                     action.status = ActionStatus::Acknowledged;
                     action.acknowledged_at = Some(at);
                     actions.insert(key.as_slice(), encode(&action))?;

@@ -1,0 +1,295 @@
+//! Councils' webhooks (tree `webhooks`: council id → [`Webhook`]) and the
+//! delivery state of actions: each attempt is recorded on the action before the
+//! request is sent and again with its outcome, each in one transaction.
+
+use chrono::{DateTime, Utc};
+
+use super::{Store, StoreError, action_key, decode, encode, flatten, tx_decode};
+use crate::council::CouncilId;
+use crate::outbox::webhook::Webhook;
+use crate::outbox::{Action, ActionId, ActionStatus};
+
+/// What [`Store::begin_attempt`] found.
+#[derive(Debug)]
+pub enum AttemptStart {
+    /// Recorded (attempt number in `delivery.attempts`): send it now.
+    Send(Action),
+    /// Pending, but its next attempt is not due until then.
+    NotDue(DateTime<Utc>),
+    /// No attempts were left (the last one was cut short by a restart, or
+    /// `max_attempts` was lowered): now dead-lettered.
+    DeadLettered(Action),
+    /// Gone, acknowledged, delivered or dead-lettered: nothing to send.
+    Settled,
+}
+
+/// A change to the outbox seen by [`OutboxWatch`].
+#[derive(Debug)]
+pub enum OutboxChange {
+    /// An action was written or removed.
+    Action(ActionWritten),
+    /// A council's webhook was set, replaced or removed.
+    Webhook(CouncilId),
+}
+
+/// An action write, decoded only if the reader cares about its council (most
+/// councils pull, and the scheduler can write thousands of actions a second).
+#[derive(Debug)]
+pub struct ActionWritten {
+    pub council: CouncilId,
+    pub id: ActionId,
+    record: Option<sled::IVec>,
+}
+
+impl ActionWritten {
+    /// The action as written; `None` if it was removed or is unreadable.
+    pub fn action(&self) -> Option<Action> {
+        let bytes = self.record.as_ref()?;
+        match decode::<Action>("actions", self.id.as_str().as_bytes(), bytes) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                tracing::error!(council = %self.council, error = %e, "unreadable action written");
+                None
+            }
+        }
+    }
+}
+
+/// Every write to actions and webhooks, as it commits (from any code path: timers,
+/// schedules, acknowledgements, redeliveries), so the delivery worker never polls.
+///
+/// sled blocks a writer while 1,024 events wait unread: the reader must keep
+/// reading, and never wait on its own writes while it holds this.
+pub struct OutboxWatch {
+    actions: sled::Subscriber,
+    webhooks: sled::Subscriber,
+}
+
+impl OutboxWatch {
+    /// The next change; `None` once the store is closed.
+    pub async fn next(&mut self) -> Option<OutboxChange> {
+        loop {
+            let event = tokio::select! {
+                e = &mut self.actions => (e?, true),
+                e = &mut self.webhooks => (e?, false),
+            };
+            if let Some(change) = change_of(event.0, event.1) {
+                return Some(change);
+            }
+        }
+    }
+}
+
+fn change_of(event: sled::Event, is_action: bool) -> Option<OutboxChange> {
+    let (key, value) = match &event {
+        sled::Event::Insert { key, value } => (key, Some(value)),
+        sled::Event::Remove { key } => (key, None),
+    };
+    let key = std::str::from_utf8(key).ok()?;
+    if !is_action {
+        return Some(OutboxChange::Webhook(key.parse().ok()?));
+    }
+    let (council, id) = key.split_once('/')?;
+    Some(OutboxChange::Action(ActionWritten {
+        council: council.parse().ok()?,
+        id: ActionId::parse(id)?,
+        record: value.cloned(),
+    }))
+}
+
+impl Store {
+    pub fn webhook(&self, council: &CouncilId) -> Result<Option<Webhook>, StoreError> {
+        self.webhooks
+            .get(council.as_str())?
+            .map(|v| decode("webhooks", council.as_str().as_bytes(), &v))
+            .transpose()
+    }
+
+    pub fn put_webhook(&self, council: &CouncilId, webhook: &Webhook) -> Result<(), StoreError> {
+        self.webhooks.insert(council.as_str(), encode(webhook))?;
+        Ok(())
+    }
+
+    /// `false` if the council had no webhook.
+    pub fn delete_webhook(&self, council: &CouncilId) -> Result<bool, StoreError> {
+        Ok(self.webhooks.remove(council.as_str())?.is_some())
+    }
+
+    pub fn webhooks(&self) -> Result<Vec<(CouncilId, Webhook)>, StoreError> {
+        self.webhooks
+            .iter()
+            .filter_map(|kv| {
+                let (k, v) = match kv {
+                    Ok(kv) => kv,
+                    Err(e) => return Some(Err(e.into())),
+                };
+                // Keys are written from parsed ids only.
+                let council: CouncilId = std::str::from_utf8(&k).ok()?.parse().ok()?;
+                Some(decode("webhooks", &k, &v).map(|w| (council, w)))
+            })
+            .collect()
+    }
+
+    /// Subscribes to outbox changes. Subscribe before reading the current state, so
+    /// nothing written in between is missed.
+    pub fn watch_outbox(&self) -> OutboxWatch {
+        OutboxWatch {
+            actions: self.actions.watch_prefix(Vec::new()),
+            webhooks: self.webhooks.watch_prefix(Vec::new()),
+        }
+    }
+
+    /// A council's pending actions, in due order.
+    pub fn pending_actions(&self, council: &CouncilId) -> Result<Vec<Action>, StoreError> {
+        let mut out = Vec::new();
+        for kv in self.actions.scan_prefix(format!("{council}/")) {
+            let (k, v) = kv?;
+            let action: Action = decode("actions", &k, &v)?;
+            if action.status == ActionStatus::Pending {
+                out.push(action);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Claims the next webhook attempt of a pending action that is due by `now`:
+    /// counts it and sets when the one after is due (`now` plus the backoff), so
+    /// that a crash during the request resumes the retry schedule.
+    pub fn begin_attempt(
+        &self,
+        council: &CouncilId,
+        id: &ActionId,
+        webhook: &Webhook,
+        now: DateTime<Utc>,
+    ) -> Result<AttemptStart, StoreError> {
+        let key = action_key(council, id);
+        self.actions
+            .transaction(|actions| {
+                let Some(v) = actions.get(&key)? else {
+                    return Ok(AttemptStart::Settled);
+                };
+                let mut action: Action = tx_decode("actions", &key, &v)?;
+                if action.status != ActionStatus::Pending {
+                    return Ok(AttemptStart::Settled);
+                }
+                if let Some(next) = action.delivery.next_attempt_at
+                    && next > now
+                {
+                    return Ok(AttemptStart::NotDue(next));
+                }
+                let d = &mut action.delivery;
+                if d.attempts >= webhook.max_attempts {
+                    let why = d
+                        .last_error
+                        .clone()
+                        .unwrap_or_else(|| "the last attempt was cut short by a restart".into());
+                    d.last_error = Some(format!(
+                        "no attempts left ({} of {} made); {why}",
+                        d.attempts, webhook.max_attempts
+                    ));
+                    d.next_attempt_at = None;
+                    action.status = ActionStatus::DeadLetter;
+                    actions.insert(key.as_slice(), encode(&action))?;
+                    return Ok(AttemptStart::DeadLettered(action));
+                }
+                d.attempts += 1;
+                d.last_attempt_at = Some(now);
+                d.next_attempt_at =
+                    Some(retry_at(webhook, &action.idempotency_key, d.attempts, now));
+                actions.insert(key.as_slice(), encode(&action))?;
+                Ok(AttemptStart::Send(action))
+            })
+            .map_err(flatten)
+    }
+
+    /// Records how attempt `attempt` ended (`Err` holds why it failed): delivered,
+    /// pending with its next attempt `now` plus the backoff, or dead-lettered when no
+    /// attempts are left. `None` if the action moved on meanwhile (acknowledged).
+    pub fn finish_attempt(
+        &self,
+        council: &CouncilId,
+        id: &ActionId,
+        webhook: &Webhook,
+        attempt: u32,
+        outcome: Result<(), String>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Action>, StoreError> {
+        let key = action_key(council, id);
+        self.actions
+            .transaction(|actions| {
+                let Some(v) = actions.get(&key)? else {
+                    return Ok(None);
+                };
+                let mut action: Action = tx_decode("actions", &key, &v)?;
+                if action.status != ActionStatus::Pending || action.delivery.attempts != attempt {
+                    return Ok(None);
+                }
+                let d = &mut action.delivery;
+                match &outcome {
+                    Ok(()) => {
+                        action.status = ActionStatus::Delivered;
+                        d.delivered_at = Some(now);
+                        d.next_attempt_at = None;
+                        d.last_error = None;
+                    }
+                    Err(why) => {
+                        d.last_error = Some(why.clone());
+                        if d.attempts >= webhook.max_attempts {
+                            action.status = ActionStatus::DeadLetter;
+                            d.next_attempt_at = None;
+                        } else {
+                            d.next_attempt_at =
+                                Some(retry_at(webhook, &action.idempotency_key, d.attempts, now));
+                        }
+                    }
+                }
+                actions.insert(key.as_slice(), encode(&action))?;
+                Ok(Some(action))
+            })
+            .map_err(flatten)
+    }
+
+    /// Moves a dead-lettered action back to pending with a fresh set of attempts,
+    /// due at once. `Err(status)` if it is not dead-lettered; `None` if unknown.
+    pub fn redeliver(
+        &self,
+        council: &CouncilId,
+        id: &ActionId,
+    ) -> Result<Option<Result<Action, ActionStatus>>, StoreError> {
+        let key = action_key(council, id);
+        self.actions
+            .transaction(|actions| {
+                let Some(v) = actions.get(&key)? else {
+                    return Ok(None);
+                };
+                let mut action: Action = tx_decode("actions", &key, &v)?;
+                if action.status != ActionStatus::DeadLetter {
+                    return Ok(Some(Err(action.status)));
+                }
+                action.status = ActionStatus::Pending;
+                action.delivery.attempts = 0;
+                action.delivery.next_attempt_at = None;
+                actions.insert(key.as_slice(), encode(&action))?;
+                Ok(Some(Ok(action)))
+            })
+            .map_err(flatten)
+    }
+}
+
+fn retry_at(webhook: &Webhook, key: &str, attempts: u32, now: DateTime<Utc>) -> DateTime<Utc> {
+    let delay = webhook.backoff.delay(attempts, key);
+    chrono::TimeDelta::from_std(delay)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+impl Store {
+    /// Writes an action as the scheduler would (tests of delivery start here).
+    pub(crate) fn insert_action(&self, action: &Action) -> Result<(), StoreError> {
+        self.actions
+            .insert(action_key(&action.council, &action.id), encode(action))?;
+        Ok(())
+    }
+}
