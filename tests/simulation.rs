@@ -129,3 +129,86 @@ fn a_bad_cohort_line_is_refused_with_its_number() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cohort line 1"), "{err}");
 }
+
+/// The report opens in a real browser (headless Chromium, installed by `scripts/test`)
+/// and its charts are in the rendered page: the DOM the browser built holds every
+/// chart's SVG and series, and a screenshot of the page is drawn.
+#[test]
+fn the_html_report_renders_its_charts_in_headless_chromium() {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("Chromium is needed to check the report renders: scripts/test installs it (apt package `chromium`)");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = |name: &str| dir.path().join(name).display().to_string();
+    let plugin = support::plugin("stoke-on-trent").display().to_string();
+    waymark(&[
+        "simulate",
+        "generate",
+        "--size",
+        "200",
+        "--seed",
+        "3",
+        "--out",
+        &p("c.jsonl"),
+    ]);
+    waymark(&[
+        "simulate",
+        "--plugin",
+        &plugin,
+        "--cohort",
+        &p("c.jsonl"),
+        "--months",
+        "6",
+        "--out",
+        &p("r.json"),
+        "--html",
+        &p("r.html"),
+    ]);
+    let browser = |extra: &[String]| {
+        let profile = tempfile::tempdir().expect("profile dir");
+        Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1000,1600",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(format!("file://{}", p("r.html")))
+            .output()
+            .expect("run chromium")
+    };
+    let dom = browser(&["--dump-dom".to_owned()]);
+    assert!(
+        dom.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.matches("<svg").count() >= 4,
+        "charts missing from the rendered DOM"
+    );
+    assert!(
+        dom.contains("<polyline") && dom.contains("class=\"bar\""),
+        "chart series missing"
+    );
+    let shot = browser(&[format!("--screenshot={}", p("r.png"))]);
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let png = std::fs::read(p("r.png")).expect("screenshot written");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "blank screenshot"
+    );
+}
