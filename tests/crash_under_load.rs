@@ -215,7 +215,7 @@ async fn acknowledged_writes_and_due_timers_survive_repeated_kill_9_under_load()
     let seed: u64 = std::env::var("WAYMARK_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_7);
+        .unwrap_or(20_261_124);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
 
     let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
