@@ -460,3 +460,83 @@ async fn hostile_requests_never_get_a_5xx_and_refusals_change_nothing() {
         TABLE.len()
     );
 }
+
+/// Sends raw bytes (what no HTTP client library would build) and returns the
+/// status line's code, or `None` when the daemon closed the connection without one.
+async fn raw(addr: &str, request: &[u8]) -> Option<u16> {
+    let (addr, request) = (addr.to_owned(), request.to_vec());
+    tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(3)))
+            .expect("timeout");
+        let _ = stream.write_all(&request);
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    })
+    .await
+    .expect("raw request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_traversal_paths_and_broken_http_are_refused_and_the_daemon_stays_up() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "derby", "name": "Derby City Council" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let addr = daemon.base.trim_start_matches("http://").to_owned();
+    let auth = format!("Authorization: Bearer {ADMIN_TOKEN}\r\n");
+    let long_header = format!("X-Long: {}\r\n", "h".repeat(200_000));
+    let paths = [
+        "/v1/councils/derby/participants/../../../keys",
+        "/v1/councils/derby/../../v1/keys",
+        "/v1/councils/./derby",
+        "/v1//councils//derby",
+        "/v1/councils/derby/participants/..%2f..%2fkeys",
+        "/v1/councils/derby%2Fparticipants",
+        "/v1/councils/%2e%2e/keys",
+        "/v1/councils/derby/participants/%00",
+        "//etc/passwd",
+        "/v1/councils/derby/actions?limit=%%%",
+    ];
+    let mut tried = 0;
+    for path in paths {
+        for method in ["GET", "DELETE", "POST"] {
+            let req = format!(
+                "{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            );
+            let status = raw(&addr, req.as_bytes()).await;
+            tried += 1;
+            let status = status.unwrap_or_else(|| panic!("{method} {path}: no answer"));
+            assert!((400..500).contains(&status), "{method} {path} → {status}");
+        }
+    }
+    // Broken HTTP: the connection may be refused outright, but never a 5xx.
+    for req in [
+        b"GARBAGE\r\n\r\n".to_vec(),
+        b"GET /v1/councils/derby HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n".to_vec(),
+        b"POST /v1/councils HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n{".to_vec(),
+        b"POST /v1/councils HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nzz\r\n".to_vec(),
+        format!("GET /v1/councils/derby HTTP/1.1\r\nHost: x\r\n{long_header}\r\n").into_bytes(),
+        [b"GET /".as_slice(), &[0xff, 0xfe, 0x00], b" HTTP/1.1\r\n\r\n"].concat(),
+    ] {
+        tried += 1;
+        if let Some(status) = raw(&addr, &req).await {
+            assert!(status < 500, "{} → {status}", String::from_utf8_lossy(&req[..20]));
+        }
+        assert_eq!(api.get("/healthz").await.status, 200, "daemon stopped answering");
+    }
+    // Nothing changed: the one council is still there, no keys were revoked.
+    let r = api.get("/v1/councils/derby").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    eprintln!("hostile HTTP (raw): {tried} raw requests, all refused, daemon up");
+}
