@@ -135,6 +135,8 @@ async fn a_full_disk_refuses_writes_with_a_clear_503_keeps_reads_and_loses_nothi
         r.body
     );
 
+    let r = api.get("/v1/councils/leeds").await;
+    assert_eq!(r.status, 404, "a refused write is visible: {}", r.body);
     // Reads keep working, and show what was there.
     let r = api
         .get(&format!("/v1/councils/derby/participants/{kept}"))
