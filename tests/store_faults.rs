@@ -308,6 +308,23 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
         r.body
     );
 
+    // Listing the outbox names the damaged action rather than skipping it silently.
+    let r = api.get("/v1/councils/stoke-on-trent/actions").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(
+        r.body["type"], "urn:waymark:problem:damaged-record",
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&action_key),
+        "{}",
+        r.body
+    );
+
     // Timers keep firing past the damaged one: the second reviews (2 March).
     api.set_clock("2026-03-03T09:00:00Z").await;
     api.wait_for(
