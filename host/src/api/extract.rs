@@ -147,3 +147,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ReviewPath {
         Ok(ReviewPath(p.council()?, review))
     }
 }
+
+/// Path parameters as plain values, refused as problem details (axum's own
+/// rejection, e.g. for invalid UTF-8 in a parameter, is plain text).
+pub struct PathParams<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParams<T> {
+    type Rejection = Problem;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Problem::bad_request("invalid-path", e.body_text()))?;
+        Ok(PathParams(value))
+    }
+}

@@ -2,7 +2,7 @@
 //! kept), listed (never with secrets) and revoked. Council admins manage their own
 //! council's keys; platform admins also make platform-admin keys at `/v1/keys`.
 
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::routing::{delete, get};
 use axum::{Json, Router};
@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::extract::{CouncilPath, JsonBody};
+use super::extract::{CouncilPath, JsonBody, PathParams};
 use super::problem::Problem;
 use crate::access::{ApiKey, Caller, KeyId, Role, new_secret, secret_hash};
 use crate::council::CouncilId;
@@ -193,7 +193,7 @@ async fn revoke(
 async fn revoke_council_key(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path((council, key)): Path<(String, String)>,
+    PathParams((council, key)): PathParams<(String, String)>,
 ) -> Result<StatusCode, Problem> {
     let council: CouncilId = council
         .parse()
@@ -204,7 +204,7 @@ async fn revoke_council_key(
 async fn revoke_platform_key(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(key): Path<String>,
+    PathParams(key): PathParams<String>,
 ) -> Result<StatusCode, Problem> {
     revoke(&state, &caller, None, &key).await
 }

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }
+    let v1 = v1.method_not_allowed_fallback(method_not_allowed);
     // After every route is merged: `route_layer` runs after routing, so the gate sees
     // the matched route pattern (and a route merged later would not be guarded).
     let v1 = v1
@@ -78,8 +79,19 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .nest("/v1", v1)
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(|| async {
             problem::Problem::not_found("no such route: the API lives under /v1 (see the README)")
         })
         .with_state(state)
+}
+
+/// A known path with a method it does not have: problem details, like every error.
+async fn method_not_allowed() -> problem::Problem {
+    problem::Problem::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "this route does not take that method: see the README's API table for what it takes",
+    )
 }

@@ -89,6 +89,33 @@ impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match e {
             StoreError::Conflict => Problem::conflict("conflict", e.to_string()),
+            // Keys are ids (`council/participant`, `council/action`), never personal data.
+            StoreError::Corrupt { .. } => {
+                tracing::error!(error = %e, "damaged record");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "damaged-record",
+                    "Damaged record",
+                    e.to_string(),
+                )
+            }
+            StoreError::Sled(sled::Error::Io(ref io)) => {
+                tracing::error!(error = %e, "the data folder cannot be written");
+                let cause = if io.kind() == std::io::ErrorKind::StorageFull {
+                    "the disk holding the data folder is full"
+                } else {
+                    "the disk holding the data folder failed"
+                };
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage-unavailable",
+                    "Storage unavailable",
+                    format!(
+                        "{cause}, so this request was not saved; reads still work. \
+                         Free space (or fix the disk), then restart Waymark to accept writes again"
+                    ),
+                )
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 Problem::unavailable(

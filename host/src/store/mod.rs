@@ -30,6 +30,7 @@ mod keys;
 mod lock;
 mod plugins;
 mod privacy;
+mod quarantine;
 mod reviews;
 mod schedules;
 mod webhooks;
@@ -402,11 +403,12 @@ impl Store {
 
     /// The fire instant of the earliest pending timer.
     pub fn earliest_timer(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let Some((k, v)) = self.timers.first()? else {
-            return Ok(None);
-        };
-        let timer: Timer = decode("timers", &k, &v)?;
-        Ok(Some(timer.fire_at))
+        while let Some((k, v)) = self.timers.first()? {
+            if let Some(timer) = self.timer_or_quarantine(&k, &v)? {
+                return Ok(Some(timer.fire_at));
+            }
+        }
+        Ok(None)
     }
 
     pub fn timer_count(&self) -> usize {
@@ -418,15 +420,13 @@ impl Store {
     pub fn fire_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Action>, StoreError> {
         let mut end = instant_key(now).to_vec();
         end.push(0xff);
-        let due: Vec<(Vec<u8>, Timer)> = self
-            .timers
-            .range(..end)
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv?;
-                Ok((k.to_vec(), decode("timers", &k, &v)?))
-            })
-            .collect::<Result<_, StoreError>>()?;
+        let mut due: Vec<(Vec<u8>, Timer)> = Vec::new();
+        for kv in self.timers.range(..end).take(limit) {
+            let (k, v) = kv?;
+            if let Some(timer) = self.timer_or_quarantine(&k, &v)? {
+                due.push((k.to_vec(), timer));
+            }
+        }
         if due.is_empty() {
             return Ok(Vec::new());
         }

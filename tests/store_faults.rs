@@ -1,0 +1,349 @@
+//! Store faults against the real binary: a full disk under the data folder, and a
+//! damaged record. (A second writer on the same folder is refused: see
+//! `walking_skeleton`.)
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::Daemon;
+
+const COUNCIL: &str = "derby";
+
+fn referral() -> Value {
+    json!({ "route": "health", "date_of_birth": "1980-01-01", "postcode": "DE1 1AA" })
+}
+
+/// A small tmpfs, unmounted when dropped. `None` (with the reason) where this
+/// process may not mount.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(at: &Path, size: &str) -> Result<Tmpfs, String> {
+        std::fs::create_dir_all(at).map_err(|e| e.to_string())?;
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if out.status.success() {
+            Ok(Tmpfs(at.to_owned()))
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Fills the filesystem holding `dir` with one file, until the disk says no.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("ballast");
+    let mut f = std::fs::File::create(&path).expect("create ballast");
+    let block = vec![0xa5u8; 64 * 1024];
+    while f.write_all(&block).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+fn is_problem(r: &support::Reply) -> bool {
+    r.headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "application/problem+json")
+        && r.body["detail"].is_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_writes_with_a_clear_503_keeps_reads_and_loses_nothing() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    let mnt = outer.path().join("small-disk");
+    let _disk = match Tmpfs::mount(&mnt, "16m") {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot mount a small tmpfs here ({why})");
+            return;
+        }
+    };
+    let data = mnt.join("data");
+    let daemon = Daemon::start(&data);
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": COUNCIL, "name": "Derby City Council" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = api.post("/v1/councils/derby/referrals", referral()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let kept = r.body["participant_id"].as_str().expect("id").to_owned();
+    let before = api
+        .get(&format!("/v1/councils/derby/participants/{kept}"))
+        .await;
+    assert_eq!(before.status, 200);
+
+    // The disk fills up. Writes already accepted into sled's preallocated log may
+    // still succeed (and must then be durable); after that, a clear 503.
+    let ballast = fill(&mnt);
+    let mut acknowledged = vec![kept.clone()];
+    let mut refusal = None;
+    for _ in 0..50 {
+        let r = api.post("/v1/councils/derby/referrals", referral()).await;
+        match r.status {
+            201 => acknowledged.push(r.body["participant_id"].as_str().expect("id").to_owned()),
+            503 => {
+                refusal = Some(r);
+                break;
+            }
+            other => panic!("a write on a full disk answered {other}: {}", r.body),
+        }
+    }
+    let r = refusal.expect("a write on a full disk is refused");
+    assert!(is_problem(&r), "{}", r.body);
+    assert_eq!(
+        r.body["type"], "urn:waymark:problem:storage-unavailable",
+        "{}",
+        r.body
+    );
+    let detail = r.body["detail"].as_str().unwrap_or("");
+    assert!(
+        detail.contains("disk holding the data folder is full"),
+        "{detail}"
+    );
+    assert!(detail.contains("Free space"), "{detail}");
+    // Every later write is refused the same way, never with a 5xx of another kind.
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "leeds", "name": "Leeds City Council" }),
+        )
+        .await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(
+        r.body["type"], "urn:waymark:problem:storage-unavailable",
+        "{}",
+        r.body
+    );
+
+    let r = api.get("/v1/councils/leeds").await;
+    assert_eq!(r.status, 404, "a refused write is visible: {}", r.body);
+    // Reads keep working, and show what was there.
+    let r = api
+        .get(&format!("/v1/councils/derby/participants/{kept}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body, before.body);
+    assert_eq!(api.get("/healthz").await.status, 200);
+
+    // Space returns and Waymark restarts (sled keeps an I/O error until reopened):
+    // everything acknowledged is intact, nothing refused appeared, writes work.
+    std::fs::remove_file(&ballast).expect("remove ballast");
+    daemon.kill9();
+    let daemon = Daemon::start(&data);
+    let api = daemon.client();
+    for id in &acknowledged {
+        let r = api
+            .get(&format!("/v1/councils/derby/participants/{id}"))
+            .await;
+        assert_eq!(
+            r.status, 200,
+            "acknowledged referral {id} lost after a full disk: {}",
+            r.body
+        );
+    }
+    let r = api.get("/v1/councils/leeds").await;
+    assert_eq!(r.status, 404, "a refused write appeared: {}", r.body);
+    let r = api.post("/v1/councils/derby/referrals", referral()).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    eprintln!(
+        "full disk: {} writes acknowledged before refusal all kept; refusal was a 503 \
+         `storage-unavailable`; writes resumed after restart",
+        acknowledged.len()
+    );
+}
+
+/// Overwrites (or truncates) the first record in a stopped daemon's store whose key
+/// or value mentions `needle`.
+fn damage(data: &Path, tree: &str, needle: &str, how: fn(&[u8]) -> Vec<u8>) -> String {
+    let db = sled::open(data.join("sled")).expect("open the stopped daemon's store");
+    let tree = db.open_tree(tree).expect("tree");
+    let (key, value) = tree
+        .iter()
+        .map(|kv| kv.expect("read"))
+        .find(|(k, v)| {
+            String::from_utf8_lossy(k).contains(needle)
+                || String::from_utf8_lossy(v).contains(needle)
+        })
+        .unwrap_or_else(|| panic!("no record mentions `{needle}`"));
+    tree.insert(&key, how(&value)).expect("write");
+    db.flush().expect("flush");
+    String::from_utf8_lossy(&key).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() {
+    let wasm = std::fs::read(support::plugin("stoke-on-trent")).expect("built plugin");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "stoke-on-trent", "name": "Stoke-on-Trent City Council" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = api
+        .put_wasm("/v1/councils/stoke-on-trent/plugin", wasm)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let r = api
+            .post(
+                "/v1/councils/stoke-on-trent/referrals",
+                json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["participant_id"].as_str().expect("id").to_owned();
+        let r = api
+            .post(
+                &format!("/v1/councils/stoke-on-trent/participants/{id}/events"),
+                json!({ "type": "started", "at": "2026-01-05" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        ids.push(id);
+    }
+    // The first reviews fire (2 February): one action each.
+    api.set_clock("2026-02-03T09:00:00Z").await;
+    let actions = api
+        .wait_for(
+            "/v1/councils/stoke-on-trent/actions",
+            Duration::from_secs(10),
+            |b| b["actions"].as_array().is_some_and(|a| a.len() == 3),
+        )
+        .await;
+    let action_of = |who: &str| {
+        actions["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .find(|a| a["participant"] == who)
+            .and_then(|a| a["id"].as_str())
+            .expect("action")
+            .to_owned()
+    };
+    let (bad_journey, bad_action, fine) = (ids[0].clone(), action_of(&ids[1]), ids[2].clone());
+    let fine_action = action_of(&fine);
+    daemon.kill9();
+
+    let journey_key = damage(dir.path(), "journeys", &bad_journey, |_| {
+        b"\x00\xffnot json".to_vec()
+    });
+    let action_key = damage(dir.path(), "actions", &bad_action, |v| {
+        v[..v.len() / 2].to_vec()
+    });
+    // The earliest pending timer: everything due sorts after it.
+    damage(dir.path(), "timers", "", |v| v[..3].to_vec());
+
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    assert_eq!(api.get("/healthz").await.status, 200);
+
+    // The damaged journey: a clear error naming its key, not a crash.
+    let r = api
+        .get(&format!(
+            "/v1/councils/stoke-on-trent/participants/{bad_journey}"
+        ))
+        .await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(is_problem(&r), "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&journey_key),
+        "{}",
+        r.body
+    );
+
+    // The others still work: reads, writes, acknowledgements.
+    let r = api
+        .get(&format!("/v1/councils/stoke-on-trent/participants/{fine}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api
+        .post(
+            &format!("/v1/councils/stoke-on-trent/actions/{fine_action}/ack"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api
+        .post(
+            &format!("/v1/councils/stoke-on-trent/actions/{bad_action}/ack"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&action_key),
+        "{}",
+        r.body
+    );
+
+    // Listing the outbox names the damaged action rather than skipping it silently.
+    let r = api.get("/v1/councils/stoke-on-trent/actions").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(
+        r.body["type"], "urn:waymark:problem:damaged-record",
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&action_key),
+        "{}",
+        r.body
+    );
+
+    // Timers keep firing past the damaged one: the second reviews (2 March).
+    api.set_clock("2026-03-03T09:00:00Z").await;
+    api.wait_for(
+        &format!("/v1/councils/stoke-on-trent/participants/{fine}"),
+        Duration::from_secs(10),
+        |b| {
+            b["pending_timers"].as_array().is_some_and(|ts| {
+                ts.iter()
+                    .all(|t| t["due"].as_str().unwrap_or("") > "2026-03-03")
+            })
+        },
+    )
+    .await;
+    let log = daemon.stop();
+    assert!(
+        log.contains("damaged timer moved to the `quarantine` tree"),
+        "{log}"
+    );
+    eprintln!(
+        "damaged a journey, an action and a timer: each reported by key, the rest kept working"
+    );
+}
