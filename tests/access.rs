@@ -409,6 +409,45 @@ async fn every_route_in_the_permission_table_refuses_a_request_without_a_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_key_reads_the_openapi_document_and_no_key_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let admin = daemon.client();
+    let r = admin
+        .post("/v1/councils", json!({ "id": "leeds", "name": "Leeds" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let committed: Value = serde_json::from_str(
+        &std::fs::read_to_string(support::workspace().join("schemas/openapi.json"))
+            .expect("schemas/openapi.json"),
+    )
+    .expect("committed openapi.json is JSON");
+    for role in ["auditor", "caseworker", "council_admin"] {
+        let (_, client) = key(&admin, LEEDS, role, None).await;
+        let r = client.get("/v1/openapi.json").await;
+        assert_eq!(r.status, 200, "{role}: {}", r.body);
+        assert_eq!(r.body["openapi"], "3.1.0");
+        assert!(
+            r.body["paths"]["/v1/openapi.json"]["get"].is_object(),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body == committed,
+            "the served document differs from schemas/openapi.json"
+        );
+    }
+    let r = reqwest::Client::new()
+        .get(format!("{}/v1/openapi.json", admin.base))
+        .send()
+        .await
+        .expect("request reached the daemon");
+    assert_eq!(r.status().as_u16(), 401);
+    let body: Value = r.json().await.expect("problem body");
+    assert_eq!(body["type"], "urn:waymark:problem:unauthorized");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_get_413_and_fast_keys_get_429_with_retry_after() {
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start_with(

@@ -254,6 +254,8 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
     ("GET", "/v1/keys", PlatformAdmin),
     ("DELETE", "/v1/keys/{key}", PlatformAdmin),
     ("GET", "/v1/audit", PlatformAdmin),
+    // The API's own description.
+    ("GET", "/v1/openapi.json", AnyKey),
 ];
 
 /// The permission a route needs; platform admin for anything not in the table.

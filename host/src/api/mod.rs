@@ -12,6 +12,7 @@ mod clock;
 mod councils;
 mod extract;
 mod keys;
+pub mod openapi;
 mod participants;
 mod plugins;
 mod privacy;
@@ -61,7 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(plugins::routes())
         .merge(settings::routes())
         .merge(reviews::routes())
-        .merge(webhooks::routes());
+        .merge(webhooks::routes())
+        .merge(openapi::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }
