@@ -28,6 +28,12 @@ struct Row {
     target: &'static str,
 }
 
+/// Rows are also printed as they are measured, so a long run shows its progress.
+fn record(rows: &mut Vec<Row>, row: Row) {
+    eprintln!("  {}: {} (target {})", row.figure, row.value, row.target);
+    rows.push(row);
+}
+
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -130,30 +136,39 @@ fn main() -> anyhow::Result<()> {
         populate(&store, &council, n);
         rt.block_on(store.flush())?;
         let secs = started.elapsed().as_secs_f64();
-        rows.push(Row {
-            figure: format!("journey writes (transactional, 2 threads), {n} journeys"),
-            value: format!("{:.0}/s", n as f64 / secs),
-            target: "≥ 5,000/s",
-        });
+        record(
+            &mut rows,
+            Row {
+                figure: format!("journey writes (transactional, 2 threads), {n} journeys"),
+                value: format!("{:.0}/s", n as f64 / secs),
+                target: "≥ 5,000/s",
+            },
+        );
     }
     let started = Instant::now();
     let (lock, store) = open(dir.path());
     let earliest = store.earliest_timer()?;
     let startup = started.elapsed();
-    rows.push(Row {
-        figure: format!(
-            "start-up with {} pending timers (open + first due)",
-            store.timer_count()
-        ),
-        value: format!("{:.0} ms", startup.as_secs_f64() * 1e3),
-        target: "≤ 2,000 ms",
-    });
+    record(
+        &mut rows,
+        Row {
+            figure: format!(
+                "start-up with {} pending timers (open + first due)",
+                store.timer_count()
+            ),
+            value: format!("{:.0} ms", startup.as_secs_f64() * 1e3),
+            target: "≤ 2,000 ms",
+        },
+    );
     let journeys = store.journeys(&council)?.len();
-    rows.push(Row {
-        figure: format!("resident memory with {journeys} journeys (after reading them all)"),
-        value: format!("{:.0} MiB", rss_mib()),
-        target: "≤ 512 MiB",
-    });
+    record(
+        &mut rows,
+        Row {
+            figure: format!("resident memory with {journeys} journeys (after reading them all)"),
+            value: format!("{:.0} MiB", rss_mib()),
+            target: "≤ 512 MiB",
+        },
+    );
     let _ = earliest;
 
     let clock = Arc::new(ManualClock::new(Utc::now()));
@@ -162,13 +177,16 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let fired = rt.block_on(scheduler.fire_due())?;
     let secs = started.elapsed().as_secs_f64();
-    rows.push(Row {
-        figure: format!(
-            "timers fired end to end ({fired} of {n} pending, durable before delivery)"
-        ),
-        value: format!("{:.0}/s", fired as f64 / secs),
-        target: "≥ 20,000/s",
-    });
+    record(
+        &mut rows,
+        Row {
+            figure: format!(
+                "timers fired end to end ({fired} of {n} pending, durable before delivery)"
+            ),
+            value: format!("{:.0}/s", fired as f64 / secs),
+            target: "≥ 20,000/s",
+        },
+    );
     drop(store);
     drop(lock);
 
@@ -230,18 +248,21 @@ fn main() -> anyhow::Result<()> {
         lags.sort_by(f64::total_cmp);
         anyhow::Ok(lags)
     })?;
-    rows.push(Row {
-        figure: format!(
-            "fire lag at {rate} timers/s ({} fired), p50 / p99",
-            lags.len()
-        ),
-        value: format!(
-            "{:.1} / {:.1} ms",
-            percentile(&lags, 0.5),
-            percentile(&lags, 0.99)
-        ),
-        target: "p99 ≤ 100 ms",
-    });
+    record(
+        &mut rows,
+        Row {
+            figure: format!(
+                "fire lag at {rate} timers/s ({} fired), p50 / p99",
+                lags.len()
+            ),
+            value: format!(
+                "{:.1} / {:.1} ms",
+                percentile(&lags, 0.5),
+                percentile(&lags, 0.99)
+            ),
+            target: "p99 ≤ 100 ms",
+        },
+    );
 
     eprintln!("bench: simulation…");
     // --- simulation -----------------------------------------------------------------
@@ -260,14 +281,17 @@ fn main() -> anyhow::Result<()> {
         waymark::schedule::calendar::Nation::EnglandAndWales,
         |_, _| {},
     )?;
-    rows.push(Row {
-        figure: format!(
-            "simulation: 10,000 people × 12 months ({} plugin decisions)",
-            report.plugin_calls
-        ),
-        value: format!("{:.1} s", started.elapsed().as_secs_f64()),
-        target: "≤ 30 s",
-    });
+    record(
+        &mut rows,
+        Row {
+            figure: format!(
+                "simulation: 10,000 people × 12 months ({} plugin decisions)",
+                report.plugin_calls
+            ),
+            value: format!("{:.1} s", started.elapsed().as_secs_f64()),
+            target: "≤ 30 s",
+        },
+    );
 
     eprintln!("bench: API throughput…");
     // --- the API, over loopback against the real daemon ------------------------------
@@ -348,24 +372,30 @@ fn main() -> anyhow::Result<()> {
         reads.sort_by(f64::total_cmp);
         anyhow::Ok((writes, reads))
     })?;
-    rows.push(Row {
-        figure: "API writes: referrals (plugin decision + durable flush), 16 clients".into(),
-        value: format!(
-            "{:.0}/s, p99 {:.1} ms",
-            writes.len() as f64 / 4.0,
-            percentile(&writes, 0.99)
-        ),
-        target: "≥ 200/s, p99 ≤ 100 ms",
-    });
-    rows.push(Row {
-        figure: "API reads: participant view, 16 clients".into(),
-        value: format!(
-            "{:.0}/s, p99 {:.1} ms",
-            reads.len() as f64 / 4.0,
-            percentile(&reads, 0.99)
-        ),
-        target: "≥ 2,000/s, p99 ≤ 50 ms",
-    });
+    record(
+        &mut rows,
+        Row {
+            figure: "API writes: referrals (plugin decision + durable flush), 16 clients".into(),
+            value: format!(
+                "{:.0}/s, p99 {:.1} ms",
+                writes.len() as f64 / 4.0,
+                percentile(&writes, 0.99)
+            ),
+            target: "≥ 200/s, p99 ≤ 100 ms",
+        },
+    );
+    record(
+        &mut rows,
+        Row {
+            figure: "API reads: participant view, 16 clients".into(),
+            value: format!(
+                "{:.0}/s, p99 {:.1} ms",
+                reads.len() as f64 / 4.0,
+                percentile(&reads, 0.99)
+            ),
+            target: "≥ 2,000/s, p99 ≤ 50 ms",
+        },
+    );
 
     let width = rows
         .iter()
