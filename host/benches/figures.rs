@@ -160,12 +160,14 @@ fn main() -> anyhow::Result<()> {
             target: "≤ 2,000 ms",
         },
     );
-    let journeys = store.journeys(&council)?.len();
+    // What the daemon holds at start: the store open, the first due timer found.
+    // (Reading every journey back into a Vec would measure this benchmark, not it.)
+    let resident = rss_mib();
     record(
         &mut rows,
         Row {
-            figure: format!("resident memory with {journeys} journeys (after reading them all)"),
-            value: format!("{:.0} MiB", rss_mib()),
+            figure: format!("resident memory with {n} journeys (store open, first timer found)"),
+            value: format!("{resident:.0} MiB"),
             target: "≤ 512 MiB",
         },
     );
