@@ -161,6 +161,11 @@ impl Daemon {
         let _ = self.child.wait();
     }
 
+    /// The daemon's process id (e.g. to read its resident memory).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),
