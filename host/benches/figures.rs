@@ -193,6 +193,8 @@ fn main() -> anyhow::Result<()> {
             target: "≥ 20,000/s",
         },
     );
+    // Every handle on the store goes before the daemon takes the folder.
+    drop(scheduler);
     drop(store);
     drop(lock);
 
