@@ -7,12 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::extract::page_limit;
 use super::extract::{ActionPath, CouncilPath, QueryParams};
 use super::problem::Problem;
 use crate::outbox::{Action, ActionId, ActionStatus};
-
-/// Largest page a client may ask for.
-const MAX_PAGE: usize = 500;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,13 +35,7 @@ async fn list_actions(
     QueryParams(q): QueryParams<ActionQuery>,
 ) -> Result<Json<ActionPage>, Problem> {
     state.caseload.council(&council)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("`limit` must be from 1 to {MAX_PAGE}"),
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let after = match q.after.as_deref() {
         None => None,
         Some(raw) => Some(ActionId::parse(raw).ok_or_else(|| {

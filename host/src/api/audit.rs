@@ -7,12 +7,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::extract::page_limit;
 use super::extract::{CouncilPath, QueryParams};
 use super::problem::Problem;
 use crate::store::AuditEntry;
-
-/// Largest page a client may ask for.
-const MAX_PAGE: usize = 500;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -35,13 +33,7 @@ fn page(
     council: Option<&crate::council::CouncilId>,
     q: AuditQuery,
 ) -> Result<Json<AuditPage>, Problem> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("`limit` must be from 1 to {MAX_PAGE}"),
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let mut entries = state
         .store
         .audit_entries(council, q.after.unwrap_or(0), limit + 1)?;

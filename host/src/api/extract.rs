@@ -161,3 +161,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
         Ok(PathParams(value))
     }
 }
+
+/// Largest page a client may ask for on any list route.
+pub const MAX_PAGE: usize = 500;
+
+/// A list route's `limit`: 100 by default, refused outside 1 to [`MAX_PAGE`].
+pub fn page_limit(limit: Option<usize>) -> Result<usize, Problem> {
+    let limit = limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Problem::bad_request(
+            "invalid-query",
+            format!("`limit` must be from 1 to {MAX_PAGE}"),
+        ));
+    }
+    Ok(limit)
+}

@@ -8,14 +8,12 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
+use super::extract::page_limit;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath, QueryParams, ReviewPath};
 use super::problem::Problem;
 use crate::policy::Outcome;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
 use crate::store::DecisionRecord;
-
-/// Largest page a client may ask for.
-const MAX_PAGE: usize = 500;
 
 /// The longest note a reviewer may leave.
 const MAX_NOTE: usize = 2000;
@@ -45,13 +43,7 @@ async fn list_reviews(
     QueryParams(q): QueryParams<ReviewQuery>,
 ) -> Result<Json<ReviewPage>, Problem> {
     state.caseload.council(&council)?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("`limit` must be from 1 to {MAX_PAGE}"),
-        ));
-    }
+    let limit = page_limit(q.limit)?;
     let mut reviews = state
         .store
         .reviews(&council, q.status, q.after, limit + 1)?;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, QueryParams};
+use super::extract::{MAX_PAGE, page_limit};
 use super::problem::Problem;
 use crate::council::CouncilId;
 use crate::schedule::admin::{
@@ -22,9 +23,6 @@ use crate::schedule::admin::{
 use crate::schedule::council_calendar::CalendarSpec;
 use crate::schedule::recurrence::{Adjustment, serialize_local};
 use crate::schedule::scheduler::settle_schedule;
-
-/// Largest page, and most occurrences a preview computes.
-const MAX_PAGE: usize = 500;
 
 /// `{council}` and `{schedule}` in the path.
 pub struct SchedulePath(pub CouncilId, pub ScheduleId);
@@ -54,17 +52,6 @@ fn invalid(e: InvalidSchedule) -> Problem {
 
 fn no_schedule(council: &CouncilId, id: &ScheduleId) -> Problem {
     Problem::not_found(format!("no schedule `{id}` in council `{council}`"))
-}
-
-fn page_limit(limit: Option<usize>) -> Result<usize, Problem> {
-    let limit = limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::bad_request(
-            "invalid-query",
-            format!("`limit` must be from 1 to {MAX_PAGE}"),
-        ));
-    }
-    Ok(limit)
 }
 
 /// Settles what is due before a change, off the async runtime.
