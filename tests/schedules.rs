@@ -7,28 +7,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Client, Daemon, Reply};
+use support::{Client, Daemon};
 
 const C: &str = "/v1/councils/leeds";
-
-async fn put(api: &Client, path: &str, body: Value) -> Reply {
-    let resp = api
-        .http
-        .put(format!("{}{path}", api.base))
-        .bearer_auth(&api.token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request reached the daemon");
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = resp.json().await.unwrap_or(Value::Null);
-    Reply {
-        status,
-        body,
-        headers,
-    }
-}
 
 /// The schedule actions in the outbox: (scheduled_for, local time, schedule id).
 async fn schedule_actions(api: &Client) -> Vec<(String, String, String)> {
@@ -309,9 +290,7 @@ async fn schedule_fires_right_across_dst_pauses_survives_kill_9_and_catches_up()
         .await;
     // Easter Monday 6 April is a bank holiday in England.
     assert_eq!(first(&r.body), "2026-04-07T09:00:00+01:00");
-    let r = put(
-        &api,
-        &format!("{C}/calendar"),
+    let r = api.put(&format!("{C}/calendar"),
         json!({ "mode": "nation_rules", "nation": "england_and_wales", "extra_holidays": ["2026-04-07"] }),
     )
     .await;
@@ -320,9 +299,7 @@ async fn schedule_fires_right_across_dst_pauses_survives_kill_9_and_catches_up()
         .get(&format!("{C}/schedules/{export}/preview?count=1"))
         .await;
     assert_eq!(first(&r.body), "2026-04-08T09:00:00+01:00");
-    let r = put(
-        &api,
-        &format!("{C}/calendar"),
+    let r = api.put(&format!("{C}/calendar"),
         json!({ "mode": "nation_rules", "nation": "england_and_wales", "removed_holidays": ["2026-04-08"] }),
     )
     .await;
@@ -341,11 +318,9 @@ async fn schedule_fires_right_across_dst_pauses_survives_kill_9_and_catches_up()
         "action": { "type": "management_information_export", "period_days": 30 },
         "non_working_days": "skip",
     });
-    let r = put(&api, &format!("{C}/schedules/{export}"), redefined).await;
+    let r = api.put(&format!("{C}/schedules/{export}"), redefined).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = put(
-        &api,
-        &format!("{C}/schedules/{export}"),
+    let r = api.put(&format!("{C}/schedules/{export}"),
         json!({ "name": "x", "cron": "0 11 * * *", "action": { "type": "caseload_digest" }, "when": 1 }),
     )
     .await;
