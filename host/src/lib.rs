@@ -1,4 +1,17 @@
-//! (integration in progress)
+//! Waymark: participant journeys for UK employment-support programmes, each
+//! council's rules as a sandboxed policy plugin, and the reminders key workers act on.
+//!
+//! Where to look, by what it does:
+//! - `journey`: the participant's journey as pure events and states;
+//!   `caseload`: where a journey, its council's plugin and the store meet.
+//! - `policy`: the wasmtime sandbox that runs council plugins; `review`: cases a
+//!   plugin could not decide; `replay`: re-asking recorded decisions of a new version.
+//! - `schedule`: durable timers, admin cron schedules and the one loop that fires them;
+//!   `outbox`: the actions they make and their webhook delivery.
+//! - `store`: everything durable, in sled; `council`, `access`: tenants and API keys.
+//! - `api`: the HTTP admin API; `daemon`: `waymark serve`; `simulate`: what-if runs.
+//! - `clock`: the only place the time is read.
+
 pub mod access;
 pub mod api;
 pub mod caseload;

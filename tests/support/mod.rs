@@ -48,14 +48,18 @@ fn build_once(crate_dir: &Path, name: &str) -> PathBuf {
         .join("target")
         .join("e2e-plugins")
         .join(format!("{name}.wasm"));
+    // Built under a name of this process's own, then renamed into place: another test
+    // process reading the same plugin never sees it half-written.
+    let partial = out.with_extension(format!("wasm.{}.partial", std::process::id()));
     let status = Command::new(waymark_bin())
         .args(["plugin", "build"])
         .arg(crate_dir)
         .arg("--out")
-        .arg(&out)
+        .arg(&partial)
         .status()
         .expect("run waymark plugin build");
     assert!(status.success(), "building plugin {name} failed");
+    std::fs::rename(&partial, &out).expect("move the built plugin into place");
     built.insert(name.to_owned(), out.clone());
     out
 }
