@@ -556,6 +556,41 @@ mod tests {
     }
 
     #[test]
+    fn a_backup_taken_while_entries_are_appended_has_an_unbroken_audit_chain() {
+        // The chain spans two trees: entries in `audit`, its head in `meta`. Copied
+        // one after the other while appends go on, they would disagree.
+        let root = tempfile::tempdir().expect("dir");
+        let (lock, store) = store_in(&root.path().join("data"));
+        audited(&store, 2000);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let appender = {
+            let (store, stop) = (store.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    audited(&store, 1);
+                    n += 1;
+                }
+                n
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let dest = root.path().join("backup");
+        let taken = store.backup_to(&dest).expect("backup");
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let appended = appender.join().expect("appender");
+        assert!(appended > 0, "nothing was appended during the test");
+        drop(store);
+        drop(lock);
+        let restored = restore(&dest, &root.path().join("restored"), false).expect("restore");
+        assert_eq!(
+            Some(&restored.audit_entries),
+            taken.manifest.trees.get("audit")
+        );
+        assert!(restored.audit_entries >= 2000);
+    }
+
+    #[test]
     fn a_destination_that_is_not_empty_is_refused_and_left_alone() {
         let root = tempfile::tempdir().expect("dir");
         let (_lock, store) = store_in(&root.path().join("data"));
