@@ -88,7 +88,7 @@ pub struct Manifest {
     pub format: u32,
     /// The store's on-disk schema version.
     pub schema_version: u32,
-    /// When the snapshot was taken (the real time, whatever the daemon's clock says).
+    /// The instant the snapshot is of (the real time, whatever the daemon's clock says).
     pub taken_at: DateTime<Utc>,
     /// Entries in each tree that has any.
     pub trees: BTreeMap<String, u64>,
@@ -281,13 +281,14 @@ impl Store {
         claim_destination(dest)?;
         let copy_path = dest.join(STORE);
         let copy = sled::Config::new().path(&copy_path).open()?;
-        let (summary, next_id, held) = {
+        let (summary, next_id, taken_at, held) = {
             let _snapshot = self.hold_snapshot();
             let holding = Instant::now();
+            let taken_at = Utc::now();
             let summary = walk(&self.db, Some(&copy))?;
             // Any id in the copy was handed out before this one.
             let next_id = self.db.generate_id()?.saturating_add(1);
-            (summary, next_id, holding.elapsed())
+            (summary, next_id, taken_at, holding.elapsed())
         };
         copy.flush()?;
         drop(copy);
@@ -295,7 +296,7 @@ impl Store {
         let manifest = Manifest {
             format: BACKUP_FORMAT,
             schema_version: SCHEMA_VERSION,
-            taken_at: Utc::now(),
+            taken_at,
             trees: summary.trees,
             entries: summary.entries,
             bytes: summary.bytes,
