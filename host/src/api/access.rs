@@ -71,6 +71,7 @@ use Permission::{AnyKey, Council, PlatformAdmin};
 /// `(method, route pattern as matched) → permission`, for every route under `/v1`.
 pub const TABLE: &[(&str, &str, Permission)] = &[
     ("POST", "/v1/admin/clock", PlatformAdmin),
+    ("POST", "/v1/admin/backup", PlatformAdmin),
     ("POST", "/v1/councils", PlatformAdmin),
     ("GET", "/v1/councils/{council}", Council(ReadConfig)),
     (

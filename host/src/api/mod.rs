@@ -8,6 +8,7 @@ pub mod access;
 mod actions;
 mod audit;
 mod auth;
+pub mod backup;
 mod clock;
 mod councils;
 mod extract;
@@ -63,7 +64,8 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::routes())
         .merge(reviews::routes())
         .merge(webhooks::routes())
-        .merge(openapi::routes());
+        .merge(openapi::routes())
+        .merge(backup::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());
     }

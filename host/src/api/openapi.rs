@@ -20,6 +20,7 @@ use super::AppState;
 use super::access::{Permission, TABLE};
 use super::actions::{ActionPage, ActionQuery};
 use super::audit::{AuditPage, AuditQuery};
+use super::backup::NewBackup;
 use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
 use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
@@ -41,7 +42,7 @@ use crate::replay::ReplayReport;
 use crate::review::ReviewItem;
 use crate::schedule::admin::{AdminSchedule, ScheduleDefinition};
 use crate::schedule::council_calendar::CalendarSpec;
-use crate::store::{Erasure, LegalHold, ParticipantExport};
+use crate::store::{BackupTaken, Erasure, LegalHold, ParticipantExport};
 
 /// A type's component name and its JSON Schema (draft 2020-12, with its `$defs`).
 type Shape = fn() -> (String, Value);
@@ -99,6 +100,7 @@ const fn c(
 #[rustfmt::skip]
 const CONTRACTS: &[Contract] = &[
     c("POST", "/v1/admin/clock", None, Body::Json(shape::<SetClock>), 200, Some(shape::<SetClock>)),
+    c("POST", "/v1/admin/backup", None, Body::Json(shape::<NewBackup>), 200, Some(shape::<BackupTaken>)),
     c("POST", "/v1/councils", None, Body::Json(shape::<NewCouncil>), 201, Some(shape::<CouncilView>)),
     c("GET", "/v1/councils/{council}", None, Body::Empty, 200, Some(shape::<CouncilView>)),
     c("PUT", "/v1/councils/{council}/plugin", None, Body::Wasm, 200, Some(shape::<PluginInstalled>)),

@@ -9,6 +9,7 @@ use schemars::{JsonSchema, schema_for};
 
 use super::actions::{ActionPage, ActionQuery};
 use super::audit::{AuditPage, AuditQuery};
+use super::backup::NewBackup;
 use super::clock::SetClock;
 use super::councils::{CouncilView, NewCouncil, PluginInstalled};
 use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
@@ -30,7 +31,7 @@ use crate::replay::ReplayReport;
 use crate::review::ReviewItem;
 use crate::schedule::admin::{AdminSchedule, ScheduleDefinition};
 use crate::schedule::council_calendar::CalendarSpec;
-use crate::store::{Erasure, LegalHold, ParticipantExport};
+use crate::store::{BackupTaken, Erasure, LegalHold, ParticipantExport};
 
 fn schema<T: JsonSchema>() -> serde_json::Value {
     serde_json::to_value(schema_for!(T)).unwrap_or_default()
@@ -45,6 +46,8 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("calendar.json", schema::<CalendarSpec>()),
         ("audit-page.json", schema::<AuditPage>()),
         ("audit-query.json", schema::<AuditQuery>()),
+        ("backup-taken.json", schema::<BackupTaken>()),
+        ("new-backup.json", schema::<NewBackup>()),
         ("created-key.json", schema::<CreatedKey>()),
         ("erasure.json", schema::<Erasure>()),
         ("key-list.json", schema::<KeyList>()),

@@ -101,6 +101,7 @@ impl Store {
     /// Appends an entry at the head of the chain. The caller flushes.
     pub fn append_audit(&self, new: NewAuditEntry) -> Result<AuditEntry, StoreError> {
         let (audit, by_council) = self.audit_trees()?;
+        let _writing = self.hold_writes();
         (&audit, &by_council, &self.meta)
             .transaction(|(audit, by_council, meta)| {
                 let head: Head = match meta.get(HEAD)? {

@@ -18,6 +18,7 @@ impl Store {
         change: impl Fn(&mut Council) -> Result<(), StoreError>,
     ) -> Result<Option<Council>, StoreError> {
         let key = id.as_str().as_bytes();
+        let _writing = self.hold_writes();
         self.councils
             .transaction(|councils| {
                 let Some(raw) = councils.get(key)? else {

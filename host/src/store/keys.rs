@@ -19,6 +19,7 @@ impl Store {
     pub fn put_api_key(&self, key: &ApiKey, hash: &[u8; 32]) -> Result<(), StoreError> {
         let (keys, hashes) = self.key_trees()?;
         let record = encode(key);
+        let _writing = self.hold_writes();
         (&keys, &hashes)
             .transaction(|(keys, hashes)| {
                 keys.insert(key.id.as_str(), record.as_slice())?;
@@ -63,6 +64,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Option<ApiKey>, StoreError> {
         let (keys, _) = self.key_trees()?;
+        let _writing = self.hold_writes();
         keys.transaction(|keys| {
             let Some(v) = keys.get(id.as_str())? else {
                 return Ok(None);

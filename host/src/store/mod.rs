@@ -24,6 +24,8 @@
 //! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
 
 mod audit;
+mod backup;
+mod barrier;
 mod councils;
 mod decisions;
 mod keys;
@@ -50,6 +52,7 @@ use crate::review::ReviewItem;
 use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
+pub use backup::{BackupError, BackupTaken, Manifest, Restored, backup_offline, restore};
 pub use lock::DataFolderLock;
 pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
@@ -112,6 +115,8 @@ pub struct Store {
     db: sled::Db,
     /// One flush at a time: see [`Store::flush`].
     flushing: std::sync::Arc<std::sync::Mutex<()>>,
+    /// Writes hold it shared; a backup holds it exclusively (`barrier.rs`).
+    barrier: barrier::WriteBarrier,
     councils: sled::Tree,
     plugins: sled::Tree,
     journeys: sled::Tree,
@@ -178,6 +183,7 @@ impl Store {
         let db = sled::Config::new().path(dir.join("sled")).open()?;
         let store = Store {
             flushing: std::sync::Arc::default(),
+            barrier: barrier::WriteBarrier::default(),
             councils: db.open_tree("councils")?,
             plugins: db.open_tree("plugins")?,
             journeys: db.open_tree("journeys")?,
@@ -245,6 +251,7 @@ impl Store {
     }
 
     pub fn set_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.meta.insert(key, value)?;
         Ok(())
     }
@@ -270,6 +277,7 @@ impl Store {
 
     /// Inserts a council only if its id is free; `false` if it already exists.
     pub fn create_council(&self, council: &Council) -> Result<bool, StoreError> {
+        let _writing = self.hold_writes();
         let swapped = self.councils.compare_and_swap(
             council.id.as_str(),
             None as Option<&[u8]>,
@@ -279,11 +287,13 @@ impl Store {
     }
 
     pub fn put_council(&self, council: &Council) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.councils.insert(council.id.as_str(), encode(council))?;
         Ok(())
     }
 
     pub fn put_plugin(&self, digest: &PluginDigest, bytes: &[u8]) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.plugins.insert(digest.to_string(), bytes)?;
         Ok(())
     }
@@ -328,6 +338,7 @@ impl Store {
             })
             .collect::<Result<_, sled::Error>>()?;
         let review_tree = self.reviews_tree()?;
+        let _writing = self.hold_writes();
         (
             &self.journeys,
             &self.journey_timers,
@@ -452,6 +463,7 @@ impl Store {
         if due.is_empty() {
             return Ok(Vec::new());
         }
+        let _writing = self.hold_writes();
         (&self.timers, &self.journey_timers, &self.actions)
             .transaction(|(timers, journey_timers, actions)| {
                 let mut fired = Vec::new();
@@ -525,6 +537,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Option<Action>, StoreError> {
         let key = action_key(council, id);
+        let _writing = self.hold_writes();
         self.actions
             .transaction(|actions| {
                 let Some(v) = actions.get(&key)? else {

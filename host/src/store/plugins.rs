@@ -116,6 +116,7 @@ impl Store {
         let activations = self.activations_tree()?;
         let ckey = council.as_str().as_bytes();
         let vkey = version_key(council, &activation.digest);
+        let _writing = self.hold_writes();
         (&self.councils, &self.plugins, &versions, &activations)
             .transaction(|(councils, plugins, versions, activations)| {
                 let Some(raw) = councils.get(ckey)? else {

@@ -137,6 +137,7 @@ impl Store {
         let (holds, _) = self.privacy_trees()?;
         let key = journey_key(council, participant);
         let record = encode(hold);
+        let _writing = self.hold_writes();
         (&self.journeys, &holds)
             .transaction(|(journeys, holds)| {
                 if journeys.get(&key)?.is_none() {
@@ -155,6 +156,7 @@ impl Store {
     ) -> Result<Option<LegalHold>, StoreError> {
         let (holds, _) = self.privacy_trees()?;
         let key = journey_key(council, participant);
+        let _writing = self.hold_writes();
         holds
             .remove(&key)?
             .map(|v| decode("legal_holds", &key, &v))
@@ -213,6 +215,7 @@ impl Store {
                 .keys()
                 .collect::<Result<_, _>>()?;
             let actions = self.participant_actions(council, participant)?;
+            let _writing = self.hold_writes();
             let outcome = (
                 &self.journeys,
                 &self.journey_timers,

@@ -20,6 +20,7 @@ impl Store {
         let quarantine = self.db.open_tree("quarantine")?;
         let mut qkey = format!("{name}/").into_bytes();
         qkey.extend_from_slice(key);
+        let _writing = self.hold_writes();
         (tree, &quarantine)
             .transaction(|(tree, quarantine)| {
                 if let Some(bytes) = tree.remove(key)? {

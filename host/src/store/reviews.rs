@@ -22,6 +22,7 @@ impl Store {
 
     /// Writes one review item on its own (one that changes no journey).
     pub fn put_review(&self, council: &CouncilId, item: &ReviewItem) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.reviews_tree()?
             .insert(key(council, item.id), super::encode(item))?;
         Ok(())

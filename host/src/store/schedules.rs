@@ -85,6 +85,7 @@ impl Store {
         council: &CouncilId,
         spec: &CalendarSpec,
     ) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.sched
             .calendars
             .insert(council.as_str(), encode(spec))?;
@@ -125,6 +126,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let key = schedule_key(&s.council, &s.id);
         let bytes = encode(s);
+        let _writing = self.hold_writes();
         (&self.sched.schedules, &self.sched.due)
             .transaction(|(schedules, due)| {
                 let current = schedules.get(&key)?;
@@ -153,6 +155,7 @@ impl Store {
         id: &ScheduleId,
     ) -> Result<bool, StoreError> {
         let key = schedule_key(council, id);
+        let _writing = self.hold_writes();
         (&self.sched.schedules, &self.sched.due)
             .transaction(|(schedules, due)| {
                 let Some(old) = schedules.remove(key.as_slice())? else {
@@ -273,6 +276,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<(AdminSchedule, Vec<Action>), StoreError> {
         let key = schedule_key(&schedule.council, &schedule.id);
+        let _writing = self.hold_writes();
         (
             &self.sched.schedules,
             &self.sched.due,

@@ -106,12 +106,14 @@ impl Store {
     }
 
     pub fn put_webhook(&self, council: &CouncilId, webhook: &Webhook) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.webhooks.insert(council.as_str(), encode(webhook))?;
         Ok(())
     }
 
     /// `false` if the council had no webhook.
     pub fn delete_webhook(&self, council: &CouncilId) -> Result<bool, StoreError> {
+        let _writing = self.hold_writes();
         Ok(self.webhooks.remove(council.as_str())?.is_some())
     }
 
@@ -163,6 +165,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<AttemptStart, StoreError> {
         let key = action_key(council, id);
+        let _writing = self.hold_writes();
         self.actions
             .transaction(|actions| {
                 let Some(v) = actions.get(&key)? else {
@@ -215,6 +218,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<Action>, StoreError> {
         let key = action_key(council, id);
+        let _writing = self.hold_writes();
         self.actions
             .transaction(|actions| {
                 let Some(v) = actions.get(&key)? else {
@@ -257,6 +261,7 @@ impl Store {
         id: &ActionId,
     ) -> Result<Option<Result<Action, ActionStatus>>, StoreError> {
         let key = action_key(council, id);
+        let _writing = self.hold_writes();
         self.actions
             .transaction(|actions| {
                 let Some(v) = actions.get(&key)? else {
@@ -288,6 +293,7 @@ fn retry_at(webhook: &Webhook, key: &str, attempts: u32, now: DateTime<Utc>) -> 
 impl Store {
     /// Writes an action as the scheduler would (tests of delivery start here).
     pub(crate) fn insert_action(&self, action: &Action) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
         self.actions
             .insert(action_key(&action.council, &action.id), encode(action))?;
         Ok(())
