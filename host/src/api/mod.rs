@@ -17,6 +17,7 @@ mod participants;
 mod plugins;
 mod privacy;
 pub mod problem;
+mod retention;
 mod reviews;
 mod schedules;
 pub mod schemas;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::routes())
         .merge(reviews::routes())
         .merge(webhooks::routes())
+        .merge(retention::routes())
         .merge(openapi::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());

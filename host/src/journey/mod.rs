@@ -151,6 +151,17 @@ impl Journey {
             .checked_add_months(Months::new(maximum_months(referral.track())))
     }
 
+    /// The date a council's retention period runs from: the day the journey closed
+    /// (its exit or decline), or for a journey never closed, the end of the support the
+    /// programme allows. `None` for an open journey that has not started.
+    pub fn retention_from(&self) -> Option<NaiveDate> {
+        match self.state() {
+            Ok(s) if s.is_closed() => self.events.last().map(Event::at),
+            Ok(_) => self.support_ends_on(),
+            Err(_) => None,
+        }
+    }
+
     /// What the plugin is shown to plan this journey, or `None` when nothing is planned.
     pub fn facts(&self) -> Result<Option<JourneyFacts>, JourneyError> {
         let state = self.state()?;
@@ -414,6 +425,22 @@ mod tests {
                 .expect("planned")
                 .employer_health_consent
         );
+    }
+
+    #[test]
+    fn retention_runs_from_the_close_or_else_the_end_of_support() {
+        assert_eq!(accepted(false).retention_from(), None);
+        let (started, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        assert_eq!(started.retention_from(), Some(d(2027, 1, 5)));
+        let (exited, _) = started
+            .record(Event::Exited {
+                at: d(2026, 3, 9),
+                reason: ExitReason::MovedAway,
+            })
+            .expect("exit");
+        assert_eq!(exited.retention_from(), Some(d(2026, 3, 9)));
     }
 
     #[test]
