@@ -164,7 +164,7 @@ impl Event {
 
     /// A caseworker's step forward in the journey: refused while the participant has
     /// withdrawn consent to take part.
-    pub fn takes_part(&self) -> bool {
+    pub fn needs_taking_part(&self) -> bool {
         matches!(
             self,
             Event::Accepted { .. }

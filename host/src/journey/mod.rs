@@ -121,7 +121,7 @@ impl Journey {
                     });
                 }
             }
-            e if e.takes_part() && !consents.allows(ConsentPurpose::TakingPart) => {
+            e if e.needs_taking_part() && !consents.allows(ConsentPurpose::TakingPart) => {
                 return Err(JourneyError::NotTakingPart { event: e.name() });
             }
             _ => {}
