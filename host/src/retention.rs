@@ -143,3 +143,146 @@ fn sweep_all(store: &Store, now: DateTime<Utc>) -> Result<Swept, StoreError> {
     }
     Ok(total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::council::{Council, CouncilId};
+    use crate::journey::{Event, ExitReason, Journey, ParticipantId, Referral};
+    use crate::policy::{Eligibility, Limits, Outcome, PluginDigest, ReferralRoute};
+    use crate::review::{ReviewItem, ReviewStatus};
+    use crate::schedule::calendar::Nation;
+    use crate::store::{DataFolderLock, JourneyWrite, LegalHold, RetentionPolicy};
+    use chrono::{NaiveDate, NaiveTime};
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).expect("date")
+    }
+
+    /// A journey accepted on 5 January and exited on `exit`, with a review item.
+    fn closed(store: &Store, council: &CouncilId, exit: NaiveDate) -> ParticipantId {
+        let participant = ParticipantId::new_random();
+        let referral = Referral {
+            route: ReferralRoute::Jobcentre,
+            date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).expect("date"),
+            postcode: "ST4 1AB".into(),
+            in_work: false,
+            on_universal_credit: false,
+            known_to_health_services: false,
+            on_other_programme: false,
+            cohorts: Vec::new(),
+        };
+        let journey = Journey::refer(council.clone(), participant, d(1, 5), referral);
+        let (journey, _) = journey
+            .record(Event::EligibilityDecided {
+                at: d(1, 5),
+                decision: Eligibility {
+                    outcome: Outcome::Accept,
+                    reasons: vec![],
+                    signpost: None,
+                },
+                plugin: PluginDigest::of(b"p"),
+            })
+            .expect("decided");
+        let (journey, _) = journey
+            .record(Event::Exited {
+                at: exit,
+                reason: ExitReason::Completed,
+            })
+            .expect("exit");
+        let review = ReviewItem {
+            id: store.new_review_id().expect("id"),
+            participant,
+            hook: "plan".into(),
+            reason: "no plugin".into(),
+            plugin: None,
+            at: Utc::now(),
+            as_of: d(1, 5),
+            status: ReviewStatus::Open,
+            resolution: None,
+        };
+        store
+            .write_journey(
+                None,
+                JourneyWrite {
+                    journey: &journey,
+                    timers: Some(&[]),
+                    decisions: &[],
+                    reviews: &[review],
+                },
+            )
+            .expect("write");
+        participant
+    }
+
+    #[tokio::test]
+    async fn a_sweep_erases_only_what_is_past_the_period_and_not_held() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open(dir.path(), &lock).expect("store");
+        let council = Council {
+            id: "stoke-on-trent".parse().expect("id"),
+            name: "Stoke".into(),
+            timezone: chrono_tz::Europe::London,
+            nation: Nation::EnglandAndWales,
+            reminder_time: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
+            settings: serde_json::json!({}),
+            active_plugin: None,
+            limits: Limits::default(),
+        };
+        store.put_council(&council).expect("council");
+        let id = &council.id;
+        store
+            .put_retention(
+                id,
+                &RetentionPolicy {
+                    days_after_close: 30,
+                },
+            )
+            .expect("policy");
+        let old = closed(&store, id, d(1, 6));
+        let held = closed(&store, id, d(1, 6));
+        let newer = closed(&store, id, d(1, 7));
+        let hold = LegalHold {
+            reason: "claim".into(),
+            placed_at: Utc::now(),
+            placed_by: KeyId::bootstrap(),
+        };
+        assert!(store.put_legal_hold(id, held, &hold).expect("hold"));
+
+        let now = DateTime::parse_from_rfc3339("2026-02-06T12:00:00Z")
+            .expect("instant")
+            .with_timezone(&Utc);
+        let sweep = RetentionSweep::new(store.clone(), Arc::new(ManualClock::new(now)));
+        let swept = sweep.sweep().await.expect("sweep");
+        assert_eq!(swept, Swept { erased: 1, held: 1 });
+        assert!(store.journey(id, old).expect("read").is_none());
+        let tombstone = store.erasure(id, old).expect("read").expect("tombstone");
+        assert_eq!(tombstone.erased_by, KeyId::retention_sweep());
+        assert_eq!(tombstone.reviews_removed, 1);
+        assert!(store.journey(id, held).expect("read").is_some());
+        assert!(store.journey(id, newer).expect("read").is_some());
+        let remaining: Vec<ParticipantId> = store
+            .reviews(id, None, None, 10)
+            .expect("reviews")
+            .iter()
+            .map(|r| r.participant)
+            .collect();
+        assert!(!remaining.contains(&old), "{remaining:?}");
+        assert_eq!(remaining.len(), 2);
+        let entries = store.audit_entries(Some(id), 0, 10).expect("audit");
+        let entry = entries.last().expect("a sweep entry");
+        assert_eq!(entry.route, "retention");
+        assert_eq!(entry.ids.get("erased").map(String::as_str), Some("1"));
+        assert_eq!(entry.ids.get("held").map(String::as_str), Some("1"));
+
+        // Sweeping again erases nothing more and writes no entry.
+        let again = sweep.sweep().await.expect("sweep");
+        assert_eq!(again, Swept { erased: 0, held: 1 });
+        assert_eq!(
+            store.audit_entries(Some(id), 0, 10).expect("audit").len(),
+            entries.len()
+        );
+    }
+}
