@@ -131,6 +131,14 @@ async fn east_midlands_and_central_london_decide_by_their_own_rules() {
     )
     .await;
     assert!(has_timer(&state, "review", "2026-03-30"), "{state}");
+    // Employer work needs the participant's consent to employer contact.
+    event(
+        &api,
+        clf,
+        id,
+        json!({ "type": "consent_given", "at": "2026-03-02", "purpose": "employer_contact" }),
+    )
+    .await;
     api.set_clock("2026-03-16T10:00:00Z").await;
     let state = event(
         &api,

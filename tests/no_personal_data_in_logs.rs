@@ -1,7 +1,8 @@
 //! No personal data in logs: referrals with distinctive postcodes and dates of birth
 //! travel through the real daemon (decisions, events, timers, actions, export, hold,
 //! erasure, refused and invalid requests) at debug level, and then its whole output is
-//! searched for them. Afterwards nothing of the erased participant is left in any tree.
+//! searched for them. Afterwards nothing of the erased participant is left in any tree,
+//! the human-review queue included (its items hold the reviewer's note).
 
 mod support;
 
@@ -19,6 +20,10 @@ const PEOPLE: &[(&str, &str)] = &[
     ("ST3 5WY", "2001-08-19"),
     ("M14 6HD", "1959-05-31"),
 ];
+
+/// A reviewer's note about the first person: personal, kept with the journey and its
+/// review item, never logged, erased with them.
+const NOTE: &str = "Spoke to Ottoline Quarrendon's GP; eligible";
 
 /// How a value might show up in a log line.
 fn spellings(value: &str) -> Vec<String> {
@@ -48,11 +53,35 @@ async fn postcodes_and_dates_of_birth_never_reach_the_log() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+
+    // The first person is referred before the council has a plugin: a person decides,
+    // from the review queue, with a note.
+    let (postcode, dob) = PEOPLE[0];
+    let r = api
+        .post(
+            &format!("{STOKE}/referrals"),
+            json!({ "route": "jobcentre", "date_of_birth": dob, "postcode": postcode }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["state"]["state"], "awaiting_review", "{}", r.body);
+    let mut ids = vec![r.body["participant_id"].as_str().expect("id").to_owned()];
+    let r = api.get(&format!("{STOKE}/reviews")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let review = r.body["reviews"][0]["id"].clone();
+    assert_eq!(r.body["reviews"][0]["participant"], ids[0].as_str());
+    let r = api
+        .post(
+            &format!("{STOKE}/reviews/{review}/resolve"),
+            json!({ "outcome": "accept", "note": NOTE }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
     let r = api.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
     assert_eq!(r.status, 200, "{}", r.body);
 
-    let mut ids = Vec::new();
-    for (postcode, dob) in PEOPLE {
+    for (postcode, dob) in &PEOPLE[1..] {
         let r = api
             .post(
                 &format!("{STOKE}/referrals"),
@@ -134,6 +163,8 @@ async fn postcodes_and_dates_of_birth_never_reach_the_log() {
         r.body
     );
     assert!(count("timers_cancelled") >= 1, "{}", r.body);
+    // Their eligibility item, and the plan item from resolving it before the plugin came.
+    assert_eq!(count("reviews_removed"), 2, "{}", r.body);
     let r = api.get(&format!("{first_person}/export")).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body["erasure"].is_object(), "{}", r.body);
@@ -151,7 +182,7 @@ async fn postcodes_and_dates_of_birth_never_reach_the_log() {
             }
         }
     }
-    for extra in ["ST4 7QZ!!", "2031-08-19", "1993-13-07"] {
+    for extra in ["ST4 7QZ!!", "2031-08-19", "1993-13-07", NOTE] {
         if output.contains(extra) {
             leaks.push(extra.to_owned());
         }
@@ -172,8 +203,12 @@ async fn postcodes_and_dates_of_birth_never_reach_the_log() {
             let (k, v) = kv.expect("read");
             for bytes in [k.as_ref(), v.as_ref()] {
                 let text = String::from_utf8_lossy(bytes);
-                if text.contains(postcode) || text.contains(dob) {
+                if text.contains(postcode) || text.contains(dob) || text.contains(NOTE) {
                     found.push(String::from_utf8_lossy(&name).into_owned());
+                }
+                // The review queue keeps nothing of them, not even their pseudonymous id.
+                if name.as_ref() == b"reviews" && text.contains(ids[0].as_str()) {
+                    found.push("reviews (participant id)".to_owned());
                 }
                 seen_second |= text.contains(PEOPLE[1].0);
             }

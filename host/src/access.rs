@@ -64,6 +64,11 @@ impl KeyId {
         KeyId(Self::BOOTSTRAP.to_owned())
     }
 
+    /// Not a key: the daemon's retention sweep, as it appears in tombstones and the audit log.
+    pub fn retention_sweep() -> KeyId {
+        KeyId("retention-sweep".to_owned())
+    }
+
     /// Parses an id from a URL, refusing anything not shaped like one of ours.
     pub fn parse(s: &str) -> Option<KeyId> {
         let ok =

@@ -16,11 +16,12 @@ use tokio::sync::Notify;
 use crate::clock::Clock;
 use crate::council::{Council, CouncilId};
 use crate::journey::{
-    CaseworkerEvent, Event, InvalidReferral, Journey, JourneyError, ParticipantId, Referral, State,
+    CaseworkerEvent, ConsentPurpose, Consents, Event, InvalidReferral, Journey, JourneyError,
+    ParticipantId, Referral, State,
 };
 use crate::policy::{
     CallContext, Decision, DecisionError, Eligibility, Outcome, Plan, Plugin, PluginDigest,
-    Policies,
+    Policies, Reason,
 };
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
@@ -70,6 +71,8 @@ pub struct ParticipantView {
     pub council: CouncilId,
     pub state: State,
     pub support_ends_on: Option<NaiveDate>,
+    /// Consent per purpose, with the date and time of its last change.
+    pub consent: Consents,
     #[schemars(with = "Vec<serde_json::Value>")]
     pub history: Vec<Event>,
     pub pending_timers: Vec<Timer>,
@@ -252,11 +255,18 @@ impl Caseload {
             return Ok((None, vec![record("plan", now, &asked, &failed)]));
         };
         let planned = blocking(move || plugin.plan(&ctx, &facts, as_of)).await?;
-        let rec = record("plan", now, &asked, &planned);
+        let mut rec = record("plan", now, &asked, &planned);
+        let consents = journey.consents();
         let timers = planned.ok().map(|d| {
-            d.value
-                .timers
-                .iter()
+            let (allowed, withheld) = withhold_without_consent(&d.value, &consents);
+            if !withheld.is_empty() {
+                // The plugin's output stays as it answered (replay compares it); the
+                // host's reason joins the record's reasons.
+                rec.reasons.push(withheld_reason(&withheld));
+                tracing::info!(council = %council.id, participant = %journey.participant, withheld = withheld.len(), "employer contact not scheduled: no consent recorded");
+            }
+            allowed
+                .into_iter()
                 .map(|t| {
                     Timer::from_plan(
                         &council.id,
@@ -278,8 +288,8 @@ impl Caseload {
         participant: ParticipantId,
         event: CaseworkerEvent,
     ) -> Result<ParticipantView, CaseloadError> {
-        self.apply(council_id, participant, Event::from(event), &[])
-            .await
+        let event = Event::from(event).stamped(self.clock.now());
+        self.apply(council_id, participant, event, &[]).await
     }
 
     /// Records `event`, re-plans the journey's timers, and writes `reviews` (items
@@ -435,10 +445,46 @@ impl Caseload {
             council: council_id.clone(),
             state: journey.state()?,
             support_ends_on: journey.support_ends_on(),
+            consent: journey.consents(),
             pending_timers: self.store.pending_timers(council_id, participant)?,
             decisions: self.store.decisions(council_id, participant)?,
             history: journey.events,
         })
+    }
+}
+
+/// The planned timers the participant's consent allows, and the kinds of those it does
+/// not: work that contacts an employer needs consent to employer contact. Filtered here,
+/// at the host, so no plugin can schedule it by mistake.
+fn withhold_without_consent<'a>(
+    plan: &'a Plan,
+    consents: &Consents,
+) -> (Vec<&'a crate::policy::PlannedTimer>, Vec<&'static str>) {
+    let employer = consents.allows(ConsentPurpose::EmployerContact);
+    let mut withheld = Vec::new();
+    let allowed = plan
+        .timers
+        .iter()
+        .filter(|t| {
+            let ok = employer || !t.kind.contacts_employer();
+            if !ok {
+                withheld.push(t.kind.as_str());
+            }
+            ok
+        })
+        .collect();
+    (allowed, withheld)
+}
+
+fn withheld_reason(kinds: &[&'static str]) -> Reason {
+    let mut kinds = kinds.to_vec();
+    kinds.dedup();
+    Reason {
+        rule: "host.consent.employer_contact".into(),
+        text: format!(
+            "Not scheduled ({}): the participant has not consented to contact with employers.",
+            kinds.join(", ")
+        ),
     }
 }
 
@@ -512,4 +558,51 @@ pub(crate) fn record<T: Serialize>(
         Err(e) => rec.error = Some(e.to_string()),
     }
     rec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{PlannedTimer, TimerKind};
+
+    fn plan() -> Plan {
+        let due = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
+        let timer = |kind| PlannedTimer {
+            kind,
+            due,
+            purpose: "work".into(),
+        };
+        Plan {
+            timers: vec![
+                timer(TimerKind::Review),
+                timer(TimerKind::FirstEmployerContact),
+                timer(TimerKind::EmployerCheckIn),
+            ],
+            reasons: vec![],
+        }
+    }
+
+    #[test]
+    fn employer_work_is_withheld_without_employer_contact_consent_and_says_why() {
+        let plan = plan();
+        let (allowed, withheld) = withhold_without_consent(&plan, &Consents::default());
+        assert_eq!(allowed.len(), 1);
+        assert_eq!(allowed[0].kind, TimerKind::Review);
+        assert_eq!(
+            withheld,
+            vec!["first_employer_contact", "employer_check_in"]
+        );
+        let reason = withheld_reason(&withheld);
+        assert_eq!(reason.rule, "host.consent.employer_contact");
+        assert!(reason.text.contains("employer_check_in"), "{}", reason.text);
+
+        let given = Consents::of(&[Event::ConsentGiven {
+            at: NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
+            purpose: ConsentPurpose::EmployerContact,
+            recorded_at: None,
+        }]);
+        let (allowed, withheld) = withhold_without_consent(&plan, &given);
+        assert_eq!(allowed.len(), 3);
+        assert!(withheld.is_empty());
+    }
 }

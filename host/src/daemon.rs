@@ -110,6 +110,8 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let delivery =
         DeliveryWorker::new(store.clone(), clock.clone()).context("starting the webhook client")?;
     let delivery = tokio::spawn(delivery.run(shutdown_rx.clone()));
+    let retention = crate::retention::RetentionSweep::new(store.clone(), clock.clone());
+    let retention = tokio::spawn(retention.run(shutdown_rx.clone()));
 
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
@@ -134,6 +136,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let _ = shutdown_tx.send(true);
     let _ = scheduler.await;
     let _ = delivery.await;
+    let _ = retention.await;
     if let Some(manual) = &state.manual_clock {
         store.set_meta(MANUAL_CLOCK_META, manual.now().to_rfc3339().as_bytes())?;
     }

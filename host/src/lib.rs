@@ -22,6 +22,7 @@ pub mod journey;
 pub mod outbox;
 pub mod policy;
 pub mod replay;
+pub mod retention;
 pub mod review;
 pub mod schedule;
 pub mod simulate;

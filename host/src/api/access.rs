@@ -128,6 +128,17 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         Council(ManageKeys),
     ),
     ("GET", "/v1/councils/{council}/audit", Council(ReadAudit)),
+    // How long closed journeys are kept is the council's data-protection configuration.
+    (
+        "GET",
+        "/v1/councils/{council}/retention",
+        Council(ReadConfig),
+    ),
+    (
+        "PUT",
+        "/v1/councils/{council}/retention",
+        Council(ManagePrivacy),
+    ),
     // Plugin versions, settings and sandbox limits are council configuration.
     (
         "GET",

@@ -18,6 +18,7 @@ mod participants;
 mod plugins;
 mod privacy;
 pub mod problem;
+mod retention;
 mod reviews;
 mod schedules;
 pub mod schemas;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::routes())
         .merge(reviews::routes())
         .merge(webhooks::routes())
+        .merge(retention::routes())
         .merge(openapi::routes())
         .merge(backup::routes());
     if state.manual_clock.is_some() {

@@ -28,6 +28,7 @@ use super::participants::NewReferral;
 use super::plugins::{PluginActivated, PluginVersions, ReplayRequest};
 use super::privacy::NewLegalHold;
 use super::problem::Problem;
+use super::retention::{RetentionSettings, RetentionView};
 use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
 use super::schedules::{
     PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
@@ -119,6 +120,8 @@ const CONTRACTS: &[Contract] = &[
     c("GET", "/v1/councils/{council}/keys", None, Body::Empty, 200, Some(shape::<KeyList>)),
     c("DELETE", "/v1/councils/{council}/keys/{key}", None, Body::Empty, 204, None),
     c("GET", "/v1/councils/{council}/audit", Some(shape::<AuditQuery>), Body::Empty, 200, Some(shape::<AuditPage>)),
+    c("GET", "/v1/councils/{council}/retention", None, Body::Empty, 200, Some(shape::<RetentionView>)),
+    c("PUT", "/v1/councils/{council}/retention", None, Body::Json(shape::<RetentionSettings>), 200, Some(shape::<RetentionView>)),
     c("GET", "/v1/councils/{council}/plugin/versions", None, Body::Empty, 200, Some(shape::<PluginVersions>)),
     c("POST", "/v1/councils/{council}/plugin/versions/{digest}/activate", None, Body::Empty, 200, Some(shape::<PluginActivated>)),
     c("POST", "/v1/councils/{council}/plugin/rollback", None, Body::Empty, 200, Some(shape::<PluginActivated>)),

@@ -141,6 +141,12 @@ impl From<CaseloadError> for Problem {
             CaseloadError::Journey(JourneyError::OutOfOrder { .. }) => {
                 Problem::unprocessable("out-of-order", e.to_string())
             }
+            CaseloadError::Journey(JourneyError::ConsentUnchanged { .. }) => {
+                Problem::conflict("consent-unchanged", e.to_string())
+            }
+            CaseloadError::Journey(JourneyError::NotTakingPart { .. }) => {
+                Problem::conflict("consent-withdrawn", e.to_string())
+            }
             CaseloadError::Journey(JourneyError::NoReferral) => {
                 tracing::error!(error = %e, "stored journey without referral");
                 Problem::unavailable("this journey's record is damaged; restore it from a backup")

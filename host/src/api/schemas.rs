@@ -17,6 +17,7 @@ use super::participants::NewReferral;
 use super::plugins::{PluginActivated, PluginVersions, ReplayRequest};
 use super::privacy::NewLegalHold;
 use super::problem::Problem;
+use super::retention::{RetentionSettings, RetentionView};
 use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
 use super::schedules::{
     PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
@@ -80,6 +81,8 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("replay-report.json", schema::<ReplayReport>()),
         ("replay-request.json", schema::<ReplayRequest>()),
         ("resolve-review.json", schema::<ResolveReview>()),
+        ("retention.json", schema::<RetentionView>()),
+        ("retention-settings.json", schema::<RetentionSettings>()),
         ("review.json", schema::<ReviewItem>()),
         ("review-page.json", schema::<ReviewPage>()),
         ("review-query.json", schema::<ReviewQuery>()),

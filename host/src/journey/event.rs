@@ -1,10 +1,11 @@
 //! What can happen in a journey. Events are appended, never changed: the journey's
 //! state is the fold of its events (see `state.rs`).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::consent::ConsentPurpose;
 use super::referral::Referral;
 use crate::policy::{Eligibility, Outcome, PluginDigest};
 use crate::review::ReviewId;
@@ -78,6 +79,21 @@ pub enum Event {
         at: NaiveDate,
         reason: ExitReason,
     },
+    /// The participant gave consent to a purpose (see `consent.rs`).
+    ConsentGiven {
+        at: NaiveDate,
+        purpose: ConsentPurpose,
+        /// When Waymark recorded it (stamped by the caseload, not the caller).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_at: Option<DateTime<Utc>>,
+    },
+    /// The participant withdrew (or refused) consent to a purpose.
+    ConsentWithdrawn {
+        at: NaiveDate,
+        purpose: ConsentPurpose,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_at: Option<DateTime<Utc>>,
+    },
 }
 
 impl Event {
@@ -95,7 +111,9 @@ impl Event {
             | Event::Resumed { at }
             | Event::ContactMissed { at }
             | Event::ContactMade { at }
-            | Event::Exited { at, .. } => *at,
+            | Event::Exited { at, .. }
+            | Event::ConsentGiven { at, .. }
+            | Event::ConsentWithdrawn { at, .. } => *at,
         }
     }
 
@@ -114,7 +132,49 @@ impl Event {
             Event::ContactMissed { .. } => "contact_missed",
             Event::ContactMade { .. } => "contact_made",
             Event::Exited { .. } => "exited",
+            Event::ConsentGiven { .. } => "consent_given",
+            Event::ConsentWithdrawn { .. } => "consent_withdrawn",
         }
+    }
+
+    /// The event with the instant Waymark recorded it, where the event keeps one.
+    pub fn stamped(self, now: DateTime<Utc>) -> Event {
+        match self {
+            Event::ConsentGiven { at, purpose, .. } => Event::ConsentGiven {
+                at,
+                purpose,
+                recorded_at: Some(now),
+            },
+            Event::ConsentWithdrawn { at, purpose, .. } => Event::ConsentWithdrawn {
+                at,
+                purpose,
+                recorded_at: Some(now),
+            },
+            other => other,
+        }
+    }
+
+    /// A change of consent rather than a step of the journey.
+    pub fn is_consent(&self) -> bool {
+        matches!(
+            self,
+            Event::ConsentGiven { .. } | Event::ConsentWithdrawn { .. }
+        )
+    }
+
+    /// A caseworker's step forward in the journey: refused while the participant has
+    /// withdrawn consent to take part.
+    pub fn needs_taking_part(&self) -> bool {
+        matches!(
+            self,
+            Event::Accepted { .. }
+                | Event::Started { .. }
+                | Event::JobStarted { .. }
+                | Event::Paused { .. }
+                | Event::Resumed { .. }
+                | Event::ContactMissed { .. }
+                | Event::ContactMade { .. }
+        )
     }
 }
 
@@ -123,15 +183,46 @@ impl Event {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseworkerEvent {
-    Accepted { at: NaiveDate },
-    Declined { at: NaiveDate },
-    Started { at: NaiveDate },
-    JobStarted { at: NaiveDate },
-    Paused { at: NaiveDate },
-    Resumed { at: NaiveDate },
-    ContactMissed { at: NaiveDate },
-    ContactMade { at: NaiveDate },
-    Exited { at: NaiveDate, reason: ExitReason },
+    Accepted {
+        at: NaiveDate,
+    },
+    Declined {
+        at: NaiveDate,
+    },
+    Started {
+        at: NaiveDate,
+    },
+    JobStarted {
+        at: NaiveDate,
+    },
+    Paused {
+        at: NaiveDate,
+    },
+    Resumed {
+        at: NaiveDate,
+    },
+    ContactMissed {
+        at: NaiveDate,
+    },
+    ContactMade {
+        at: NaiveDate,
+    },
+    Exited {
+        at: NaiveDate,
+        reason: ExitReason,
+    },
+    /// Consent given to one purpose: `taking_part`, `employer_contact`,
+    /// `health_with_employer` or `family_or_professionals`.
+    ConsentGiven {
+        at: NaiveDate,
+        purpose: ConsentPurpose,
+    },
+    /// Consent withdrawn (or refused) for one purpose. Withdrawing `taking_part`
+    /// cancels every pending timer and schedules nothing until it is given again.
+    ConsentWithdrawn {
+        at: NaiveDate,
+        purpose: ConsentPurpose,
+    },
 }
 
 impl From<CaseworkerEvent> for Event {
@@ -146,6 +237,16 @@ impl From<CaseworkerEvent> for Event {
             CaseworkerEvent::ContactMissed { at } => Event::ContactMissed { at },
             CaseworkerEvent::ContactMade { at } => Event::ContactMade { at },
             CaseworkerEvent::Exited { at, reason } => Event::Exited { at, reason },
+            CaseworkerEvent::ConsentGiven { at, purpose } => Event::ConsentGiven {
+                at,
+                purpose,
+                recorded_at: None,
+            },
+            CaseworkerEvent::ConsentWithdrawn { at, purpose } => Event::ConsentWithdrawn {
+                at,
+                purpose,
+                recorded_at: None,
+            },
         }
     }
 }

@@ -6,11 +6,13 @@
 //! the as-of date always comes in. Every rule that differs between councils is asked
 //! of the council's policy plugin by `caseload`, never decided here.
 
+mod consent;
 mod event;
 mod participant;
 mod referral;
 mod state;
 
+pub use consent::{ConsentPurpose, ConsentStatus, Consents, PurposeConsent};
 pub use event::{CaseworkerEvent, Event, ExitReason};
 pub use participant::{InvalidParticipantId, ParticipantId};
 pub use referral::{InvalidReferral, Referral, age_on, postcode_district};
@@ -47,6 +49,17 @@ pub enum JourneyError {
     OutOfOrder { at: NaiveDate, last: NaiveDate },
     #[error("a journey begins with its referral")]
     NoReferral,
+    #[error(
+        "consent to `{}` is already {}: there is no change to record", .purpose.as_str(), if *.given { "given" } else { "withdrawn" }
+    )]
+    ConsentUnchanged {
+        purpose: ConsentPurpose,
+        given: bool,
+    },
+    #[error(
+        "a `{event}` event cannot be recorded while the participant has withdrawn consent to take part: record `consent_given` for `taking_part` when they come back, or `exited`"
+    )]
+    NotTakingPart { event: &'static str },
 }
 
 impl Journey {
@@ -94,9 +107,33 @@ impl Journey {
             });
         }
         let next = state.apply(&event)?;
+        let consents = self.consents();
+        match &event {
+            Event::ConsentGiven { purpose, .. } | Event::ConsentWithdrawn { purpose, .. } => {
+                let given = matches!(event, Event::ConsentGiven { .. });
+                let now = consents.get(*purpose).status;
+                if (given && now == ConsentStatus::Given)
+                    || (!given && now == ConsentStatus::Withdrawn)
+                {
+                    return Err(JourneyError::ConsentUnchanged {
+                        purpose: *purpose,
+                        given,
+                    });
+                }
+            }
+            e if e.needs_taking_part() && !consents.allows(ConsentPurpose::TakingPart) => {
+                return Err(JourneyError::NotTakingPart { event: e.name() });
+            }
+            _ => {}
+        }
         let mut journey = self.clone();
         journey.events.push(event);
         Ok((journey, next))
+    }
+
+    /// The participant's consent per purpose, as recorded.
+    pub fn consents(&self) -> Consents {
+        Consents::of(&self.events)
     }
 
     fn last_date(&self, pick: impl Fn(&Event) -> bool) -> Option<NaiveDate> {
@@ -114,12 +151,27 @@ impl Journey {
             .checked_add_months(Months::new(maximum_months(referral.track())))
     }
 
+    /// The date a council's retention period runs from: the day the journey closed
+    /// (its exit or decline), or for a journey never closed, the end of the support the
+    /// programme allows. `None` for an open journey that has not started.
+    pub fn retention_from(&self) -> Option<NaiveDate> {
+        match self.state() {
+            Ok(s) if s.is_closed() => self.events.last().map(Event::at),
+            Ok(_) => self.support_ends_on(),
+            Err(_) => None,
+        }
+    }
+
     /// What the plugin is shown to plan this journey, or `None` when nothing is planned.
     pub fn facts(&self) -> Result<Option<JourneyFacts>, JourneyError> {
         let state = self.state()?;
         let (Some(stage), Some((referral, referred_on))) = (state.stage(), self.referral()) else {
             return Ok(None);
         };
+        let consents = self.consents();
+        if !consents.allows(ConsentPurpose::TakingPart) {
+            return Ok(None); // withdrawn from taking part: nothing is scheduled
+        }
         let since_last_contact = self
             .events
             .iter()
@@ -136,7 +188,7 @@ impl Journey {
             started_on: self.started_on(),
             job_started_on: self.last_date(|e| matches!(e, Event::JobStarted { .. })),
             missed_contacts: u32::try_from(missed_contacts).unwrap_or(u32::MAX),
-            employer_health_consent: false,
+            employer_health_consent: consents.allows_health_with_employer(),
             mental_health_needs: referral.cohorts.contains(&Cohort::MentalHealth),
         }))
     }
@@ -227,6 +279,168 @@ mod tests {
             j.facts().expect("facts").expect("planned").missed_contacts,
             0
         );
+    }
+
+    fn consent(given: bool, purpose: ConsentPurpose, at: NaiveDate) -> Event {
+        if given {
+            Event::ConsentGiven {
+                at,
+                purpose,
+                recorded_at: None,
+            }
+        } else {
+            Event::ConsentWithdrawn {
+                at,
+                purpose,
+                recorded_at: None,
+            }
+        }
+    }
+
+    #[test]
+    fn withdrawing_taking_part_plans_nothing_and_refuses_progress_until_given_again() {
+        let (j, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        let (j, state) = j
+            .record(consent(false, ConsentPurpose::TakingPart, d(2026, 1, 8)))
+            .expect("withdraw");
+        // The stage is kept, so the journey resumes where it was.
+        assert_eq!(
+            state,
+            State::Active {
+                phase: Active::Started
+            }
+        );
+        assert_eq!(j.facts().expect("facts"), None);
+        let err = j
+            .record(Event::ContactMissed { at: d(2026, 1, 9) })
+            .expect_err("refused while withdrawn");
+        assert!(matches!(err, JourneyError::NotTakingPart { .. }), "{err}");
+        assert!(err.to_string().contains("consent_given"), "{err}");
+        // Exiting is still possible (the participant may leave for good).
+        assert!(
+            j.record(Event::Exited {
+                at: d(2026, 1, 9),
+                reason: ExitReason::Withdrew
+            })
+            .is_ok()
+        );
+        let (j, _) = j
+            .record(consent(true, ConsentPurpose::TakingPart, d(2026, 2, 2)))
+            .expect("re-consent");
+        let facts = j.facts().expect("facts").expect("planned again");
+        assert_eq!(facts.stage, Stage::Started);
+        assert_eq!(facts.started_on, Some(d(2026, 1, 5)));
+        assert!(j.record(Event::ContactMade { at: d(2026, 2, 3) }).is_ok());
+    }
+
+    #[test]
+    fn consent_that_does_not_change_is_refused() {
+        let j = accepted(false);
+        let (j, _) = j
+            .record(consent(
+                true,
+                ConsentPurpose::EmployerContact,
+                d(2026, 1, 3),
+            ))
+            .expect("give");
+        let err = j
+            .record(consent(
+                true,
+                ConsentPurpose::EmployerContact,
+                d(2026, 1, 4),
+            ))
+            .expect_err("already given");
+        assert_eq!(
+            err,
+            JourneyError::ConsentUnchanged {
+                purpose: ConsentPurpose::EmployerContact,
+                given: true
+            }
+        );
+        // Refusing a purpose never asked about is a change: it is recorded.
+        let (j, _) = j
+            .record(consent(
+                false,
+                ConsentPurpose::FamilyOrProfessionals,
+                d(2026, 1, 4),
+            ))
+            .expect("refuse");
+        assert!(
+            j.record(consent(
+                false,
+                ConsentPurpose::FamilyOrProfessionals,
+                d(2026, 1, 5)
+            ))
+            .is_err()
+        );
+        let view = j.consents().family_or_professionals;
+        assert_eq!(view.status, ConsentStatus::Withdrawn);
+        assert_eq!(view.changed_on, Some(d(2026, 1, 4)));
+    }
+
+    #[test]
+    fn consent_cannot_change_on_a_closed_journey() {
+        let (j, _) = accepted(false)
+            .record(Event::Exited {
+                at: d(2026, 1, 3),
+                reason: ExitReason::Completed,
+            })
+            .expect("exit");
+        let err = j
+            .record(consent(false, ConsentPurpose::TakingPart, d(2026, 1, 4)))
+            .expect_err("closed");
+        assert!(matches!(err, JourneyError::Illegal(_)), "{err}");
+    }
+
+    #[test]
+    fn the_plugin_sees_health_consent_only_with_employer_contact_consent() {
+        let (j, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        let (j, _) = j
+            .record(consent(
+                true,
+                ConsentPurpose::HealthWithEmployer,
+                d(2026, 1, 6),
+            ))
+            .expect("health");
+        assert!(
+            !j.facts()
+                .expect("facts")
+                .expect("planned")
+                .employer_health_consent
+        );
+        let (j, _) = j
+            .record(consent(
+                true,
+                ConsentPurpose::EmployerContact,
+                d(2026, 1, 6),
+            ))
+            .expect("employer");
+        assert!(
+            j.facts()
+                .expect("facts")
+                .expect("planned")
+                .employer_health_consent
+        );
+    }
+
+    #[test]
+    fn retention_runs_from_the_close_or_else_the_end_of_support() {
+        assert_eq!(accepted(false).retention_from(), None);
+        let (started, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        assert_eq!(started.retention_from(), Some(d(2027, 1, 5)));
+        let (exited, _) = started
+            .record(Event::Exited {
+                at: d(2026, 3, 9),
+                reason: ExitReason::MovedAway,
+            })
+            .expect("exit");
+        assert_eq!(exited.retention_from(), Some(d(2026, 3, 9)));
     }
 
     #[test]

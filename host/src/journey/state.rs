@@ -139,6 +139,8 @@ impl State {
             (S::Active { phase } | S::Outreach { phase }, Event::ContactMade { .. }) => {
                 S::Active { phase: *phase }
             }
+            // Consent changes the plan, not the stage (see `Journey::record` for its rules).
+            (s, e) if e.is_consent() && !s.is_closed() => s.clone(),
             (s, Event::Exited { reason, .. }) if !s.is_closed() && *s != S::Referred => {
                 S::Exited { reason: *reason }
             }

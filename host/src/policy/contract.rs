@@ -131,6 +131,15 @@ impl TimerKind {
             TimerKind::EndOfSupport => "end_of_support",
         }
     }
+
+    /// Work that means contacting an employer about the participant, which needs
+    /// their consent to employer contact.
+    pub fn contacts_employer(self) -> bool {
+        matches!(
+            self,
+            TimerKind::FirstEmployerContact | TimerKind::EmployerCheckIn
+        )
+    }
 }
 
 /// A dated piece of work a plugin wants done.

@@ -22,6 +22,7 @@
 //! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
 //! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
+//! - `retention`: council id → [`RetentionPolicy`] (`retention.rs`)
 
 mod audit;
 mod backup;
@@ -33,6 +34,7 @@ mod lock;
 mod plugins;
 mod privacy;
 mod quarantine;
+mod retention;
 mod reviews;
 mod schedules;
 mod webhooks;
@@ -56,6 +58,7 @@ pub use backup::{BackupError, BackupTaken, Manifest, Restored, backup_offline, r
 pub use lock::DataFolderLock;
 pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
+pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 pub use schedules::Planned;
 pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
 

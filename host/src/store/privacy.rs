@@ -4,8 +4,9 @@
 //! (`council/participant` → [`Erasure`], the anonymous tombstone that keeps counts and
 //! dates once the personal data is gone). Erasure is one transaction over every tree
 //! that holds the participant: the journey (with the referral's personal details), its
-//! pending timers, its decision records (inputs digests and outputs), and its actions
-//! (pending ones are withdrawn; delivered ones keep only their anonymous fields).
+//! pending timers, its decision records (inputs digests and outputs), its actions
+//! (pending ones are withdrawn; delivered ones keep only their anonymous fields), and its
+//! items in the human-review queue (which hold the reviewer's note).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
@@ -21,6 +22,7 @@ use crate::access::KeyId;
 use crate::council::CouncilId;
 use crate::journey::{Event, Journey, ParticipantId, State};
 use crate::outbox::{Action, ActionStatus};
+use crate::review::ReviewItem;
 use crate::schedule::timer::Timer;
 
 /// What a delivered action's purpose reads after its participant is erased.
@@ -50,6 +52,9 @@ pub struct Erasure {
     pub timers_cancelled: usize,
     pub actions_withdrawn: usize,
     pub actions_redacted: usize,
+    /// Human-review queue items removed (open or resolved).
+    #[serde(default)]
+    pub reviews_removed: usize,
 }
 
 /// Everything held about one participant (a subject access export).
@@ -83,6 +88,24 @@ impl Store {
             self.db.open_tree("legal_holds")?,
             self.db.open_tree("erasures")?,
         ))
+    }
+
+    /// The keys of a participant's items in the human-review queue.
+    fn participant_review_keys(
+        &self,
+        reviews: &sled::Tree,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Vec<sled::IVec>, StoreError> {
+        let mut out = Vec::new();
+        for kv in reviews.scan_prefix(format!("{council}/")) {
+            let (k, v) = kv?;
+            let item: ReviewItem = decode("reviews", &k, &v)?;
+            if item.participant == participant {
+                out.push(k);
+            }
+        }
+        Ok(out)
     }
 
     fn participant_actions(
@@ -199,6 +222,7 @@ impl Store {
         by: &KeyId,
     ) -> Result<EraseOutcome, StoreError> {
         let (holds, erasures) = self.privacy_trees()?;
+        let reviews = self.reviews_tree()?;
         let jkey = journey_key(council, participant);
         loop {
             let Some((journey, raw)) = self.journey(council, participant)? else {
@@ -215,6 +239,7 @@ impl Store {
                 .keys()
                 .collect::<Result<_, _>>()?;
             let actions = self.participant_actions(council, participant)?;
+            let review_keys = self.participant_review_keys(&reviews, council, participant)?;
             let _writing = self.hold_writes();
             let outcome = (
                 &self.journeys,
@@ -224,9 +249,19 @@ impl Store {
                 &self.decisions,
                 &holds,
                 &erasures,
+                &reviews,
             )
                 .transaction(
-                    |(journeys, journey_timers, timers, actions_tx, decisions, holds, erasures)| {
+                    |(
+                        journeys,
+                        journey_timers,
+                        timers,
+                        actions_tx,
+                        decisions,
+                        holds,
+                        erasures,
+                        reviews,
+                    )| {
                         // The journey changed since it was read: read everything again.
                         if journeys.get(&jkey)?.as_deref() != Some(raw.as_slice()) {
                             return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
@@ -264,11 +299,18 @@ impl Store {
                                 redacted += 1;
                             }
                         }
-                        let erasure = tombstone(&journey, at, by, decision_keys.len()).counts(
+                        let mut reviews_removed = 0;
+                        for k in &review_keys {
+                            if reviews.remove(k)?.is_some() {
+                                reviews_removed += 1;
+                            }
+                        }
+                        let mut erasure = tombstone(&journey, at, by, decision_keys.len()).counts(
                             timers_cancelled,
                             withdrawn,
                             redacted,
                         );
+                        erasure.reviews_removed = reviews_removed;
                         erasures.insert(jkey.as_slice(), encode(&erasure))?;
                         Ok(EraseOutcome::Erased(erasure))
                     },
@@ -296,6 +338,7 @@ fn tombstone(journey: &Journey, at: DateTime<Utc>, by: &KeyId, decisions: usize)
         timers_cancelled: 0,
         actions_withdrawn: 0,
         actions_redacted: 0,
+        reviews_removed: 0,
     }
 }
 
