@@ -23,6 +23,7 @@ use crate::council::CouncilId;
 use crate::outbox::Action;
 use crate::schedule::admin::{MissReason, ScheduleId};
 use crate::store::{Planned, Store, StoreError};
+use crate::telemetry::Telemetry;
 
 /// Timers claimed per transaction: big enough to catch up quickly after downtime,
 /// small enough that one transaction stays short.
@@ -44,6 +45,8 @@ pub struct Scheduler {
     store: Store,
     clock: Arc<dyn Clock>,
     timers_changed: Arc<Notify>,
+    /// Where fired timers and their lag are counted (`/metrics`).
+    telemetry: Arc<Telemetry>,
 }
 
 impl Scheduler {
@@ -52,7 +55,14 @@ impl Scheduler {
             store,
             clock,
             timers_changed,
+            telemetry: Arc::new(Telemetry::new()),
         }
+    }
+
+    /// Counts fired timers in `telemetry` (the daemon's, served at `/metrics`).
+    pub fn with_telemetry(mut self, telemetry: Arc<Telemetry>) -> Scheduler {
+        self.telemetry = telemetry;
+        self
     }
 
     /// Fires every timer due by the clock's now; the number fired.
@@ -71,6 +81,7 @@ impl Scheduler {
             self.store.flush().await?;
             total += fired.len();
             for action in &fired {
+                self.telemetry.fired(action);
                 tracing::info!(
                     council = %action.council,
                     action = action.id.as_str(),

@@ -28,6 +28,7 @@ mod councils;
 mod decisions;
 mod keys;
 mod lock;
+mod outbox_counts;
 mod plugins;
 mod privacy;
 mod quarantine;
@@ -51,6 +52,7 @@ use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use lock::DataFolderLock;
+pub use outbox_counts::OutboxCounts;
 pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 pub use schedules::Planned;
