@@ -87,7 +87,9 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .merge(operations::routes())
+        // Declared here, outside /v1, like /healthz: they need no key.
+        .route("/readyz", get(operations::readyz))
+        .route("/metrics", get(operations::metrics))
         .nest("/v1", v1)
         .method_not_allowed_fallback(method_not_allowed)
         // After every route: the route pattern, for counting requests by route.

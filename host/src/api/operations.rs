@@ -5,12 +5,10 @@
 
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use tracing::Instrument;
 
 use super::AppState;
@@ -21,15 +19,9 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Longest incoming request id kept; a longer or odd one is replaced by a new one.
 const MAX_REQUEST_ID: usize = 64;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-}
-
 /// 200 when the store takes a write, the scheduler and the delivery worker run and
 /// the plugins are compiled; otherwise 503 naming what is not ready.
-async fn readyz(State(state): State<AppState>) -> Response {
+pub(super) async fn readyz(State(state): State<AppState>) -> Response {
     let missing = state
         .readiness
         .not_ready(&state.store, state.clock.now())
@@ -53,7 +45,7 @@ fn readiness_answer(missing: &[String]) -> Response {
     .into_response()
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let telemetry = state.telemetry.clone();
     let store = state.store.clone();
     // Counting the outbox reads the store: off the async workers.
