@@ -158,6 +158,9 @@ async fn metrics_count_routes_decisions_and_fired_timers_without_participant_ids
         .get(&format!("{STOKE}/participants/{participant}"))
         .await;
     assert_eq!(r.status, 200);
+    // A path that matches no route is counted as `unmatched`, never by its text.
+    let r = api.get(&format!("/nowhere/{participant}")).await;
+    assert_eq!(r.status, 404);
 
     let scraped = reqwest::Client::new()
         .get(format!("{}/metrics", daemon.base))
@@ -197,6 +200,9 @@ async fn metrics_count_routes_decisions_and_fired_timers_without_participant_ids
     let dead = "waymark_outbox_dead_letters{council=\"stoke-on-trent\"}";
     assert_eq!(sample(&text, dead), Some(0.0), "{text}");
 
+    let unmatched =
+        "waymark_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}";
+    assert_eq!(sample(&text, unmatched), Some(1.0), "{text}");
     assert!(
         !text.contains(&participant),
         "a participant id leaked: {text}"

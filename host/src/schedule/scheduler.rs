@@ -415,6 +415,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn fired_timers_their_lag_and_what_is_left_pending_reach_the_metrics() {
+        let w = world("2026-01-05T00:00:00Z");
+        w.add_timers(&days(5, 9)); // reviews at 08:00 on 5–9 January
+        let telemetry = Arc::new(Telemetry::new());
+        let scheduler = Scheduler::new(w.store.clone(), w.clock.clone(), Arc::new(Notify::new()))
+            .with_telemetry(telemetry.clone());
+        // Two hours late for the 5th, and before the 6th: one fires, four wait.
+        w.clock.set(utc("2026-01-05T10:00:00Z"));
+        assert_eq!(scheduler.fire_due().await.expect("fired"), 1);
+        let text = telemetry.render(&w.store).expect("rendered");
+        let line = |prefix: &str| {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+                .to_owned()
+        };
+        assert!(
+            line("waymark_timers_fired_total{council=\"stoke-on-trent\",kind=\"review\"}")
+                .ends_with(" 1")
+        );
+        assert!(line("waymark_timers_pending ").ends_with(" 4"), "{text}");
+        assert!(line("waymark_timer_fire_lag_seconds_count ").ends_with(" 1"));
+        // 08:00 GMT fired at 10:00: two hours of lag (between 1024 s and 16384 s).
+        assert!(
+            line("waymark_timer_fire_lag_seconds_sum ").ends_with(" 7200.0"),
+            "{text}"
+        );
+        assert!(line("waymark_timer_fire_lag_seconds_bucket{le=\"1024\"}").ends_with(" 0"));
+        assert!(line("waymark_timer_fire_lag_seconds_bucket{le=\"16384\"}").ends_with(" 1"));
+        assert!(line("waymark_outbox_pending_actions{council=\"stoke-on-trent\"}").ends_with(" 1"));
+        assert!(line("waymark_outbox_dead_letters{council=\"stoke-on-trent\"}").ends_with(" 0"));
+    }
+
+    #[tokio::test]
     async fn clock_jumping_back_and_forth_by_hours_neither_repeats_nor_skips_timers_or_schedules() {
         let w = world("2026-01-05T00:00:00Z");
         w.add_timers(&days(5, 9)); // reviews at 08:00 on 5–9 January
