@@ -385,9 +385,9 @@ impl ServeConfig {
     }
 }
 
+/// The value as `T`; serde's message says what was found and what was expected.
 fn typed<T: serde::de::DeserializeOwned>(value: toml::Value) -> Result<T, String> {
-    let found = value.type_str();
-    T::deserialize(value).map_err(|e| format!("{} (found a {found})", e.message()))
+    T::deserialize(value).map_err(|e| e.message().to_owned())
 }
 
 fn address(s: &str) -> Result<SocketAddr, String> {
