@@ -161,6 +161,11 @@ impl Telemetry {
 
     /// One answered request. `route` must be a route pattern, never the raw path.
     pub fn request(&self, method: &str, route: &str, status: u16) {
+        // Clients may send any method name: only the standard ones get their own series.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "other",
+        };
         self.requests
             .get_or_create(&RequestLabels {
                 method: method.to_owned(),
@@ -230,5 +235,32 @@ impl Telemetry {
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)
             .map_err(|_| RenderError::Encode)?;
         Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn odd_methods_share_one_series_so_clients_cannot_grow_the_registry() {
+        let t = Telemetry::new();
+        t.request("BREW", "unmatched", 405);
+        t.request("WHEN", "unmatched", 405);
+        t.request("GET", "/healthz", 200);
+        let mut text = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut text, &t.registry)
+            .expect("encoded");
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("waymark_http_requests_total{"))
+            .collect();
+        assert_eq!(series.len(), 2, "{text}");
+        assert!(
+            series.contains(
+                &"waymark_http_requests_total{method=\"other\",route=\"unmatched\",status=\"405\"} 2"
+            ),
+            "{text}"
+        );
     }
 }
