@@ -124,6 +124,15 @@ pub(super) async fn observe(State(state): State<AppState>, req: Request, next: N
     response
 }
 
+/// `tokio::task::spawn_blocking` that keeps the request's span, so what the blocking
+/// work logs (a plugin cache warning, a schedule firing) carries the request id too.
+pub(super) fn spawn_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
+
 /// At most 64 characters of letters, digits, `.`, `_` and `-`: safe in a header and a log.
 fn sane_request_id(id: &str) -> bool {
     !id.is_empty()
