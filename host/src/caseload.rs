@@ -7,6 +7,7 @@
 //! journey's existing timers are kept, and the failure is recorded.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
@@ -26,6 +27,7 @@ use crate::policy::{
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
 use crate::store::{DecisionRecord, JourneyWrite, Store, StoreError};
+use crate::telemetry::Telemetry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseloadError {
@@ -86,6 +88,8 @@ pub struct Caseload {
     clock: Arc<dyn Clock>,
     /// Wakes the scheduler when a journey's timers change.
     timers_changed: Arc<Notify>,
+    /// Where decision latency and fuel are counted (`/metrics`).
+    telemetry: Arc<Telemetry>,
 }
 
 /// Attempts at an optimistic journey write before giving up with a conflict.
@@ -103,7 +107,27 @@ impl Caseload {
             policies,
             clock,
             timers_changed,
+            telemetry: Arc::new(Telemetry::new()),
         }
+    }
+
+    /// Counts decisions in `telemetry` (the daemon's, served at `/metrics`).
+    pub fn with_telemetry(mut self, telemetry: Arc<Telemetry>) -> Caseload {
+        self.telemetry = telemetry;
+        self
+    }
+
+    /// Counts one decision's latency and fuel.
+    fn observe<T>(
+        &self,
+        council: &Council,
+        hook: &str,
+        started: Instant,
+        decided: &Result<Decision<T>, DecisionError>,
+    ) {
+        let fuel = decided.as_ref().ok().map(|d| d.fuel_used);
+        self.telemetry
+            .decision(&council.id, hook, started.elapsed(), fuel);
     }
 
     pub fn council(&self, id: &CouncilId) -> Result<Council, CaseloadError> {
@@ -172,7 +196,10 @@ impl Caseload {
             None => Err(DecisionError::NoPlugin),
             Some(plugin) => {
                 let ctx = ctx.clone();
-                blocking(move || plugin.eligibility(&ctx, &facts, at)).await?
+                let started = Instant::now();
+                let decided = blocking(move || plugin.eligibility(&ctx, &facts, at)).await?;
+                self.observe(&council, "eligibility", started, &decided);
+                decided
             }
         };
         let mut decisions = vec![record("eligibility", now, &asked, &decided)];
@@ -254,7 +281,9 @@ impl Caseload {
             let failed: Result<Decision<Plan>, _> = Err(DecisionError::NoPlugin);
             return Ok((None, vec![record("plan", now, &asked, &failed)]));
         };
+        let started = Instant::now();
         let planned = blocking(move || plugin.plan(&ctx, &facts, as_of)).await?;
+        self.observe(council, "plan", started, &planned);
         let mut rec = record("plan", now, &asked, &planned);
         let consents = journey.consents();
         let timers = planned.ok().map(|d| {
@@ -492,7 +521,9 @@ fn withheld_reason(kinds: &[&'static str]) -> Reason {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, CaseloadError> {
-    tokio::task::spawn_blocking(f)
+    // The request's span goes along, so the plugin's log lines carry its request id.
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
         .await
         .map_err(|e| CaseloadError::Sandbox(format!("a policy call panicked: {e}")))
 }

@@ -16,9 +16,11 @@ use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::council::{Council, CouncilId, default_reminder_time};
 use crate::outbox::delivery::DeliveryWorker;
 use crate::policy::{EngineSettings, Limits, Policies};
+use crate::readiness::{Readiness, Worker};
 use crate::schedule::Scheduler;
 use crate::schedule::calendar::Nation;
 use crate::store::{DataFolderLock, Store};
+use crate::telemetry::Telemetry;
 
 pub struct ServeOptions {
     pub data: PathBuf,
@@ -84,12 +86,15 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let policies =
         Arc::new(Policies::new(&engine, Limits::default()).context("starting the policy sandbox")?);
     let timers_changed = Arc::new(Notify::new());
+    let telemetry = Arc::new(Telemetry::new());
+    let readiness = Arc::new(Readiness::default());
     let caseload = Caseload::new(
         store.clone(),
         policies.clone(),
         clock.clone(),
         timers_changed.clone(),
-    );
+    )
+    .with_telemetry(telemetry.clone());
     let state = AppState {
         caseload,
         store: store.clone(),
@@ -98,18 +103,24 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         manual_clock,
         admin_key,
         gate: Arc::new(api::Gate::new(opts.access)),
+        readiness: readiness.clone(),
+        telemetry: telemetry.clone(),
     };
     if let Some(seed) = &opts.seed {
         apply_seed(&state, seed).await?;
     }
     preload_plugins(&state);
+    readiness.plugins_preloaded();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let scheduler = Scheduler::new(store.clone(), clock.clone(), timers_changed);
-    let scheduler = tokio::spawn(scheduler.run(shutdown_rx.clone()));
+    let scheduler =
+        Scheduler::new(store.clone(), clock.clone(), timers_changed).with_telemetry(telemetry);
+    let scheduler =
+        tokio::spawn(readiness.watch(Worker::Scheduler, scheduler.run(shutdown_rx.clone())));
     let delivery =
         DeliveryWorker::new(store.clone(), clock.clone()).context("starting the webhook client")?;
-    let delivery = tokio::spawn(delivery.run(shutdown_rx.clone()));
+    let delivery =
+        tokio::spawn(readiness.watch(Worker::Delivery, delivery.run(shutdown_rx.clone())));
     let retention = crate::retention::RetentionSweep::new(store.clone(), clock.clone());
     let retention = tokio::spawn(retention.run(shutdown_rx.clone()));
 

@@ -1,6 +1,5 @@
 //! The `waymark` command: a thin shell over the library.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -21,32 +20,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the daemon: the store, the scheduler and the HTTP API.
-    Serve {
-        /// Data folder (sled store, compiled plugin cache, lock file).
-        #[arg(long, default_value = "data", env = "WAYMARK_DATA")]
-        data: PathBuf,
-        /// Address to listen on. Loopback by default: put a TLS proxy in front for anything else.
-        #[arg(long, default_value = "127.0.0.1:8080", env = "WAYMARK_LISTEN")]
-        listen: SocketAddr,
-        /// Use a clock that moves only via `POST /v1/admin/clock` (tests, demos).
-        #[arg(long)]
-        manual_clock: bool,
-        /// TOML file of councils (and their plugins) to create if absent.
-        #[arg(long)]
-        seed: Option<PathBuf>,
-        /// Log format.
-        #[arg(long, value_enum, default_value = "text", env = "WAYMARK_LOG_FORMAT")]
-        log_format: LogFormat,
-        /// Sustained requests per second allowed per API key (429 beyond it).
-        #[arg(long, default_value_t = 50.0, env = "WAYMARK_RATE_PER_SECOND")]
-        rate_per_second: f64,
-        /// Requests an API key may make in a burst before the rate applies.
-        #[arg(long, default_value_t = 200.0, env = "WAYMARK_RATE_BURST")]
-        rate_burst: f64,
-        /// Largest JSON request body in bytes (413 beyond it); plugin uploads have their own limit.
-        #[arg(long, default_value_t = 64 * 1024, env = "WAYMARK_MAX_BODY_BYTES")]
-        max_body_bytes: usize,
-    },
+    Serve(waymark::config::ServeFlags),
     /// Check the audit log offline (stop the daemon first).
     Audit {
         #[command(subcommand)]
@@ -376,24 +350,6 @@ enum PluginCommand {
     },
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
-
 /// A failed golden case makes the command fail, so scripts and CI notice.
 fn report_outcome(report: &workbench::CheckReport) -> anyhow::Result<()> {
     if report.passed() {
@@ -410,31 +366,20 @@ fn report_outcome(report: &workbench::CheckReport) -> anyhow::Result<()> {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve {
-            data,
-            listen,
-            manual_clock,
-            seed,
-            log_format,
-            rate_per_second,
-            rate_burst,
-            max_body_bytes,
-        } => {
-            anyhow::ensure!(
-                rate_per_second > 0.0 && rate_burst >= 1.0,
-                "--rate-per-second must be above 0 and --rate-burst at least 1"
-            );
-            init_logging(log_format);
+        Command::Serve(flags) => {
+            // Everything is checked before anything is opened or logged.
+            let config = waymark::config::ServeConfig::load(&flags, |k| std::env::var(k).ok())?;
+            config.init_logging();
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             runtime.block_on(waymark::daemon::serve(waymark::daemon::ServeOptions {
-                data,
-                listen,
-                manual_clock,
-                seed,
+                data: config.data,
+                listen: config.listen,
+                manual_clock: config.manual_clock,
+                seed: config.seed,
                 access: waymark::api::AccessLimits {
-                    rate_per_second,
-                    burst: rate_burst,
-                    max_body_bytes,
+                    rate_per_second: config.rate_per_second,
+                    burst: config.rate_burst,
+                    max_body_bytes: config.max_body_bytes,
                 },
             }))
         }

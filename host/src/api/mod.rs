@@ -14,6 +14,7 @@ mod councils;
 mod extract;
 mod keys;
 pub mod openapi;
+mod operations;
 mod participants;
 mod plugins;
 mod privacy;
@@ -33,7 +34,9 @@ use axum::routing::get;
 use crate::caseload::Caseload;
 use crate::clock::{Clock, ManualClock};
 use crate::policy::Policies;
+use crate::readiness::Readiness;
 use crate::store::Store;
+use crate::telemetry::Telemetry;
 
 pub use access::{AccessLimits, Gate};
 pub use auth::AdminKey;
@@ -50,6 +53,10 @@ pub struct AppState {
     pub admin_key: AdminKey,
     /// Per-key rate buckets and the request limits (see `access.rs`).
     pub gate: Arc<Gate>,
+    /// What `/readyz` checks: the workers running, the plugins compiled.
+    pub readiness: Arc<Readiness>,
+    /// The metrics served at `/metrics`.
+    pub telemetry: Arc<Telemetry>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -84,11 +91,21 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        // Declared here, outside /v1, like /healthz: they need no key.
+        .route("/readyz", get(operations::readyz))
+        .route("/metrics", get(operations::metrics))
         .nest("/v1", v1)
         .method_not_allowed_fallback(method_not_allowed)
+        // After every route: the route pattern, for counting requests by route.
+        .route_layer(axum::middleware::from_fn(operations::tag_route))
         .fallback(|| async {
             problem::Problem::not_found("no such route: the API lives under /v1 (see the README)")
         })
+        // Outermost: a request id and span around everything, and the request counted.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            operations::observe,
+        ))
         .with_state(state)
 }
 

@@ -29,7 +29,7 @@ pub(super) async fn install(
 ) -> Result<PluginInstalled, Problem> {
     let policies = state.policies.clone();
     let limits = council.limits;
-    let checked = tokio::task::spawn_blocking(move || {
+    let checked = super::operations::spawn_blocking(move || {
         policies.check_upload(&bytes, &limits).map(|c| (c, bytes))
     })
     .await
@@ -154,7 +154,7 @@ async fn council_version(
     }
     let bytes = state.store.plugin_bytes(digest)?.ok_or_else(unknown)?;
     let policies = state.policies.clone();
-    tokio::task::spawn_blocking(move || policies.load(&bytes))
+    super::operations::spawn_blocking(move || policies.load(&bytes))
         .await
         .map_err(|_| Problem::unavailable("loading the plugin crashed; nothing was changed"))?
         .map_err(|e| Problem::unprocessable("plugin-rejected", e.to_string()))
@@ -234,7 +234,7 @@ async fn replay_version(
     }
     let plugin = council_version(&state, &council, &digest).await?;
     let store = state.store.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    let report = super::operations::spawn_blocking(move || {
         replay::replay(&store, &council, &plugin, body.participant, limit)
     })
     .await

@@ -62,7 +62,7 @@ async fn settle(state: &AppState, council: &CouncilId, id: &ScheduleId) -> Resul
         id.clone(),
         state.clock.now(),
     );
-    tokio::task::spawn_blocking(move || settle_schedule(&store, &council, &id, now))
+    super::operations::spawn_blocking(move || settle_schedule(&store, &council, &id, now))
         .await
         .map_err(|_| Problem::unavailable("settling the schedule failed; nothing was changed"))??;
     Ok(())
@@ -285,7 +285,7 @@ async fn preview(
     let now = state.clock.now();
     let tz = schedule.timezone;
     let paused = schedule.paused;
-    let occurrences = tokio::task::spawn_blocking(move || {
+    let occurrences = super::operations::spawn_blocking(move || {
         schedule
             .occurrences_after(now, &calendar, count, None)
             .into_iter()

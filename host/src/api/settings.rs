@@ -44,7 +44,7 @@ async fn active_schema(
         return Ok(None);
     };
     let policies = state.policies.clone();
-    let plugin = tokio::task::spawn_blocking(move || policies.load(&bytes))
+    let plugin = super::operations::spawn_blocking(move || policies.load(&bytes))
         .await
         .map_err(|_| Problem::unavailable("loading the plugin crashed; nothing was changed"))?
         .map_err(|e| Problem::unavailable(format!("the active plugin no longer loads: {e}")))?;

@@ -23,6 +23,7 @@ use crate::council::CouncilId;
 use crate::outbox::Action;
 use crate::schedule::admin::{MissReason, ScheduleId};
 use crate::store::{Planned, Store, StoreError};
+use crate::telemetry::Telemetry;
 
 /// Timers claimed per transaction: big enough to catch up quickly after downtime,
 /// small enough that one transaction stays short.
@@ -44,6 +45,8 @@ pub struct Scheduler {
     store: Store,
     clock: Arc<dyn Clock>,
     timers_changed: Arc<Notify>,
+    /// Where fired timers and their lag are counted (`/metrics`).
+    telemetry: Arc<Telemetry>,
 }
 
 impl Scheduler {
@@ -52,7 +55,14 @@ impl Scheduler {
             store,
             clock,
             timers_changed,
+            telemetry: Arc::new(Telemetry::new()),
         }
+    }
+
+    /// Counts fired timers in `telemetry` (the daemon's, served at `/metrics`).
+    pub fn with_telemetry(mut self, telemetry: Arc<Telemetry>) -> Scheduler {
+        self.telemetry = telemetry;
+        self
     }
 
     /// Fires every timer due by the clock's now; the number fired.
@@ -71,6 +81,7 @@ impl Scheduler {
             self.store.flush().await?;
             total += fired.len();
             for action in &fired {
+                self.telemetry.fired(action);
                 tracing::info!(
                     council = %action.council,
                     action = action.id.as_str(),
@@ -401,6 +412,40 @@ mod tests {
         (from..=to)
             .map(|d| NaiveDate::from_ymd_opt(2026, 1, d).expect("date"))
             .collect()
+    }
+
+    #[tokio::test]
+    async fn fired_timers_their_lag_and_what_is_left_pending_reach_the_metrics() {
+        let w = world("2026-01-05T00:00:00Z");
+        w.add_timers(&days(5, 9)); // reviews at 08:00 on 5–9 January
+        let telemetry = Arc::new(Telemetry::new());
+        let scheduler = Scheduler::new(w.store.clone(), w.clock.clone(), Arc::new(Notify::new()))
+            .with_telemetry(telemetry.clone());
+        // Two hours late for the 5th, and before the 6th: one fires, four wait.
+        w.clock.set(utc("2026-01-05T10:00:00Z"));
+        assert_eq!(scheduler.fire_due().await.expect("fired"), 1);
+        let text = telemetry.render(&w.store).expect("rendered");
+        let line = |prefix: &str| {
+            text.lines()
+                .find(|l| l.starts_with(prefix))
+                .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+                .to_owned()
+        };
+        assert!(
+            line("waymark_timers_fired_total{council=\"stoke-on-trent\",kind=\"review\"}")
+                .ends_with(" 1")
+        );
+        assert!(line("waymark_timers_pending ").ends_with(" 4"), "{text}");
+        assert!(line("waymark_timer_fire_lag_seconds_count ").ends_with(" 1"));
+        // 08:00 GMT fired at 10:00: two hours of lag (between 1024 s and 16384 s).
+        assert!(
+            line("waymark_timer_fire_lag_seconds_sum ").ends_with(" 7200.0"),
+            "{text}"
+        );
+        assert!(line("waymark_timer_fire_lag_seconds_bucket{le=\"1024\"}").ends_with(" 0"));
+        assert!(line("waymark_timer_fire_lag_seconds_bucket{le=\"16384\"}").ends_with(" 1"));
+        assert!(line("waymark_outbox_pending_actions{council=\"stoke-on-trent\"}").ends_with(" 1"));
+        assert!(line("waymark_outbox_dead_letters{council=\"stoke-on-trent\"}").ends_with(" 0"));
     }
 
     #[tokio::test]
