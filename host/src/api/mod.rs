@@ -11,6 +11,7 @@ mod auth;
 mod clock;
 mod councils;
 mod extract;
+mod idempotency;
 mod keys;
 pub mod openapi;
 mod participants;
@@ -18,6 +19,7 @@ mod plugins;
 mod privacy;
 pub mod problem;
 mod reviews;
+mod roster;
 mod schedules;
 pub mod schemas;
 mod settings;
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(settings::routes())
         .merge(reviews::routes())
         .merge(webhooks::routes())
+        .merge(roster::routes())
         .merge(openapi::routes());
     if state.manual_clock.is_some() {
         v1 = v1.merge(clock::routes());

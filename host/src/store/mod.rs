@@ -22,17 +22,21 @@
 //! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
 //! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
+//! - `idempotency`, `idempotency_by_time`: answers kept for retries (`idempotency.rs`)
 
 mod audit;
 mod councils;
 mod decisions;
+mod idempotency;
 mod keys;
 mod lock;
 mod plugins;
 mod privacy;
 mod quarantine;
 mod reviews;
+mod roster;
 mod schedules;
+mod tenants;
 mod webhooks;
 
 use std::path::Path;
@@ -50,10 +54,12 @@ use crate::review::ReviewItem;
 use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
+pub use idempotency::{IDEMPOTENCY_TTL, IdempotentAnswer, idempotency_record_key};
 pub use lock::DataFolderLock;
-pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
+pub use plugins::{ActivatedBy, Activation, PluginVersion, VersionRemoval, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 pub use schedules::Planned;
+pub use tenants::CouncilRemoval;
 pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
 
 /// The on-disk layout version; bumped with a migration when records change shape.
