@@ -183,6 +183,15 @@ async fn a_retried_post_runs_once_even_across_kill_9_until_its_key_expires() {
     }
     assert_eq!(participant_ids(&worker, STOKE).await.len(), 1);
 
+    // A refusal is not kept: the corrected request may use the same key.
+    let bad = json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "nowhere" });
+    let r = post_idem(&worker, &referrals, &bad, "ref-fixed").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = post_idem(&worker, &referrals, &referral("ST4 3CD"), "ref-fixed").await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert!(!replayed(&r));
+    assert_eq!(participant_ids(&worker, STOKE).await.len(), 2);
+
     // Keys are scoped to the caller: another key's "ref-1" is its own request.
     let (_, other_worker) = key(&admin, STOKE, "caseworker").await;
     let theirs = post_idem(&other_worker, &referrals, &body, "ref-1").await;
@@ -201,8 +210,8 @@ async fn a_retried_post_runs_once_even_across_kill_9_until_its_key_expires() {
         .collect();
     assert_eq!(ids.len(), 1, "concurrent retries made {ids:?}");
     assert_eq!(answers.iter().filter(|r| !replayed(r)).count(), 1);
-    assert_eq!(participant_ids(&worker, STOKE).await.len(), 3);
-    assert_eq!(audited(&admin, STOKE, route).await, 3);
+    assert_eq!(participant_ids(&worker, STOKE).await.len(), 4);
+    assert_eq!(audited(&admin, STOKE, route).await, 4);
 
     // kill -9 and a restart: the record was flushed before the first answer.
     daemon.kill9();
@@ -212,7 +221,7 @@ async fn a_retried_post_runs_once_even_across_kill_9_until_its_key_expires() {
     let after = post_idem(&worker, &referrals, &body, "ref-1").await;
     assert_eq!((after.status, &after.body), (201, &first.body));
     assert!(replayed(&after));
-    assert_eq!(participant_ids(&worker, STOKE).await.len(), 3);
+    assert_eq!(participant_ids(&worker, STOKE).await.len(), 4);
 
     // A day later the key is forgotten: the same request is a new referral.
     admin.set_clock("2026-01-06T10:00:01Z").await;
@@ -220,7 +229,7 @@ async fn a_retried_post_runs_once_even_across_kill_9_until_its_key_expires() {
     assert_eq!(later.status, 201, "{}", later.body);
     assert!(!replayed(&later));
     assert_ne!(later.body["participant_id"], first.body["participant_id"]);
-    assert_eq!(participant_ids(&worker, STOKE).await.len(), 4);
+    assert_eq!(participant_ids(&worker, STOKE).await.len(), 5);
 }
 
 /// `n` copies of one request, sent at once.
