@@ -183,6 +183,12 @@ async fn a_retried_post_runs_once_even_across_kill_9_until_its_key_expires() {
     }
     assert_eq!(participant_ids(&worker, STOKE).await.len(), 1);
 
+    // A body over the limit is refused as usual, key or not.
+    let huge = json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "x".repeat(70_000) });
+    let r = post_idem(&worker, &referrals, &huge, "ref-huge").await;
+    assert_eq!(r.status, 413, "{}", r.body);
+    assert_eq!(problem_type(&r), "urn:waymark:problem:body-too-large");
+
     // A refusal is not kept: the corrected request may use the same key.
     let bad = json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "nowhere" });
     let r = post_idem(&worker, &referrals, &bad, "ref-fixed").await;
