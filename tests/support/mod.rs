@@ -22,8 +22,13 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
+/// The daemon under test: `WAYMARK_TEST_BIN` if set (a copy of the binary, safe from
+/// another worktree rebuilding the shared target folder meanwhile), else cargo's.
 pub fn waymark_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_waymark")
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| {
+        std::env::var("WAYMARK_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_waymark").into())
+    })
 }
 
 /// Builds an example plugin once per test binary with `waymark plugin build`.

@@ -1,7 +1,8 @@
 //! Authorisation in one place: every `/v1` request passes through [`gate`], which
 //! finds the caller's key (401), looks up the route's permission in [`TABLE`] and
 //! checks the key's role and council against it (403), takes a token from the key's
-//! rate bucket (429), runs the handler, and writes the audit entry for any request
+//! rate bucket (429), runs the handler (under its `Idempotency-Key`, if any: see
+//! `idempotency.rs`), and writes the audit entry for any request
 //! that changed state. A refused request reaches no handler, so it changes nothing.
 //!
 //! The table fails closed: a route that is not in it is for platform admins only.
@@ -73,7 +74,12 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
     ("POST", "/v1/admin/clock", PlatformAdmin),
     ("POST", "/v1/admin/backup", PlatformAdmin),
     ("POST", "/v1/councils", PlatformAdmin),
+    ("GET", "/v1/councils", PlatformAdmin),
     ("GET", "/v1/councils/{council}", Council(ReadConfig)),
+    // Name, time zone, nation and reminder time are the council's own configuration;
+    // removing a tenant is the platform's.
+    ("PATCH", "/v1/councils/{council}", Council(ManageConfig)),
+    ("DELETE", "/v1/councils/{council}", PlatformAdmin),
     (
         "PUT",
         "/v1/councils/{council}/plugin",
@@ -86,7 +92,17 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
     ),
     (
         "GET",
+        "/v1/councils/{council}/participants",
+        Council(ReadCases),
+    ),
+    (
+        "GET",
         "/v1/councils/{council}/participants/{participant}",
+        Council(ReadCases),
+    ),
+    (
+        "GET",
+        "/v1/councils/{council}/participants/{participant}/events",
         Council(ReadCases),
     ),
     (
@@ -116,6 +132,11 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
     ),
     ("GET", "/v1/councils/{council}/actions", Council(ReadCases)),
     (
+        "GET",
+        "/v1/councils/{council}/actions/{action}",
+        Council(ReadCases),
+    ),
+    (
         "POST",
         "/v1/councils/{council}/actions/{action}/ack",
         Council(WriteCases),
@@ -144,6 +165,16 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         "GET",
         "/v1/councils/{council}/plugin/versions",
         Council(ReadConfig),
+    ),
+    (
+        "GET",
+        "/v1/councils/{council}/plugin/versions/{digest}",
+        Council(ReadConfig),
+    ),
+    (
+        "DELETE",
+        "/v1/councils/{council}/plugin/versions/{digest}",
+        Council(ManageConfig),
     ),
     (
         "POST",
@@ -179,6 +210,11 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
     ),
     // The human-review queue and decision log are casework.
     ("GET", "/v1/councils/{council}/reviews", Council(ReadCases)),
+    (
+        "GET",
+        "/v1/councils/{council}/reviews/{review}",
+        Council(ReadCases),
+    ),
     (
         "POST",
         "/v1/councils/{council}/reviews/{review}/resolve",
@@ -310,6 +346,8 @@ impl Default for AccessLimits {
 pub struct Gate {
     pub limits: AccessLimits,
     buckets: Mutex<HashMap<KeyId, Bucket>>,
+    /// Requests running under an `Idempotency-Key` (see `idempotency.rs`).
+    pub(super) in_flight: super::idempotency::InFlight,
 }
 
 struct Bucket {
@@ -322,6 +360,7 @@ impl Gate {
         Gate {
             limits,
             buckets: Mutex::new(HashMap::new()),
+            in_flight: Default::default(),
         }
     }
 
@@ -490,8 +529,10 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
     let audit_council = council.and_then(|c| c.parse::<CouncilId>().ok());
     let mut request = Request::from_parts(parts, body);
     request.extensions_mut().insert(caller.clone());
-    let response = next.run(request).await;
-    if changes_state(&method) && response.status().is_success() {
+    // A retry answered from its Idempotency-Key record ran nothing: no second entry.
+    let answered = super::idempotency::run(&state, &caller, council, request, next).await?;
+    let response = answered.response;
+    if changes_state(&method) && response.status().is_success() && !answered.replayed {
         let entry = NewAuditEntry {
             at: state.clock.now(),
             key: caller.key,

@@ -80,9 +80,24 @@ async fn acknowledge(
     Ok(Json(action))
 }
 
+async fn get_action(
+    State(state): State<AppState>,
+    ActionPath(council, id): ActionPath,
+) -> Result<Json<Action>, Problem> {
+    state.caseload.council(&council)?;
+    let action = state.store.action(&council, &id)?.ok_or_else(|| {
+        Problem::not_found(format!(
+            "no action `{}` in council `{council}`: ids are as listed by GET …/actions",
+            id.as_str()
+        ))
+    })?;
+    Ok(Json(action))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/councils/{council}/actions", get(list_actions))
+        .route("/councils/{council}/actions/{action}", get(get_action))
         .route(
             "/councils/{council}/actions/{action}/ack",
             post(acknowledge),

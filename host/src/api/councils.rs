@@ -1,20 +1,23 @@
 //! Councils and their policy plugins.
 
 use axum::body::Bytes;
+use axum::extract::Extension;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::{get, post, put};
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::NaiveTime;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::extract::{CouncilPath, JsonBody};
+use super::extract::{CouncilPath, JsonBody, QueryParams, page_limit};
 use super::problem::Problem;
+use crate::access::Caller;
 use crate::council::{Council, CouncilId, default_reminder_time};
 use crate::policy::{Limits, PluginDigest};
 use crate::schedule::calendar::Nation;
+use crate::store::CouncilRemoval;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,12 +68,7 @@ async fn create_council(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<NewCouncil>,
 ) -> Result<(StatusCode, Json<CouncilView>), Problem> {
-    if body.name.trim().is_empty() || body.name.len() > 200 {
-        return Err(Problem::unprocessable(
-            "invalid-council",
-            "`name` must be 1 to 200 characters",
-        ));
-    }
+    valid_name(&body.name)?;
     let council = Council {
         id: body.id,
         name: body.name,
@@ -98,6 +96,123 @@ async fn get_council(
 ) -> Result<Json<CouncilView>, Problem> {
     let council = state.caseload.council(&id)?;
     Ok(Json(CouncilView::from(&council)))
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilQuery {
+    /// The `next_cursor` of the previous page.
+    pub after: Option<CouncilId>,
+    /// Page size, 1 to 500; default 100.
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct CouncilPage {
+    /// In id order.
+    pub councils: Vec<CouncilView>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<CouncilId>,
+}
+
+async fn list_councils(
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<CouncilQuery>,
+) -> Result<Json<CouncilPage>, Problem> {
+    let limit = page_limit(q.limit)?;
+    let mut councils = state.store.councils_page(q.after.as_ref(), limit + 1)?;
+    let next_cursor = if councils.len() > limit {
+        councils.truncate(limit);
+        councils.last().map(|c| c.id.clone())
+    } else {
+        None
+    };
+    Ok(Json(CouncilPage {
+        councils: councils.iter().map(CouncilView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// The parts of a council that can change after it is made; each is optional and
+/// what is left out stays as it is. (Settings, limits, calendar and the plugin have
+/// their own routes.)
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilChange {
+    /// 1 to 200 characters.
+    pub name: Option<String>,
+    /// IANA time zone, e.g. `Europe/London`.
+    #[schemars(with = "Option<String>")]
+    pub timezone: Option<chrono_tz::Tz>,
+    /// Whose bank holidays count.
+    pub nation: Option<Nation>,
+    /// Local time at which dated reminders fire (already planned reminders keep theirs).
+    pub reminder_time: Option<NaiveTime>,
+}
+
+fn valid_name(name: &str) -> Result<(), Problem> {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return Err(Problem::unprocessable(
+            "invalid-council",
+            "`name` must be 1 to 200 characters",
+        ));
+    }
+    Ok(())
+}
+
+async fn update_council(
+    State(state): State<AppState>,
+    CouncilPath(id): CouncilPath,
+    JsonBody(change): JsonBody<CouncilChange>,
+) -> Result<Json<CouncilView>, Problem> {
+    if let Some(name) = &change.name {
+        valid_name(name)?;
+    }
+    let updated = state
+        .store
+        .update_council(&id, |c| {
+            if let Some(name) = &change.name {
+                c.name.clone_from(name);
+            }
+            if let Some(tz) = change.timezone {
+                c.timezone = tz;
+            }
+            if let Some(nation) = change.nation {
+                c.nation = nation;
+            }
+            if let Some(time) = change.reminder_time {
+                c.reminder_time = time;
+            }
+            Ok(())
+        })?
+        .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
+    state.store.flush().await?;
+    tracing::info!(council = %id, "council updated");
+    Ok(Json(CouncilView::from(&updated)))
+}
+
+async fn delete_council(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    CouncilPath(id): CouncilPath,
+) -> Result<StatusCode, Problem> {
+    match state.store.remove_council(&id, state.clock.now())? {
+        CouncilRemoval::Removed => {}
+        CouncilRemoval::Unknown => {
+            return Err(Problem::not_found(format!("no council `{id}`")));
+        }
+        CouncilRemoval::HasParticipants(n) => {
+            return Err(Problem::conflict(
+                "council-has-participants",
+                format!(
+                    "council `{id}` still holds {n} participant(s): erase each first with DELETE /v1/councils/{id}/participants/{{participant}} (GET /v1/councils/{id}/participants lists them; lift any legal hold first), then delete the council"
+                ),
+            ));
+        }
+    }
+    state.store.flush().await?;
+    tracing::info!(council = %id, by = %caller.key, "council deleted");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -146,8 +261,13 @@ pub async fn install_plugin(
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/councils", post(create_council))
-        .route("/councils/{council}", get(get_council))
+        .route("/councils", get(list_councils).post(create_council))
+        .route(
+            "/councils/{council}",
+            get(get_council)
+                .patch(update_council)
+                .delete(delete_council),
+        )
         .route(
             "/councils/{council}/plugin",
             put(put_plugin).layer(DefaultBodyLimit::max(Limits::default().max_plugin_bytes)),

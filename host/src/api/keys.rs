@@ -11,7 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::extract::{CouncilPath, JsonBody, PathParams};
+use super::extract::{CouncilPath, JsonBody, PathParams, QueryParams, page_limit};
 use super::problem::Problem;
 use crate::access::{ApiKey, Caller, KeyId, Role, new_secret, secret_hash};
 use crate::council::CouncilId;
@@ -59,7 +59,49 @@ pub struct KeyView {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct KeyList {
+    /// In id order.
     pub keys: Vec<KeyView>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next_cursor: Option<KeyId>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyQuery {
+    /// The `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 500; default 100.
+    pub limit: Option<usize>,
+}
+
+fn key_page(
+    state: &AppState,
+    council: Option<&CouncilId>,
+    q: KeyQuery,
+) -> Result<Json<KeyList>, Problem> {
+    let limit = page_limit(q.limit)?;
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(raw) => Some(KeyId::parse(raw).ok_or_else(|| {
+            Problem::bad_request(
+                "invalid-query",
+                "`after` must be a `next_cursor` from a previous page",
+            )
+        })?),
+    };
+    let mut keys = state
+        .store
+        .api_keys_page(council, after.as_ref(), limit + 1)?;
+    let next_cursor = if keys.len() > limit {
+        keys.truncate(limit);
+        keys.last().map(|k| k.id.clone())
+    } else {
+        None
+    };
+    Ok(Json(KeyList {
+        keys: keys.into_iter().map(KeyView::from).collect(),
+        next_cursor,
+    }))
 }
 
 impl From<ApiKey> for KeyView {
@@ -157,19 +199,17 @@ async fn create_platform_key(
 async fn list_council_keys(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
+    QueryParams(q): QueryParams<KeyQuery>,
 ) -> Result<Json<KeyList>, Problem> {
     state.caseload.council(&council)?;
-    let keys = state.store.api_keys(Some(&council))?;
-    Ok(Json(KeyList {
-        keys: keys.into_iter().map(KeyView::from).collect(),
-    }))
+    key_page(&state, Some(&council), q)
 }
 
-async fn list_platform_keys(State(state): State<AppState>) -> Result<Json<KeyList>, Problem> {
-    let keys = state.store.api_keys(None)?;
-    Ok(Json(KeyList {
-        keys: keys.into_iter().map(KeyView::from).collect(),
-    }))
+async fn list_platform_keys(
+    State(state): State<AppState>,
+    QueryParams(q): QueryParams<KeyQuery>,
+) -> Result<Json<KeyList>, Problem> {
+    key_page(&state, None, q)
 }
 
 async fn revoke(

@@ -12,6 +12,7 @@ pub mod backup;
 mod clock;
 mod councils;
 mod extract;
+mod idempotency;
 mod keys;
 pub mod openapi;
 mod operations;
@@ -21,6 +22,7 @@ mod privacy;
 pub mod problem;
 mod retention;
 mod reviews;
+mod roster;
 mod schedules;
 pub mod schemas;
 mod settings;
@@ -73,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reviews::routes())
         .merge(webhooks::routes())
         .merge(retention::routes())
+        .merge(roster::routes())
         .merge(openapi::routes())
         .merge(backup::routes());
     if state.manual_clock.is_some() {

@@ -22,14 +22,17 @@ use super::actions::{ActionPage, ActionQuery};
 use super::audit::{AuditPage, AuditQuery};
 use super::backup::NewBackup;
 use super::clock::SetClock;
-use super::councils::{CouncilView, NewCouncil, PluginInstalled};
-use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
+use super::councils::{
+    CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
+};
+use super::keys::{CreatedKey, KeyList, KeyQuery, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
-use super::plugins::{PluginActivated, PluginVersions, ReplayRequest};
+use super::plugins::{PluginActivated, PluginVersionView, PluginVersions, ReplayRequest};
 use super::privacy::NewLegalHold;
 use super::problem::Problem;
 use super::retention::{RetentionSettings, RetentionView};
 use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
+use super::roster::{EventPage, EventQuery, ParticipantPage, ParticipantQuery};
 use super::schedules::{
     PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
 };
@@ -103,10 +106,15 @@ const CONTRACTS: &[Contract] = &[
     c("POST", "/v1/admin/clock", None, Body::Json(shape::<SetClock>), 200, Some(shape::<SetClock>)),
     c("POST", "/v1/admin/backup", None, Body::Json(shape::<NewBackup>), 200, Some(shape::<BackupTaken>)),
     c("POST", "/v1/councils", None, Body::Json(shape::<NewCouncil>), 201, Some(shape::<CouncilView>)),
+    c("GET", "/v1/councils", Some(shape::<CouncilQuery>), Body::Empty, 200, Some(shape::<CouncilPage>)),
     c("GET", "/v1/councils/{council}", None, Body::Empty, 200, Some(shape::<CouncilView>)),
+    c("PATCH", "/v1/councils/{council}", None, Body::Json(shape::<CouncilChange>), 200, Some(shape::<CouncilView>)),
+    c("DELETE", "/v1/councils/{council}", None, Body::Empty, 204, None),
     c("PUT", "/v1/councils/{council}/plugin", None, Body::Wasm, 200, Some(shape::<PluginInstalled>)),
     c("POST", "/v1/councils/{council}/referrals", None, Body::Json(shape::<NewReferral>), 201, Some(shape::<Referred>)),
+    c("GET", "/v1/councils/{council}/participants", Some(shape::<ParticipantQuery>), Body::Empty, 200, Some(shape::<ParticipantPage>)),
     c("GET", "/v1/councils/{council}/participants/{participant}", None, Body::Empty, 200, Some(shape::<ParticipantView>)),
+    c("GET", "/v1/councils/{council}/participants/{participant}/events", Some(shape::<EventQuery>), Body::Empty, 200, Some(shape::<EventPage>)),
     c("DELETE", "/v1/councils/{council}/participants/{participant}", None, Body::Empty, 200, Some(shape::<Erasure>)),
     c("POST", "/v1/councils/{council}/participants/{participant}/events", None, Body::Json(shape::<CaseworkerEvent>), 200, Some(shape::<ParticipantView>)),
     c("GET", "/v1/councils/{council}/participants/{participant}/export", None, Body::Empty, 200, Some(shape::<ParticipantExport>)),
@@ -114,15 +122,18 @@ const CONTRACTS: &[Contract] = &[
     c("DELETE", "/v1/councils/{council}/participants/{participant}/hold", None, Body::Empty, 204, None),
     c("GET", "/v1/councils/{council}/participants/{participant}/decisions", None, Body::Empty, 200, Some(shape::<DecisionLog>)),
     c("GET", "/v1/councils/{council}/actions", Some(shape::<ActionQuery>), Body::Empty, 200, Some(shape::<ActionPage>)),
+    c("GET", "/v1/councils/{council}/actions/{action}", None, Body::Empty, 200, Some(shape::<Action>)),
     c("POST", "/v1/councils/{council}/actions/{action}/ack", None, Body::Empty, 200, Some(shape::<Action>)),
     c("POST", "/v1/councils/{council}/actions/{action}/redeliver", None, Body::Empty, 200, Some(shape::<Action>)),
     c("POST", "/v1/councils/{council}/keys", None, Body::Json(shape::<NewKey>), 201, Some(shape::<CreatedKey>)),
-    c("GET", "/v1/councils/{council}/keys", None, Body::Empty, 200, Some(shape::<KeyList>)),
+    c("GET", "/v1/councils/{council}/keys", Some(shape::<KeyQuery>), Body::Empty, 200, Some(shape::<KeyList>)),
     c("DELETE", "/v1/councils/{council}/keys/{key}", None, Body::Empty, 204, None),
     c("GET", "/v1/councils/{council}/audit", Some(shape::<AuditQuery>), Body::Empty, 200, Some(shape::<AuditPage>)),
     c("GET", "/v1/councils/{council}/retention", None, Body::Empty, 200, Some(shape::<RetentionView>)),
     c("PUT", "/v1/councils/{council}/retention", None, Body::Json(shape::<RetentionSettings>), 200, Some(shape::<RetentionView>)),
     c("GET", "/v1/councils/{council}/plugin/versions", None, Body::Empty, 200, Some(shape::<PluginVersions>)),
+    c("GET", "/v1/councils/{council}/plugin/versions/{digest}", None, Body::Empty, 200, Some(shape::<PluginVersionView>)),
+    c("DELETE", "/v1/councils/{council}/plugin/versions/{digest}", None, Body::Empty, 204, None),
     c("POST", "/v1/councils/{council}/plugin/versions/{digest}/activate", None, Body::Empty, 200, Some(shape::<PluginActivated>)),
     c("POST", "/v1/councils/{council}/plugin/rollback", None, Body::Empty, 200, Some(shape::<PluginActivated>)),
     c("POST", "/v1/councils/{council}/plugin/versions/{digest}/replay", None, Body::Json(shape::<ReplayRequest>), 200, Some(shape::<ReplayReport>)),
@@ -131,6 +142,7 @@ const CONTRACTS: &[Contract] = &[
     c("GET", "/v1/councils/{council}/limits", None, Body::Empty, 200, Some(shape::<Limits>)),
     c("PUT", "/v1/councils/{council}/limits", None, Body::Json(shape::<Limits>), 200, Some(shape::<Limits>)),
     c("GET", "/v1/councils/{council}/reviews", Some(shape::<ReviewQuery>), Body::Empty, 200, Some(shape::<ReviewPage>)),
+    c("GET", "/v1/councils/{council}/reviews/{review}", None, Body::Empty, 200, Some(shape::<ReviewItem>)),
     c("POST", "/v1/councils/{council}/reviews/{review}/resolve", None, Body::Json(shape::<ResolveReview>), 200, Some(shape::<ReviewItem>)),
     c("GET", "/v1/councils/{council}/webhook", None, Body::Empty, 200, Some(shape::<WebhookView>)),
     c("PUT", "/v1/councils/{council}/webhook", None, Body::Json(shape::<WebhookSettings>), 200, Some(shape::<WebhookView>)),
@@ -147,7 +159,7 @@ const CONTRACTS: &[Contract] = &[
     c("POST", "/v1/councils/{council}/schedules/{schedule}/pause", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
     c("POST", "/v1/councils/{council}/schedules/{schedule}/resume", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
     c("POST", "/v1/keys", None, Body::Json(shape::<NewPlatformKey>), 201, Some(shape::<CreatedKey>)),
-    c("GET", "/v1/keys", None, Body::Empty, 200, Some(shape::<KeyList>)),
+    c("GET", "/v1/keys", Some(shape::<KeyQuery>), Body::Empty, 200, Some(shape::<KeyList>)),
     c("DELETE", "/v1/keys/{key}", None, Body::Empty, 204, None),
     c("GET", "/v1/audit", Some(shape::<AuditQuery>), Body::Empty, 200, Some(shape::<AuditPage>)),
 ];
@@ -323,6 +335,9 @@ fn operation(
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join("_");
+    if method == "POST" {
+        parameters.push(idempotency_key_parameter());
+    }
     let mut op = Map::new();
     op.insert("operationId".into(), json!(id));
     op.insert("description".into(), json!(who_may_call(permission)));
@@ -392,6 +407,25 @@ fn operation(
     );
     op.insert("responses".into(), Value::Object(answers));
     Value::Object(op)
+}
+
+/// Every POST takes an `Idempotency-Key` (see `api/idempotency.rs`).
+fn idempotency_key_parameter() -> Value {
+    json!({
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": format!(
+            "Makes the request safe to retry: a retry with the same key and the same request (method, path, query and body) from the same API key within {} hours gets the first successful answer again, marked `Idempotent-Replayed: true`, and nothing runs twice. The same key on a different request is refused with 422 (`idempotency-key-reused`); a malformed key with 400 (`invalid-idempotency-key`). Requests with the same key run one at a time. Refused answers are not kept: fix the request and retry with the same key.",
+            crate::store::IDEMPOTENCY_TTL.num_hours()
+        ),
+        "schema": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": super::idempotency::MAX_KEY_LEN,
+            "pattern": "^[!-~]+$",
+        },
+    })
 }
 
 fn generic_answer() -> Value {
@@ -596,6 +630,28 @@ mod tests {
             .filter_map(|p| p["name"].as_str())
             .collect();
         assert_eq!(query, ["after", "limit", "status"]);
+        let header = refer["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["in"] == "header")
+            .unwrap();
+        assert_eq!(header["name"], "Idempotency-Key");
+        assert_eq!(header["schema"]["maxLength"], 255);
+        let takes_key = |method: &str, route: &str| {
+            doc["paths"][route][method]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key")
+        };
+        for (method, route, _) in TABLE {
+            assert_eq!(
+                takes_key(&method.to_lowercase(), route),
+                *method == "POST",
+                "{method} {route}"
+            );
+        }
         let delete = &doc["paths"]["/v1/councils/{council}/webhook"]["delete"];
         assert!(delete["responses"]["204"].is_object());
         assert!(delete["responses"]["204"].get("content").is_none());

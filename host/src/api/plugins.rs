@@ -3,6 +3,7 @@
 //! council's decision log against a version before activating it.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use schemars::JsonSchema;
@@ -17,7 +18,7 @@ use crate::journey::ParticipantId;
 use crate::policy::settings::{self as council_settings, InvalidSettings};
 use crate::policy::{Plugin, PluginDigest};
 use crate::replay::{self, ReplayReport};
-use crate::store::{ActivatedBy, Activation, PluginVersion, previous_version};
+use crate::store::{ActivatedBy, Activation, PluginVersion, VersionRemoval, previous_version};
 
 /// Validates a component in the real sandbox (its golden cases included, under the
 /// council's limits), stores it as a version and makes it the council's policy, in
@@ -242,9 +243,57 @@ async fn replay_version(
     Ok(Json(report))
 }
 
+fn unknown_version(council: &Council, digest: &PluginDigest) -> Problem {
+    Problem::not_found(format!(
+        "council `{}` has no plugin version {digest}: GET /v1/councils/{}/plugin/versions lists the versions it uploaded",
+        council.id, council.id
+    ))
+}
+
+async fn get_version(
+    State(state): State<AppState>,
+    VersionPath(id, digest): VersionPath,
+) -> Result<Json<PluginVersionView>, Problem> {
+    let council = state.caseload.council(&id)?;
+    let version = state
+        .store
+        .plugin_version(&id, &digest)?
+        .ok_or_else(|| unknown_version(&council, &digest))?;
+    Ok(Json(PluginVersionView {
+        active: council.active_plugin.as_ref() == Some(&version.digest),
+        version,
+    }))
+}
+
+async fn delete_version(
+    State(state): State<AppState>,
+    VersionPath(id, digest): VersionPath,
+) -> Result<StatusCode, Problem> {
+    let council = state.caseload.council(&id)?;
+    match state.store.remove_plugin_version(&id, &digest)? {
+        VersionRemoval::Removed => {}
+        VersionRemoval::Unknown => return Err(unknown_version(&council, &digest)),
+        VersionRemoval::Active => {
+            return Err(Problem::conflict(
+                "plugin-version-active",
+                format!(
+                    "plugin version {digest} is council `{id}`'s active policy: activate another version (POST …/plugin/versions/{{digest}}/activate or …/plugin/rollback) first, then delete this one"
+                ),
+            ));
+        }
+    }
+    state.store.flush().await?;
+    tracing::info!(council = %id, plugin = %digest, "plugin version deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/councils/{council}/plugin/versions", get(list_versions))
+        .route(
+            "/councils/{council}/plugin/versions/{digest}",
+            get(get_version).delete(delete_version),
+        )
         .route(
             "/councils/{council}/plugin/versions/{digest}/activate",
             post(activate),

@@ -113,9 +113,23 @@ async fn decisions(
     }))
 }
 
+async fn get_review(
+    State(state): State<AppState>,
+    ReviewPath(council, id): ReviewPath,
+) -> Result<Json<ReviewItem>, Problem> {
+    state.caseload.council(&council)?;
+    let item = state.store.review(&council, id)?.ok_or_else(|| {
+        Problem::not_found(format!(
+            "no review item `{id}` in council `{council}`: ids are as listed by GET …/reviews"
+        ))
+    })?;
+    Ok(Json(item))
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/councils/{council}/reviews", get(list_reviews))
+        .route("/councils/{council}/reviews/{review}", get(get_review))
         .route(
             "/councils/{council}/reviews/{review}/resolve",
             post(resolve),

@@ -11,14 +11,17 @@ use super::actions::{ActionPage, ActionQuery};
 use super::audit::{AuditPage, AuditQuery};
 use super::backup::NewBackup;
 use super::clock::SetClock;
-use super::councils::{CouncilView, NewCouncil, PluginInstalled};
-use super::keys::{CreatedKey, KeyList, NewKey, NewPlatformKey};
+use super::councils::{
+    CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
+};
+use super::keys::{CreatedKey, KeyList, KeyQuery, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
-use super::plugins::{PluginActivated, PluginVersions, ReplayRequest};
+use super::plugins::{PluginActivated, PluginVersionView, PluginVersions, ReplayRequest};
 use super::privacy::NewLegalHold;
 use super::problem::Problem;
 use super::retention::{RetentionSettings, RetentionView};
 use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
+use super::roster::{EventPage, EventQuery, ParticipantPage, ParticipantQuery};
 use super::schedules::{
     PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
 };
@@ -89,6 +92,16 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("set-clock.json", schema::<SetClock>()),
         ("webhook.json", schema::<WebhookView>()),
         ("webhook-settings.json", schema::<WebhookSettings>()),
+        // Listing and changing councils, participants, events, keys and versions.
+        ("council-change.json", schema::<CouncilChange>()),
+        ("council-page.json", schema::<CouncilPage>()),
+        ("council-query.json", schema::<CouncilQuery>()),
+        ("event-page.json", schema::<EventPage>()),
+        ("event-query.json", schema::<EventQuery>()),
+        ("key-query.json", schema::<KeyQuery>()),
+        ("participant-page.json", schema::<ParticipantPage>()),
+        ("participant-query.json", schema::<ParticipantQuery>()),
+        ("plugin-version.json", schema::<PluginVersionView>()),
     ])
 }
 

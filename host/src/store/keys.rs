@@ -54,6 +54,37 @@ impl Store {
         Ok(out)
     }
 
+    /// Keys of one council (`Some`) or the platform's (`None`), in id order after
+    /// `after`, at most `limit`.
+    pub fn api_keys_page(
+        &self,
+        council: Option<&CouncilId>,
+        after: Option<&KeyId>,
+        limit: usize,
+    ) -> Result<Vec<ApiKey>, StoreError> {
+        let (keys, _) = self.key_trees()?;
+        let start = match after {
+            Some(id) => {
+                let mut k = id.as_str().as_bytes().to_vec();
+                k.push(0);
+                k
+            }
+            None => Vec::new(),
+        };
+        let mut out = Vec::new();
+        for kv in keys.range(start..) {
+            if out.len() >= limit {
+                break;
+            }
+            let (k, v) = kv?;
+            let key: ApiKey = decode("api_keys", &k, &v)?;
+            if key.council.as_ref() == council {
+                out.push(key);
+            }
+        }
+        Ok(out)
+    }
+
     /// Revokes a key of `council` (`None`: a platform key). `None` when there is no
     /// such key *in that scope*, so another council's key ids reveal nothing.
     /// Revoking twice keeps the first time.

@@ -23,12 +23,14 @@
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
 //! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
 //! - `retention`: council id → [`RetentionPolicy`] (`retention.rs`)
+//! - `idempotency`, `idempotency_by_time`: answers kept for retries (`idempotency.rs`)
 
 mod audit;
 mod backup;
 mod barrier;
 mod councils;
 mod decisions;
+mod idempotency;
 mod keys;
 mod lock;
 mod outbox_counts;
@@ -37,7 +39,9 @@ mod privacy;
 mod quarantine;
 mod retention;
 mod reviews;
+mod roster;
 mod schedules;
+mod tenants;
 mod webhooks;
 
 use std::path::Path;
@@ -56,12 +60,14 @@ use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use backup::{BackupError, BackupTaken, Manifest, Restored, backup_offline, restore};
+pub use idempotency::{IDEMPOTENCY_TTL, IdempotentAnswer, idempotency_record_key};
 pub use lock::DataFolderLock;
 pub use outbox_counts::OutboxCounts;
-pub use plugins::{ActivatedBy, Activation, PluginVersion, previous_version};
+pub use plugins::{ActivatedBy, Activation, PluginVersion, VersionRemoval, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
 pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 pub use schedules::Planned;
+pub use tenants::CouncilRemoval;
 pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
 
 /// The on-disk layout version; bumped with a migration when records change shape.

@@ -50,6 +50,16 @@ pub struct Activation {
     pub by: ActivatedBy,
 }
 
+/// What became of a request to remove a plugin version.
+#[derive(Debug, PartialEq, Eq)]
+pub enum VersionRemoval {
+    Removed,
+    /// No such council, or it never uploaded this version.
+    Unknown,
+    /// It is the council's active plugin: activate another first.
+    Active,
+}
+
 fn version_key(council: &CouncilId, digest: &PluginDigest) -> Vec<u8> {
     format!("{council}/{digest}").into_bytes()
 }
@@ -88,6 +98,48 @@ impl Store {
             .collect::<Result<Vec<PluginVersion>, StoreError>>()?;
         versions.sort_by(|a, b| (a.uploaded_at, &a.digest).cmp(&(b.uploaded_at, &b.digest)));
         Ok(versions)
+    }
+
+    /// Removes a version this council uploaded, unless it is the active one, and
+    /// forgets it in the activation history (rollback never returns to it). The
+    /// component's bytes go too when no other council uploaded the same digest.
+    pub fn remove_plugin_version(
+        &self,
+        council: &CouncilId,
+        digest: &PluginDigest,
+    ) -> Result<VersionRemoval, StoreError> {
+        let _writing = self.hold_writes();
+        let versions = self.versions_tree()?;
+        let activations = self.activations_tree()?;
+        let ckey = council.as_str().as_bytes();
+        let vkey = version_key(council, digest);
+        let shared = versions.iter().keys().any(|k| {
+            k.is_ok_and(|k| k != vkey.as_slice() && k.ends_with(format!("/{digest}").as_bytes()))
+        });
+        (&self.councils, &self.plugins, &versions, &activations)
+            .transaction(|(councils, plugins, versions, activations)| {
+                let Some(raw) = councils.get(ckey)? else {
+                    return Ok(VersionRemoval::Unknown);
+                };
+                let stored: Council = tx_decode("councils", ckey, &raw)?;
+                if versions.get(&vkey)?.is_none() {
+                    return Ok(VersionRemoval::Unknown);
+                }
+                if stored.active_plugin.as_ref() == Some(digest) {
+                    return Ok(VersionRemoval::Active);
+                }
+                versions.remove(vkey.as_slice())?;
+                if !shared {
+                    plugins.remove(digest.as_str().as_bytes())?;
+                }
+                if let Some(v) = activations.get(ckey)? {
+                    let mut history: Vec<Activation> = tx_decode("plugin_activations", ckey, &v)?;
+                    history.retain(|a| a.digest != *digest);
+                    activations.insert(ckey, encode(&history))?;
+                }
+                Ok(VersionRemoval::Removed)
+            })
+            .map_err(flatten)
     }
 
     /// The council's recent activations, newest last.

@@ -1,0 +1,197 @@
+//! Idempotency records: what a `POST` with an `Idempotency-Key` answered, so a retry
+//! gets the same answer instead of doing the work again.
+//!
+//! `idempotency`: `caller key id \0 council \0 idempotency key` → [`IdempotentAnswer`];
+//! `idempotency_by_time`: creation instant (big-endian ms) + the record's key → empty,
+//! the time-ordered index the expiry sweep walks. Both are written in one transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+
+use super::{Store, StoreError, decode, encode, flatten};
+use crate::schedule::timer::instant_key;
+
+/// How long a key's answer is kept: a client retrying later than this gets a new run.
+pub const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
+
+/// Expired records removed per write, so one write never does unbounded work.
+const SWEEP_BATCH: usize = 100;
+
+/// A successful answer to one request, kept for its retries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotentAnswer {
+    /// SHA-256 (hex), keyed by the caller's secret, of the method, path, query and
+    /// body: a retry must match it.
+    pub fingerprint: String,
+    /// Which secret sealed the body (a short hash of it); see `api/idempotency.rs`.
+    pub sealed_by: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The answer's body, sealed under the caller's secret and hex-encoded.
+    pub body_hex: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl IdempotentAnswer {
+    /// Whether a retry at `now` may still be answered from this record.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        now < self.created_at + IDEMPOTENCY_TTL
+    }
+}
+
+/// Where one caller's key for one council is recorded. The parts are joined by NUL,
+/// which none of them can contain (key ids and council ids are plain ASCII, and an
+/// idempotency key is printable ASCII).
+pub fn idempotency_record_key(caller: &str, council: Option<&str>, key: &str) -> Vec<u8> {
+    format!("{caller}\0{}\0{key}", council.unwrap_or("-")).into_bytes()
+}
+
+impl Store {
+    fn idempotency_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
+        Ok((
+            self.db.open_tree("idempotency")?,
+            self.db.open_tree("idempotency_by_time")?,
+        ))
+    }
+
+    /// The live answer recorded under `record_key` at `now`; an expired one is gone.
+    pub fn idempotent_answer(
+        &self,
+        record_key: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<IdempotentAnswer>, StoreError> {
+        let (records, _) = self.idempotency_trees()?;
+        let Some(v) = records.get(record_key)? else {
+            return Ok(None);
+        };
+        let answer: IdempotentAnswer = decode("idempotency", record_key, &v)?;
+        Ok(answer.is_live(now).then_some(answer))
+    }
+
+    /// Records an answer (replacing an expired one under the same key), then removes
+    /// a batch of expired records. The caller flushes before answering.
+    pub fn put_idempotent_answer(
+        &self,
+        record_key: &[u8],
+        answer: &IdempotentAnswer,
+    ) -> Result<(), StoreError> {
+        let _writing = self.hold_writes();
+        let (records, by_time) = self.idempotency_trees()?;
+        let mut index = instant_key(answer.created_at).to_vec();
+        index.extend_from_slice(record_key);
+        let value = encode(answer);
+        (&records, &by_time)
+            .transaction(|(records, by_time)| {
+                records.insert(record_key, value.as_slice())?;
+                by_time.insert(index.as_slice(), &[][..])?;
+                Ok(())
+            })
+            .map_err(flatten)?;
+        self.sweep_idempotency(answer.created_at)?;
+        Ok(())
+    }
+
+    /// Removes up to a batch of records older than the time-to-live at `now`; returns
+    /// how many went. A record re-written since its index entry was made is kept.
+    pub fn sweep_idempotency(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let _writing = self.hold_writes();
+        let (records, by_time) = self.idempotency_trees()?;
+        let end = instant_key(now - IDEMPOTENCY_TTL).to_vec();
+        let mut removed = 0;
+        let expired: Vec<sled::IVec> = by_time
+            .range(..end)
+            .take(SWEEP_BATCH)
+            .map(|kv| kv.map(|(k, _)| k))
+            .collect::<Result<_, _>>()?;
+        for index in expired {
+            let Some(record_key) = index.get(8..) else {
+                continue;
+            };
+            (&records, &by_time)
+                .transaction(|(records, by_time)| {
+                    by_time.remove(&index)?;
+                    if let Some(v) = records.get(record_key)? {
+                        let answer: IdempotentAnswer =
+                            super::tx_decode("idempotency", record_key, &v)?;
+                        if !answer.is_live(now) {
+                            records.remove(record_key)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .map_err(flatten)?;
+            removed += 1;
+        }
+        Ok(removed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DataFolderLock;
+
+    fn answer(at: DateTime<Utc>, body: &str) -> IdempotentAnswer {
+        IdempotentAnswer {
+            fingerprint: "f".repeat(64),
+            sealed_by: "0".repeat(16),
+            status: 201,
+            content_type: Some("application/json".into()),
+            body_hex: hex::encode(body),
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn an_answer_is_kept_for_a_day_then_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = DataFolderLock::acquire(dir.path()).unwrap();
+        let store = Store::open(dir.path(), &lock).unwrap();
+        let t0: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
+        let mine = idempotency_record_key("key_a", Some("leeds"), "k-1");
+        let theirs = idempotency_record_key("key_b", Some("leeds"), "k-1");
+        store
+            .put_idempotent_answer(&mine, &answer(t0, "{}"))
+            .unwrap();
+        assert_eq!(
+            store
+                .idempotent_answer(&mine, t0 + Duration::hours(23))
+                .unwrap(),
+            Some(answer(t0, "{}"))
+        );
+        assert_eq!(store.idempotent_answer(&theirs, t0).unwrap(), None);
+        let later = t0 + Duration::hours(25);
+        assert_eq!(store.idempotent_answer(&mine, later).unwrap(), None);
+
+        // A newer write sweeps the expired record out of both trees.
+        let other = idempotency_record_key("key_a", Some("leeds"), "k-2");
+        store
+            .put_idempotent_answer(&other, &answer(later, "[]"))
+            .unwrap();
+        let (records, by_time) = store.idempotency_trees().unwrap();
+        assert!(records.get(&mine).unwrap().is_none());
+        assert_eq!(records.len(), 1);
+        assert_eq!(by_time.len(), 1);
+    }
+
+    #[test]
+    fn a_key_reused_after_expiry_keeps_its_new_answer_through_the_sweep() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = DataFolderLock::acquire(dir.path()).unwrap();
+        let store = Store::open(dir.path(), &lock).unwrap();
+        let t0: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
+        let key = idempotency_record_key("key_a", None, "k");
+        store
+            .put_idempotent_answer(&key, &answer(t0, "old"))
+            .unwrap();
+        let t1 = t0 + Duration::hours(30);
+        store
+            .put_idempotent_answer(&key, &answer(t1, "new"))
+            .unwrap();
+        assert_eq!(
+            store.idempotent_answer(&key, t1).unwrap(),
+            Some(answer(t1, "new"))
+        );
+    }
+}
