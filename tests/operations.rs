@@ -281,6 +281,7 @@ async fn every_log_line_of_a_request_carries_its_request_id() {
         "waymark::daemon",
         "waymark::schedule::scheduler",
         "waymark::outbox::delivery",
+        "waymark::retention",
     ];
     for line in &lines {
         let target = line["target"].as_str().unwrap_or_default();
