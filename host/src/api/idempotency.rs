@@ -17,6 +17,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chacha20poly1305::ChaCha20Poly1305;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
@@ -108,25 +110,53 @@ fn sealed_by(secret: &str) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
-/// Seals (or opens: the same operation) a kept answer with a keystream derived from
-/// the caller's secret, the record and its time, so the store holds no readable
-/// answer: not a new key's secret, not a participant's details. Only the caller,
-/// whose secret the store keeps only as a hash, can have it replayed.
-fn seal(secret: &str, record_key: &[u8], at_ms: i64, bytes: &mut [u8]) {
-    for (block, chunk) in bytes.chunks_mut(32).enumerate() {
-        let mut h = Sha256::new();
-        h.update(b"waymark idempotency stream\0");
-        h.update((secret.len() as u64).to_be_bytes());
-        h.update(secret.as_bytes());
-        h.update((record_key.len() as u64).to_be_bytes());
-        h.update(record_key);
-        h.update(at_ms.to_be_bytes());
-        h.update((block as u64).to_be_bytes());
-        let pad = h.finalize();
-        for (b, p) in chunk.iter_mut().zip(pad.iter()) {
-            *b ^= p;
-        }
-    }
+/// The AEAD key and nonce for one kept answer. The key comes from the caller's
+/// secret (already high-entropy: no stretching needed), the nonce from the record
+/// and its time, which no other sealing shares.
+fn sealing(secret: &str, record_key: &[u8], at_ms: i64) -> (ChaCha20Poly1305, [u8; 12]) {
+    let key = Sha256::new()
+        .chain_update(b"waymark idempotency seal key\0")
+        .chain_update(secret.as_bytes())
+        .finalize();
+    let nonce = Sha256::new()
+        .chain_update(b"waymark idempotency nonce\0")
+        .chain_update((record_key.len() as u64).to_be_bytes())
+        .chain_update(record_key)
+        .chain_update(at_ms.to_be_bytes())
+        .finalize();
+    let mut n = [0u8; 12];
+    n.copy_from_slice(&nonce[..12]);
+    (ChaCha20Poly1305::new(&key), n)
+}
+
+/// Seals a kept answer (ChaCha20-Poly1305, bound to its record), so the store holds
+/// no readable answer: not a new key's secret, not a participant's details. Only the
+/// caller, whose secret the store keeps only as a hash, can have it replayed.
+fn seal(secret: &str, record_key: &[u8], at_ms: i64, answer: &[u8]) -> Option<Vec<u8>> {
+    let (cipher, nonce) = sealing(secret, record_key, at_ms);
+    cipher
+        .encrypt(
+            (&nonce).into(),
+            Payload {
+                msg: answer,
+                aad: record_key,
+            },
+        )
+        .ok()
+}
+
+/// Opens a sealed answer; `None` when it was sealed by another secret or damaged.
+fn open(secret: &str, record_key: &[u8], at_ms: i64, sealed: &[u8]) -> Option<Vec<u8>> {
+    let (cipher, nonce) = sealing(secret, record_key, at_ms);
+    cipher
+        .decrypt(
+            (&nonce).into(),
+            Payload {
+                msg: sealed,
+                aad: record_key,
+            },
+        )
+        .ok()
 }
 
 fn replay(answer: &IdempotentAnswer, secret: &str, record_key: &[u8]) -> Result<Response, Problem> {
@@ -136,13 +166,14 @@ fn replay(answer: &IdempotentAnswer, secret: &str, record_key: &[u8]) -> Result<
             "the answer kept for this Idempotency-Key is damaged; retry with a new key",
         )
     };
-    let mut body = hex::decode(&answer.body_hex).map_err(|_| damaged())?;
-    seal(
+    let sealed = hex::decode(&answer.body_hex).map_err(|_| damaged())?;
+    let body = open(
         secret,
         record_key,
         answer.created_at.timestamp_millis(),
-        &mut body,
-    );
+        &sealed,
+    )
+    .ok_or_else(damaged)?;
     let status = StatusCode::from_u16(answer.status).map_err(|_| damaged())?;
     let mut response = (status, body).into_response();
     if let Some(ct) = answer
@@ -254,13 +285,12 @@ pub async fn run(
         }
     };
     let created_at = state.clock.now();
-    let mut sealed = body.to_vec();
-    seal(
-        &secret,
-        &record_key,
-        created_at.timestamp_millis(),
-        &mut sealed,
-    );
+    let Some(sealed) = seal(&secret, &record_key, created_at.timestamp_millis(), &body) else {
+        tracing::error!("an answer could not be sealed to keep it for retries");
+        return Err(refuse(Problem::unavailable(
+            "the answer could not be kept; the request may have taken effect: retry with the same Idempotency-Key",
+        )));
+    };
     let answer = IdempotentAnswer {
         fingerprint: print,
         sealed_by: sealed_by(&secret),
@@ -336,18 +366,38 @@ mod tests {
     #[test]
     fn a_kept_answer_is_unreadable_without_the_callers_secret() {
         let body = br#"{"id":"key_1","secret":"wm_abcdef","postcode":"ST4 1AB"}"#;
-        let mut sealed = body.to_vec();
-        seal("wm_caller", b"rec", 1_000, &mut sealed);
+        let sealed = seal("wm_caller", b"rec", 1_000, body).expect("sealed");
         let text = String::from_utf8_lossy(&sealed);
         assert!(
             !text.contains("wm_abcdef") && !text.contains("ST4"),
             "{text}"
         );
-        let mut wrong = sealed.clone();
-        seal("wm_other", b"rec", 1_000, &mut wrong);
-        assert_ne!(wrong, body);
-        seal("wm_caller", b"rec", 1_000, &mut sealed);
-        assert_eq!(sealed, body);
+        assert_eq!(
+            open("wm_other", b"rec", 1_000, &sealed),
+            None,
+            "another secret"
+        );
+        assert_eq!(
+            open("wm_caller", b"rek", 1_000, &sealed),
+            None,
+            "another record"
+        );
+        assert_eq!(
+            open("wm_caller", b"rec", 1_001, &sealed),
+            None,
+            "another time"
+        );
+        let mut flipped = sealed.clone();
+        flipped[3] ^= 1;
+        assert_eq!(
+            open("wm_caller", b"rec", 1_000, &flipped),
+            None,
+            "a flipped bit"
+        );
+        assert_eq!(
+            open("wm_caller", b"rec", 1_000, &sealed).as_deref(),
+            Some(&body[..])
+        );
         assert_ne!(sealed_by("wm_caller"), sealed_by("wm_other"));
     }
 
