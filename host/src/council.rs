@@ -82,6 +82,21 @@ pub struct Council {
 }
 
 impl Council {
+    /// A council as first created: no plugin yet, the plugin's default settings
+    /// (`{}`), reminders at the default time and the default sandbox limits.
+    pub fn new(id: CouncilId, name: String, timezone: chrono_tz::Tz, nation: Nation) -> Council {
+        Council {
+            id,
+            name,
+            timezone,
+            nation,
+            reminder_time: default_reminder_time(),
+            settings: serde_json::json!({}),
+            active_plugin: None,
+            limits: Limits::default(),
+        }
+    }
+
     pub fn calendar(&self) -> UkCalendar {
         UkCalendar::new(self.nation)
     }

@@ -13,7 +13,7 @@ use tokio::sync::{Notify, watch};
 use crate::api::{self, AdminKey, AppState};
 use crate::caseload::Caseload;
 use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::council::{Council, CouncilId, default_reminder_time};
+use crate::council::{Council, CouncilId};
 use crate::outbox::delivery::DeliveryWorker;
 use crate::policy::{EngineSettings, Limits, Policies};
 use crate::readiness::{Readiness, Worker};
@@ -218,16 +218,7 @@ async fn apply_seed(state: &AppState, path: &Path) -> anyhow::Result<()> {
         if state.store.council(&c.id)?.is_some() {
             continue;
         }
-        let mut council = Council {
-            id: c.id,
-            name: c.name,
-            timezone: c.timezone,
-            nation: c.nation,
-            reminder_time: default_reminder_time(),
-            settings: serde_json::json!({}),
-            active_plugin: None,
-            limits: Limits::default(),
-        };
+        let mut council = Council::new(c.id, c.name, c.timezone, c.nation);
         state.store.put_council(&council)?;
         if let Some(plugin) = c.plugin {
             let file = base.join(plugin);

@@ -150,11 +150,11 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::council::{Council, CouncilId};
     use crate::journey::{Event, ExitReason, Journey, ParticipantId, Referral};
-    use crate::policy::{Eligibility, Limits, Outcome, PluginDigest, ReferralRoute};
+    use crate::policy::{Eligibility, Outcome, PluginDigest, ReferralRoute};
     use crate::review::{ReviewItem, ReviewStatus};
     use crate::schedule::calendar::Nation;
     use crate::store::{DataFolderLock, JourneyWrite, LegalHold, RetentionPolicy};
-    use chrono::{NaiveDate, NaiveTime};
+    use chrono::NaiveDate;
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, day).expect("date")
@@ -221,16 +221,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let lock = DataFolderLock::acquire(dir.path()).expect("lock");
         let store = Store::open(dir.path(), &lock).expect("store");
-        let council = Council {
-            id: "stoke-on-trent".parse().expect("id"),
-            name: "Stoke".into(),
-            timezone: chrono_tz::Europe::London,
-            nation: Nation::EnglandAndWales,
-            reminder_time: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
-            settings: serde_json::json!({}),
-            active_plugin: None,
-            limits: Limits::default(),
-        };
+        let council = Council::new(
+            "stoke-on-trent".parse().expect("id"),
+            "Stoke".into(),
+            chrono_tz::Europe::London,
+            Nation::EnglandAndWales,
+        );
         store.put_council(&council).expect("council");
         let id = &council.id;
         store

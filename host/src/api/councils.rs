@@ -14,7 +14,7 @@ use super::AppState;
 use super::extract::{CouncilPath, JsonBody, QueryParams, page_limit};
 use super::problem::Problem;
 use crate::access::Caller;
-use crate::council::{Council, CouncilId, default_reminder_time};
+use crate::council::{Council, CouncilId};
 use crate::policy::{Limits, PluginDigest};
 use crate::schedule::calendar::Nation;
 use crate::store::CouncilRemoval;
@@ -69,16 +69,10 @@ async fn create_council(
     JsonBody(body): JsonBody<NewCouncil>,
 ) -> Result<(StatusCode, Json<CouncilView>), Problem> {
     valid_name(&body.name)?;
-    let council = Council {
-        id: body.id,
-        name: body.name,
-        timezone: body.timezone,
-        nation: body.nation,
-        reminder_time: body.reminder_time.unwrap_or_else(default_reminder_time),
-        settings: serde_json::json!({}),
-        active_plugin: None,
-        limits: Limits::default(),
-    };
+    let mut council = Council::new(body.id, body.name, body.timezone, body.nation);
+    if let Some(at) = body.reminder_time {
+        council.reminder_time = at;
+    }
     if !state.store.create_council(&council)? {
         return Err(Problem::conflict(
             "council-exists",

@@ -261,7 +261,7 @@ mod tests {
     use crate::council::Council;
     use crate::journey::{Journey, ParticipantId, Referral};
     use crate::outbox::{ActionKind, ActionStatus};
-    use crate::policy::{Limits, PlannedTimer, ReferralRoute, TimerKind};
+    use crate::policy::{PlannedTimer, ReferralRoute, TimerKind};
     use crate::schedule::admin::{
         AdminSchedule, CatchUp, Overlap, RunOutcome, ScheduleDefinition, ScheduledAction,
     };
@@ -269,7 +269,7 @@ mod tests {
     use crate::schedule::recurrence::{DstRules, NonWorkingDays};
     use crate::schedule::timer::Timer;
     use crate::store::{DataFolderLock, JourneyWrite};
-    use chrono::{NaiveDate, NaiveTime};
+    use chrono::NaiveDate;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s)
@@ -290,16 +290,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let lock = DataFolderLock::acquire(dir.path()).expect("lock");
         let store = Store::open(dir.path(), &lock).expect("store");
-        let council = Council {
-            id: "stoke-on-trent".parse().expect("id"),
-            name: "Stoke".into(),
-            timezone: chrono_tz::Europe::London,
-            nation: Nation::EnglandAndWales,
-            reminder_time: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
-            settings: serde_json::json!({}),
-            active_plugin: None,
-            limits: Limits::default(),
-        };
+        let council = Council::new(
+            "stoke-on-trent".parse().expect("id"),
+            "Stoke".into(),
+            chrono_tz::Europe::London,
+            Nation::EnglandAndWales,
+        );
         store.put_council(&council).expect("council");
         let clock = Arc::new(ManualClock::new(utc(start)));
         let scheduler = Scheduler::new(store.clone(), clock.clone(), Arc::new(Notify::new()));

@@ -36,21 +36,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::council::default_reminder_time;
+
     use crate::policy::Limits;
     use crate::store::DataFolderLock;
 
     fn council(id: &str) -> Council {
-        Council {
-            id: id.parse().unwrap(),
-            name: "A council".into(),
-            timezone: chrono_tz::Europe::London,
-            nation: Default::default(),
-            reminder_time: default_reminder_time(),
-            settings: serde_json::json!({}),
-            active_plugin: None,
-            limits: Limits::default(),
-        }
+        Council::new(
+            id.parse().unwrap(),
+            "A council".into(),
+            chrono_tz::Europe::London,
+            Default::default(),
+        )
     }
 
     #[test]

@@ -351,24 +351,20 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::Limits;
+
     use crate::schedule::calendar::{Nation, WorkingCalendar};
     use crate::store::DataFolderLock;
-    use chrono::{NaiveDate, NaiveTime};
+    use chrono::NaiveDate;
 
     #[test]
     fn working_calendar_follows_the_nation_until_replaced_and_survives_reopening() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let council = Council {
-            id: "glasgow".parse().expect("id"),
-            name: "Glasgow".into(),
-            timezone: chrono_tz::Europe::London,
-            nation: Nation::Scotland,
-            reminder_time: NaiveTime::from_hms_opt(8, 0, 0).expect("time"),
-            settings: serde_json::json!({}),
-            active_plugin: None,
-            limits: Limits::default(),
-        };
+        let council = Council::new(
+            "glasgow".parse().expect("id"),
+            "Glasgow".into(),
+            chrono_tz::Europe::London,
+            Nation::Scotland,
+        );
         let st_andrews = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
         let closure = NaiveDate::from_ymd_opt(2026, 12, 24).expect("date");
         {

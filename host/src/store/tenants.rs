@@ -128,21 +128,17 @@ impl Store {
 mod tests {
     use super::*;
     use crate::access::{ApiKey, KeyId, Role};
-    use crate::council::default_reminder_time;
-    use crate::policy::{Limits, PluginDigest};
+
+    use crate::policy::PluginDigest;
     use crate::store::{ActivatedBy, Activation, DataFolderLock, PluginVersion};
 
     fn council(id: &str) -> Council {
-        Council {
-            id: id.parse().unwrap(),
-            name: "A council".into(),
-            timezone: chrono_tz::Europe::London,
-            nation: Default::default(),
-            reminder_time: default_reminder_time(),
-            settings: serde_json::json!({}),
-            active_plugin: None,
-            limits: Limits::default(),
-        }
+        Council::new(
+            id.parse().unwrap(),
+            "A council".into(),
+            chrono_tz::Europe::London,
+            Default::default(),
+        )
     }
 
     #[test]
