@@ -228,6 +228,14 @@ fn claim_destination(dest: &Path) -> Result<(), BackupError> {
 /// sled's default id-persist interval, which the daemon opens its store with.
 const SLED_ID_INTERVAL: u64 = 1_000_000;
 
+/// How the backup's own store is opened: without sled's background flusher (every
+/// write to it is flushed explicitly), because that thread keeps the store, and its
+/// file lock, alive for a moment after the handle is dropped, and the copy is
+/// reopened at once (to carry the id counter, or by a restore in the same process).
+fn copy_config(path: &Path) -> sled::Config {
+    sled::Config::new().path(path).flush_every_ms(None)
+}
+
 /// Sets the copy's id generator so that every id it hands out is at least `next_id`.
 ///
 /// sled does not export its id generator. On reopening it resumes from the last
@@ -238,15 +246,14 @@ const SLED_ID_INTERVAL: u64 = 1_000_000;
 fn carry_id_counter(path: &Path, next_id: u64) -> Result<(), BackupError> {
     let target = next_id.div_ceil(SLED_ID_INTERVAL).max(1) * SLED_ID_INTERVAL;
     {
-        let db = sled::Config::new()
-            .path(path)
+        let db = copy_config(path)
             .idgen_persist_interval(target / 2)
             .open()?;
         db.generate_id()?;
         db.flush()?;
     }
     // Checked as the daemon will open it.
-    let db = sled::Config::new().path(path).open()?;
+    let db = copy_config(path).open()?;
     let got = db.generate_id()?;
     db.flush()?;
     if got < next_id {
@@ -280,7 +287,7 @@ impl Store {
         let started = Instant::now();
         claim_destination(dest)?;
         let copy_path = dest.join(STORE);
-        let copy = sled::Config::new().path(&copy_path).open()?;
+        let copy = copy_config(&copy_path).open()?;
         let (summary, next_id, taken_at, held) = {
             let _snapshot = self.hold_snapshot();
             let holding = Instant::now();
