@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::council::{Council, CouncilId};
 use crate::journey::{
     CaseworkerEvent, ConsentPurpose, Consents, Event, InvalidReferral, Journey, JourneyError,
-    ParticipantId, Referral, State,
+    ParticipantId, Referral, ReferralCorrection, State,
 };
 use crate::policy::{
     CallContext, Decision, DecisionError, Eligibility, Outcome, Plan, Plugin, PluginDigest,
@@ -330,6 +330,48 @@ impl Caseload {
         event: Event,
         reviews: &[ReviewItem],
     ) -> Result<ParticipantView, CaseloadError> {
+        let at = event.at();
+        self.change(council_id, participant, at, reviews, |journey| {
+            Ok(Some(journey.record(event.clone())?))
+        })
+        .await
+    }
+
+    /// Corrects the referral's details (the right to rectification), dated today in
+    /// the council's time zone, and re-plans the journey's timers from the corrected
+    /// facts. Eligibility is not decided again: the decision stands as made.
+    pub async fn correct(
+        &self,
+        council_id: &CouncilId,
+        participant: ParticipantId,
+        correction: &ReferralCorrection,
+    ) -> Result<ParticipantView, CaseloadError> {
+        let council = self.council(council_id)?;
+        let at = self.today(&council);
+        let now = self.clock.now();
+        self.change(council_id, participant, at, &[], |journey| {
+            Ok(journey
+                .correct(at, correction)?
+                .map(|(mut journey, state)| {
+                    if let Some(last) = journey.events.pop() {
+                        journey.events.push(last.stamped(now));
+                    }
+                    (journey, state)
+                }))
+        })
+        .await
+    }
+
+    /// Writes the journey `change` makes of the stored one (`None`: nothing changes),
+    /// re-planned as of `at`, with `reviews`, retrying on a concurrent write.
+    async fn change(
+        &self,
+        council_id: &CouncilId,
+        participant: ParticipantId,
+        at: NaiveDate,
+        reviews: &[ReviewItem],
+        change: impl Fn(&Journey) -> Result<Option<(Journey, State)>, CaseloadError>,
+    ) -> Result<ParticipantView, CaseloadError> {
         let council = self.council(council_id)?;
         let mut attempt = 0;
         loop {
@@ -340,21 +382,16 @@ impl Caseload {
                     .ok_or_else(|| {
                         CaseloadError::UnknownParticipant(council.id.clone(), participant)
                     })?;
-            let (journey, _) = journey.record(event.clone())?;
+            let Some((journey, _)) = change(&journey)? else {
+                return self.view(council_id, participant);
+            };
             let now = self.clock.now();
             let plugin = self.plugin(&council)?;
             let (timers, decisions) = self
-                .plan(
-                    &council,
-                    plugin,
-                    self.context(&council)?,
-                    &journey,
-                    event.at(),
-                    now,
-                )
+                .plan(&council, plugin, self.context(&council)?, &journey, at, now)
                 .await?;
             let mut reviews = reviews.to_vec();
-            reviews.extend(self.plan_review(participant, &decisions, event.at(), now)?);
+            reviews.extend(self.plan_review(participant, &decisions, at, now)?);
             let written = self.store.write_journey(
                 Some(&raw),
                 JourneyWrite {

@@ -111,6 +111,11 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         Council(ManagePrivacy),
     ),
     (
+        "PATCH",
+        "/v1/councils/{council}/participants/{participant}",
+        Council(WriteCases),
+    ),
+    (
         "POST",
         "/v1/councils/{council}/participants/{participant}/events",
         Council(WriteCases),

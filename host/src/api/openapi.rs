@@ -38,7 +38,7 @@ use super::schedules::{
 };
 use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
-use crate::journey::CaseworkerEvent;
+use crate::journey::{CaseworkerEvent, ReferralCorrection};
 use crate::outbox::Action;
 use crate::outbox::webhook::{WebhookSettings, WebhookView};
 use crate::policy::Limits;
@@ -116,6 +116,7 @@ const CONTRACTS: &[Contract] = &[
     c("GET", "/v1/councils/{council}/participants/{participant}", None, Body::Empty, 200, Some(shape::<ParticipantView>)),
     c("GET", "/v1/councils/{council}/participants/{participant}/events", Some(shape::<EventQuery>), Body::Empty, 200, Some(shape::<EventPage>)),
     c("DELETE", "/v1/councils/{council}/participants/{participant}", None, Body::Empty, 200, Some(shape::<Erasure>)),
+    c("PATCH", "/v1/councils/{council}/participants/{participant}", None, Body::Json(shape::<ReferralCorrection>), 200, Some(shape::<ParticipantView>)),
     c("POST", "/v1/councils/{council}/participants/{participant}/events", None, Body::Json(shape::<CaseworkerEvent>), 200, Some(shape::<ParticipantView>)),
     c("GET", "/v1/councils/{council}/participants/{participant}/export", None, Body::Empty, 200, Some(shape::<ParticipantExport>)),
     c("PUT", "/v1/councils/{council}/participants/{participant}/hold", None, Body::Json(shape::<NewLegalHold>), 200, Some(shape::<LegalHold>)),

@@ -12,7 +12,7 @@ use super::AppState;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath};
 use super::problem::Problem;
 use crate::caseload::{ParticipantView, Referred};
-use crate::journey::{CaseworkerEvent, Referral};
+use crate::journey::{CaseworkerEvent, Referral, ReferralCorrection};
 use crate::policy::{Cohort, ReferralRoute};
 
 /// A referral as posted: the person's details and, optionally, the referral date.
@@ -82,6 +82,22 @@ async fn record_event(
     Ok(Json(view))
 }
 
+/// The right to rectification: the corrected details replace the held ones and the
+/// journey records which fields changed and when (never the old values). The
+/// eligibility decision stands; timers are re-planned from the corrected facts.
+async fn correct_participant(
+    State(state): State<AppState>,
+    ParticipantPath(council, participant): ParticipantPath,
+    JsonBody(correction): JsonBody<ReferralCorrection>,
+) -> Result<Json<ParticipantView>, Problem> {
+    let view = state
+        .caseload
+        .correct(&council, participant, &correction)
+        .await?;
+    tracing::info!(council = %council, participant = %participant, "referral details corrected");
+    Ok(Json(view))
+}
+
 async fn get_participant(
     State(state): State<AppState>,
     ParticipantPath(council, participant): ParticipantPath,
@@ -94,7 +110,7 @@ pub fn routes() -> Router<AppState> {
         .route("/councils/{council}/referrals", post(refer))
         .route(
             "/councils/{council}/participants/{participant}",
-            get(get_participant),
+            get(get_participant).patch(correct_participant),
         )
         .route(
             "/councils/{council}/participants/{participant}/events",

@@ -132,7 +132,8 @@ impl From<CaseloadError> for Problem {
             CaseloadError::UnknownCouncil(_) | CaseloadError::UnknownParticipant(..) => {
                 Problem::not_found(e.to_string())
             }
-            CaseloadError::InvalidReferral(_) => {
+            CaseloadError::InvalidReferral(_)
+            | CaseloadError::Journey(JourneyError::InvalidDetails(_)) => {
                 Problem::unprocessable("invalid-referral", e.to_string())
             }
             CaseloadError::Journey(JourneyError::Illegal(_)) => {

@@ -27,7 +27,7 @@ use super::schedules::{
 };
 use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
-use crate::journey::CaseworkerEvent;
+use crate::journey::{CaseworkerEvent, ReferralCorrection};
 use crate::outbox::Action;
 use crate::outbox::webhook::{WebhookSettings, WebhookView};
 use crate::policy::Limits;
@@ -100,6 +100,8 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("event-query.json", schema::<EventQuery>()),
         ("key-query.json", schema::<KeyQuery>()),
         ("participant-page.json", schema::<ParticipantPage>()),
+        // Correcting a participant's details (the right to rectification).
+        ("referral-correction.json", schema::<ReferralCorrection>()),
         ("participant-query.json", schema::<ParticipantQuery>()),
         ("plugin-version.json", schema::<PluginVersionView>()),
     ])

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::consent::ConsentPurpose;
-use super::referral::Referral;
+use super::referral::{Referral, ReferralField};
 use crate::policy::{Eligibility, Outcome, PluginDigest};
 use crate::review::ReviewId;
 
@@ -94,6 +94,15 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recorded_at: Option<DateTime<Utc>>,
     },
+    /// The referral's details were corrected (the right to rectification). The
+    /// corrected values replace those in `referred`; the old ones are kept nowhere, so
+    /// this event names only the fields that changed.
+    DetailsCorrected {
+        at: NaiveDate,
+        fields: Vec<ReferralField>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_at: Option<DateTime<Utc>>,
+    },
 }
 
 impl Event {
@@ -113,7 +122,8 @@ impl Event {
             | Event::ContactMade { at }
             | Event::Exited { at, .. }
             | Event::ConsentGiven { at, .. }
-            | Event::ConsentWithdrawn { at, .. } => *at,
+            | Event::ConsentWithdrawn { at, .. }
+            | Event::DetailsCorrected { at, .. } => *at,
         }
     }
 
@@ -134,6 +144,7 @@ impl Event {
             Event::Exited { .. } => "exited",
             Event::ConsentGiven { .. } => "consent_given",
             Event::ConsentWithdrawn { .. } => "consent_withdrawn",
+            Event::DetailsCorrected { .. } => "details_corrected",
         }
     }
 
@@ -148,6 +159,11 @@ impl Event {
             Event::ConsentWithdrawn { at, purpose, .. } => Event::ConsentWithdrawn {
                 at,
                 purpose,
+                recorded_at: Some(now),
+            },
+            Event::DetailsCorrected { at, fields, .. } => Event::DetailsCorrected {
+                at,
+                fields,
                 recorded_at: Some(now),
             },
             other => other,

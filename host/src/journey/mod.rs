@@ -15,7 +15,9 @@ mod state;
 pub use consent::{ConsentPurpose, ConsentStatus, Consents, PurposeConsent};
 pub use event::{CaseworkerEvent, Event, ExitReason};
 pub use participant::{InvalidParticipantId, ParticipantId};
-pub use referral::{InvalidReferral, Referral, age_on, postcode_district};
+pub use referral::{
+    InvalidReferral, Referral, ReferralCorrection, ReferralField, age_on, postcode_district,
+};
 pub use state::{Active, IllegalTransition, State};
 
 use chrono::{Months, NaiveDate};
@@ -60,6 +62,8 @@ pub enum JourneyError {
         "a `{event}` event cannot be recorded while the participant has withdrawn consent to take part: record `consent_given` for `taking_part` when they come back, or `exited`"
     )]
     NotTakingPart { event: &'static str },
+    #[error(transparent)]
+    InvalidDetails(#[from] InvalidReferral),
 }
 
 impl Journey {
@@ -129,6 +133,38 @@ impl Journey {
         let mut journey = self.clone();
         journey.events.push(event);
         Ok((journey, next))
+    }
+
+    /// The journey with its referral details corrected on `at`, or `None` when the
+    /// correction changes nothing. The corrected values overwrite the `referred`
+    /// event's (rectification replaces a wrong value rather than keeping it beside the
+    /// right one); a `details_corrected` event records which fields changed and when.
+    /// The eligibility decision stands: it is not asked again.
+    pub fn correct(
+        &self,
+        at: NaiveDate,
+        correction: &ReferralCorrection,
+    ) -> Result<Option<(Journey, State)>, JourneyError> {
+        if correction.is_empty() {
+            return Err(InvalidReferral::EmptyCorrection.into());
+        }
+        let (referral, referred_on) = self.referral().ok_or(JourneyError::NoReferral)?;
+        let (fixed, fields) = referral.corrected(correction);
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        fixed.validate(referred_on)?;
+        let (mut journey, state) = self.record(Event::DetailsCorrected {
+            at,
+            fields,
+            recorded_at: None,
+        })?;
+        for event in &mut journey.events {
+            if let Event::Referred { referral, .. } = event {
+                *referral = fixed.clone();
+            }
+        }
+        Ok(Some((journey, state)))
     }
 
     /// The participant's consent per purpose, as recorded.
@@ -441,6 +477,129 @@ mod tests {
             })
             .expect("exit");
         assert_eq!(exited.retention_from(), Some(d(2026, 3, 9)));
+    }
+
+    fn new_postcode() -> ReferralCorrection {
+        ReferralCorrection {
+            postcode: Some("NG7 2RD".into()),
+            ..ReferralCorrection::default()
+        }
+    }
+
+    #[test]
+    fn corrected_details_replace_the_old_and_the_old_values_are_nowhere_in_the_journey() {
+        let (j, _) = accepted(false)
+            .record(Event::Started { at: d(2026, 1, 5) })
+            .expect("start");
+        let correction = ReferralCorrection {
+            postcode: Some("NG7 2RD".into()),
+            date_of_birth: Some(d(1991, 4, 2)),
+            in_work: Some(true),
+            // Given but unchanged: not recorded as a change.
+            on_universal_credit: Some(true),
+            ..ReferralCorrection::default()
+        };
+        let (fixed, state) = j
+            .correct(d(2026, 1, 6), &correction)
+            .expect("valid")
+            .expect("changed");
+        assert_eq!(
+            state,
+            State::Active {
+                phase: Active::Started
+            }
+        );
+        let (referral, referred_on) = fixed.referral().expect("referral");
+        assert_eq!(referred_on, d(2026, 1, 2));
+        assert_eq!(referral.postcode, "NG7 2RD");
+        assert_eq!(referral.date_of_birth, d(1991, 4, 2));
+        assert_eq!(referral.track(), Track::InWorkAtRisk);
+        // The corrected facts are what the journey now plans from.
+        assert_eq!(fixed.support_ends_on(), Some(d(2026, 5, 5)));
+        assert_eq!(
+            fixed.events.last(),
+            Some(&Event::DetailsCorrected {
+                at: d(2026, 1, 6),
+                fields: vec![
+                    ReferralField::DateOfBirth,
+                    ReferralField::Postcode,
+                    ReferralField::InWork
+                ],
+                recorded_at: None,
+            })
+        );
+        let stored = serde_json::to_string(&fixed).expect("serialize");
+        assert!(!stored.contains("ST4 1AB"), "{stored}");
+        assert!(!stored.contains("1990-03-01"), "{stored}");
+        assert!(
+            stored.contains("\"type\":\"details_corrected\""),
+            "{stored}"
+        );
+        let back: Journey = serde_json::from_str(&stored).expect("deserialize");
+        assert_eq!(back, fixed);
+    }
+
+    #[test]
+    fn a_correction_that_changes_nothing_records_nothing() {
+        let same = ReferralCorrection {
+            postcode: Some("ST4 1AB".into()),
+            ..ReferralCorrection::default()
+        };
+        assert_eq!(accepted(false).correct(d(2026, 1, 3), &same), Ok(None));
+    }
+
+    #[test]
+    fn an_invalid_or_empty_correction_is_refused_like_a_referral() {
+        let j = accepted(false);
+        let bad = ReferralCorrection {
+            postcode: Some("not a postcode".into()),
+            ..ReferralCorrection::default()
+        };
+        assert_eq!(
+            j.correct(d(2026, 1, 3), &bad),
+            Err(JourneyError::InvalidDetails(InvalidReferral::Postcode))
+        );
+        let unborn = ReferralCorrection {
+            date_of_birth: Some(d(2026, 6, 1)),
+            ..ReferralCorrection::default()
+        };
+        assert!(matches!(
+            j.correct(d(2026, 1, 3), &unborn),
+            Err(JourneyError::InvalidDetails(
+                InvalidReferral::BornAfterReferral(..)
+            ))
+        ));
+        assert_eq!(
+            j.correct(d(2026, 1, 3), &ReferralCorrection::default()),
+            Err(JourneyError::InvalidDetails(
+                InvalidReferral::EmptyCorrection
+            ))
+        );
+    }
+
+    #[test]
+    fn a_closed_journey_cannot_be_corrected() {
+        let (j, _) = accepted(false)
+            .record(Event::Exited {
+                at: d(2026, 1, 3),
+                reason: ExitReason::Completed,
+            })
+            .expect("exit");
+        let err = j
+            .correct(d(2026, 1, 4), &new_postcode())
+            .expect_err("closed");
+        assert!(matches!(err, JourneyError::Illegal(_)), "{err}");
+    }
+
+    #[test]
+    fn a_correction_is_allowed_while_consent_to_take_part_is_withdrawn() {
+        let (j, _) = accepted(false)
+            .record(consent(false, ConsentPurpose::TakingPart, d(2026, 1, 3)))
+            .expect("withdraw");
+        assert!(matches!(
+            j.correct(d(2026, 1, 4), &new_postcode()),
+            Ok(Some(_))
+        ));
     }
 
     #[test]

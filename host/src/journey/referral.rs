@@ -38,6 +38,53 @@ pub enum InvalidReferral {
     Postcode,
     #[error("date_of_birth {0} is after the referral date {1}")]
     BornAfterReferral(NaiveDate, NaiveDate),
+    #[error(
+        "a correction names at least one of: date_of_birth, postcode, in_work, on_universal_credit, known_to_health_services, on_other_programme, cohorts"
+    )]
+    EmptyCorrection,
+}
+
+/// A referral detail a caseworker may correct (the route it came by is a fact of the
+/// referral, not of the person, so it is not among them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralField {
+    DateOfBirth,
+    Postcode,
+    InWork,
+    OnUniversalCredit,
+    KnownToHealthServices,
+    OnOtherProgramme,
+    Cohorts,
+}
+
+/// A correction of a referral's details (the right to rectification): each field given
+/// replaces the one held; fields left out stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralCorrection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<NaiveDate>,
+    /// Full UK postcode, e.g. `ST4 1AB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postcode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_work: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_universal_credit: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_to_health_services: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_other_programme: Option<bool>,
+    /// The full list of priority cohorts, replacing the one held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohorts: Option<Vec<Cohort>>,
+}
+
+impl ReferralCorrection {
+    pub fn is_empty(&self) -> bool {
+        *self == ReferralCorrection::default()
+    }
 }
 
 impl Referral {
@@ -47,6 +94,70 @@ impl Referral {
         } else {
             Track::OutOfWork
         }
+    }
+
+    /// The referral with `correction` applied, and the fields whose value changed
+    /// (a field given with the value already held is not a change).
+    pub fn corrected(&self, correction: &ReferralCorrection) -> (Referral, Vec<ReferralField>) {
+        fn put<T: PartialEq + Clone>(
+            held: &mut T,
+            given: &Option<T>,
+            field: ReferralField,
+            changed: &mut Vec<ReferralField>,
+        ) {
+            if let Some(v) = given
+                && v != held
+            {
+                *held = v.clone();
+                changed.push(field);
+            }
+        }
+        let c = correction;
+        let mut r = self.clone();
+        let mut changed = Vec::new();
+        put(
+            &mut r.date_of_birth,
+            &c.date_of_birth,
+            ReferralField::DateOfBirth,
+            &mut changed,
+        );
+        put(
+            &mut r.postcode,
+            &c.postcode,
+            ReferralField::Postcode,
+            &mut changed,
+        );
+        put(
+            &mut r.in_work,
+            &c.in_work,
+            ReferralField::InWork,
+            &mut changed,
+        );
+        put(
+            &mut r.on_universal_credit,
+            &c.on_universal_credit,
+            ReferralField::OnUniversalCredit,
+            &mut changed,
+        );
+        put(
+            &mut r.known_to_health_services,
+            &c.known_to_health_services,
+            ReferralField::KnownToHealthServices,
+            &mut changed,
+        );
+        put(
+            &mut r.on_other_programme,
+            &c.on_other_programme,
+            ReferralField::OnOtherProgramme,
+            &mut changed,
+        );
+        put(
+            &mut r.cohorts,
+            &c.cohorts,
+            ReferralField::Cohorts,
+            &mut changed,
+        );
+        (r, changed)
     }
 
     /// Checks what serde cannot: the postcode's shape and the dates' order.

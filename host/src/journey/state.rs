@@ -141,6 +141,8 @@ impl State {
             }
             // Consent changes the plan, not the stage (see `Journey::record` for its rules).
             (s, e) if e.is_consent() && !s.is_closed() => s.clone(),
+            // A correction changes what is known, not where the journey stands.
+            (s, Event::DetailsCorrected { .. }) if !s.is_closed() => s.clone(),
             (s, Event::Exited { reason, .. }) if !s.is_closed() && *s != S::Referred => {
                 S::Exited { reason: *reason }
             }
