@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{ADMIN_TOKEN, Daemon, plugin, waymark_bin};
+use support::{ADMIN_TOKEN, Daemon, waymark_bin};
 
 const COUNCIL: &str = "stoke-on-trent";
 const WRITERS: u64 = 8;
@@ -159,18 +159,13 @@ async fn reader(
 
 async fn set_up_council(api: &support::Client) {
     api.set_clock(&format!("{TODAY}T10:00:00Z")).await;
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": COUNCIL, "name": "Stoke-on-Trent City Council" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
-    let r = api
-        .put_wasm(&format!("/v1/councils/{COUNCIL}/plugin"), wasm)
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(
+        api,
+        COUNCIL,
+        "Stoke-on-Trent City Council",
+        "stoke-on-trent",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

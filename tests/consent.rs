@@ -8,22 +8,13 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Client, Daemon, plugin};
+use support::{Client, Daemon};
 
 const STOKE: &str = "/v1/councils/stoke-on-trent";
 
 async fn stoke(api: &Client) {
     api.set_clock("2026-01-05T10:00:00Z").await;
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": "stoke-on-trent", "name": "Stoke" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
-    let r = api.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(api, "stoke-on-trent", "Stoke", "stoke-on-trent").await;
 }
 
 /// Refers an eligible Stoke resident and starts them on 5 January 2026.

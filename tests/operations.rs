@@ -106,17 +106,9 @@ async fn readyz_answers_200_without_a_key_once_started() {
 /// A council with the Stoke plugin; one person referred, started, and the clock moved
 /// past their first review so its timer fires. Returns the participant id.
 async fn one_journey(api: &support::Client) -> String {
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
+    let _wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
     api.set_clock("2026-01-05T10:00:00Z").await;
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": "stoke-on-trent", "name": "Stoke" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let r = api.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(api, "stoke-on-trent", "Stoke", "stoke-on-trent").await;
     let r = api
         .post(
             &format!("{STOKE}/referrals"),

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Client, Daemon, plugin};
+use support::{Client, Daemon};
 
 const STOKE: &str = "/v1/councils/stoke-on-trent";
 
@@ -63,16 +63,7 @@ async fn the_sweep_erases_journeys_closed_longer_than_the_period_except_under_ho
     let daemon = Daemon::start(dir.path());
     let api = daemon.client();
     api.set_clock("2026-01-05T10:00:00Z").await;
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": "stoke-on-trent", "name": "Stoke" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
-    let r = api.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(&api, "stoke-on-trent", "Stoke", "stoke-on-trent").await;
 
     // The default, then the council's own period; a caseworker may not change it.
     let r = api.get(&format!("{STOKE}/retention")).await;

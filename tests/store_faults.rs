@@ -192,22 +192,18 @@ fn damage(data: &Path, tree: &str, needle: &str, how: fn(&[u8]) -> Vec<u8>) -> S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() {
-    let wasm = std::fs::read(support::plugin("stoke-on-trent")).expect("built plugin");
+    let _wasm = std::fs::read(support::plugin("stoke-on-trent")).expect("built plugin");
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start(dir.path());
     let api = daemon.client();
     api.set_clock("2026-01-05T10:00:00Z").await;
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": "stoke-on-trent", "name": "Stoke-on-Trent City Council" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let r = api
-        .put_wasm("/v1/councils/stoke-on-trent/plugin", wasm)
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(
+        &api,
+        "stoke-on-trent",
+        "Stoke-on-Trent City Council",
+        "stoke-on-trent",
+    )
+    .await;
     let mut ids = Vec::new();
     for _ in 0..3 {
         let r = api

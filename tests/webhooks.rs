@@ -19,21 +19,17 @@ const WAIT: Duration = Duration::from_secs(15);
 /// A daemon with Stoke-on-Trent's plugin and a participant started on Monday
 /// 5 January 2026, whose first review is due on Monday 2 February.
 async fn council_with_a_started_participant(dir: &Path) -> Daemon {
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
+    let _wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
     let daemon = Daemon::start(dir);
     let api = daemon.client();
     api.set_clock("2026-01-05T10:00:00Z").await;
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": "stoke-on-trent", "name": "Stoke-on-Trent City Council" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let r = api
-        .put_wasm("/v1/councils/stoke-on-trent/plugin", wasm)
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(
+        &api,
+        "stoke-on-trent",
+        "Stoke-on-Trent City Council",
+        "stoke-on-trent",
+    )
+    .await;
     let r = api
         .post(
             "/v1/councils/stoke-on-trent/referrals",

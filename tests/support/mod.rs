@@ -295,3 +295,20 @@ impl Client {
         }
     }
 }
+
+/// Creates a council as the platform admin and makes one of the example plugins
+/// (`plugins/<plugin>`) its active plugin: the set-up most end-to-end tests share.
+pub async fn council_with_plugin(admin: &Client, id: &str, name: &str, plugin_name: &str) {
+    let r = admin
+        .post(
+            "/v1/councils",
+            serde_json::json!({ "id": id, "name": name }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "creating council {id}: {}", r.body);
+    let wasm = std::fs::read(plugin(plugin_name)).expect("built plugin");
+    let r = admin
+        .put_wasm(&format!("/v1/councils/{id}/plugin"), wasm)
+        .await;
+    assert_eq!(r.status, 200, "uploading {plugin_name} to {id}: {}", r.body);
+}
