@@ -36,7 +36,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::policy::Limits;
     use crate::store::DataFolderLock;
 

@@ -351,7 +351,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
     use crate::schedule::calendar::{Nation, WorkingCalendar};
     use crate::store::DataFolderLock;
     use chrono::NaiveDate;

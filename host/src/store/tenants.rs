@@ -128,7 +128,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::access::{ApiKey, KeyId, Role};
-
     use crate::policy::PluginDigest;
     use crate::store::{ActivatedBy, Activation, DataFolderLock, PluginVersion};
 
