@@ -90,6 +90,10 @@ pub struct Caseload {
     timers_changed: Arc<Notify>,
     /// Where decision latency and fuel are counted (`/metrics`).
     telemetry: Arc<Telemetry>,
+    /// Held shared while a referral adds a journey, exclusively while a council is
+    /// removed: a council is checked for participants and removed with no referral
+    /// landing in between (one daemon owns the store, so a process lock suffices).
+    new_journeys: Arc<tokio::sync::RwLock<()>>,
 }
 
 /// Attempts at an optimistic journey write before giving up with a conflict.
@@ -108,7 +112,14 @@ impl Caseload {
             clock,
             timers_changed,
             telemetry: Arc::new(Telemetry::new()),
+            new_journeys: Arc::default(),
         }
+    }
+
+    /// Holds back new journeys (referrals) until the guard is dropped: for removing
+    /// a council, which must hold none.
+    pub async fn hold_new_journeys(&self) -> tokio::sync::RwLockWriteGuard<'_, ()> {
+        self.new_journeys.write().await
     }
 
     /// Counts decisions in `telemetry` (the daemon's, served at `/metrics`).
@@ -243,6 +254,9 @@ impl Caseload {
         reviews.extend(self.plan_review(participant, &planned, at, now)?);
         decisions.extend(planned);
         let timers = timers.unwrap_or_default();
+        let adding = self.new_journeys.read().await;
+        // The council may have been removed while its plugin decided.
+        self.council(&council.id)?;
         self.store.write_journey(
             None,
             JourneyWrite {
@@ -252,6 +266,7 @@ impl Caseload {
                 reviews: &reviews,
             },
         )?;
+        drop(adding);
         self.store.flush().await?;
         self.timers_changed.notify_one();
         Ok(Referred {
@@ -672,5 +687,66 @@ mod tests {
         let (allowed, withheld) = withhold_without_consent(&plan, &given);
         assert_eq!(allowed.len(), 3);
         assert!(withheld.is_empty());
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_referral_waits_while_its_council_is_removed_and_then_finds_it_gone() {
+        use crate::clock::ManualClock;
+        use crate::policy::ReferralRoute;
+        use crate::policy::{EngineSettings, Limits};
+        use crate::store::{CouncilRemoval, DataFolderLock};
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open(dir.path(), &lock).expect("store");
+        let council = Council::new(
+            "york".parse().expect("id"),
+            "York".into(),
+            chrono_tz::Europe::London,
+            Default::default(),
+        );
+        store.put_council(&council).expect("council");
+        let policies = Arc::new(
+            Policies::new(&EngineSettings::default(), Limits::default()).expect("sandbox"),
+        );
+        let now = "2026-01-05T10:00:00Z".parse().expect("time");
+        let caseload = Caseload::new(
+            store.clone(),
+            policies,
+            Arc::new(ManualClock::new(now)),
+            Arc::new(Notify::new()),
+        );
+
+        let removing = caseload.hold_new_journeys().await;
+        let referring = {
+            let (caseload, id) = (caseload.clone(), council.id.clone());
+            let referral = Referral {
+                route: ReferralRoute::Jobcentre,
+                date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).expect("date"),
+                postcode: "YO1 7HH".into(),
+                in_work: false,
+                on_universal_credit: false,
+                known_to_health_services: false,
+                on_other_programme: false,
+                cohorts: Vec::new(),
+            };
+            tokio::spawn(async move { caseload.refer(&id, referral, None).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(
+            !referring.is_finished(),
+            "the referral waits for the removal"
+        );
+        assert_eq!(
+            store.remove_council(&council.id, now).expect("remove"),
+            CouncilRemoval::Removed
+        );
+        drop(removing);
+        let outcome = referring.await.expect("referral task");
+        assert!(
+            matches!(outcome, Err(CaseloadError::UnknownCouncil(_))),
+            "{:?}",
+            outcome.map(|r| r.participant_id)
+        );
+        assert_eq!(store.participant_count(&council.id), 0, "no orphan journey");
     }
 }

@@ -190,7 +190,11 @@ async fn delete_council(
     Extension(caller): Extension<Caller>,
     CouncilPath(id): CouncilPath,
 ) -> Result<StatusCode, Problem> {
-    match state.store.remove_council(&id, state.clock.now())? {
+    let removal = {
+        let _no_referrals = state.caseload.hold_new_journeys().await;
+        state.store.remove_council(&id, state.clock.now())?
+    };
+    match removal {
         CouncilRemoval::Removed => {}
         CouncilRemoval::Unknown => {
             return Err(Problem::not_found(format!("no council `{id}`")));
