@@ -229,11 +229,27 @@ fn claim_destination(dest: &Path) -> Result<(), BackupError> {
 const SLED_ID_INTERVAL: u64 = 1_000_000;
 
 /// How the backup's own store is opened: without sled's background flusher (every
-/// write to it is flushed explicitly), because that thread keeps the store, and its
-/// file lock, alive for a moment after the handle is dropped, and the copy is
-/// reopened at once (to carry the id counter, or by a restore in the same process).
+/// write to it is flushed explicitly).
 fn copy_config(path: &Path) -> sled::Config {
     sled::Config::new().path(path).flush_every_ms(None)
+}
+
+/// Opens the copy again just after a handle to it was dropped. sled's background
+/// I/O threads can keep the store, and its file lock, alive for a moment after the
+/// drop, so a lock refusal is waited out (briefly) rather than reported.
+fn reopen_copy(config: sled::Config) -> Result<sled::Db, BackupError> {
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
 
 /// Sets the copy's id generator so that every id it hands out is at least `next_id`.
@@ -246,14 +262,12 @@ fn copy_config(path: &Path) -> sled::Config {
 fn carry_id_counter(path: &Path, next_id: u64) -> Result<(), BackupError> {
     let target = next_id.div_ceil(SLED_ID_INTERVAL).max(1) * SLED_ID_INTERVAL;
     {
-        let db = copy_config(path)
-            .idgen_persist_interval(target / 2)
-            .open()?;
+        let db = reopen_copy(copy_config(path).idgen_persist_interval(target / 2))?;
         db.generate_id()?;
         db.flush()?;
     }
     // Checked as the daemon will open it.
-    let db = copy_config(path).open()?;
+    let db = reopen_copy(copy_config(path))?;
     let got = db.generate_id()?;
     db.flush()?;
     if got < next_id {
