@@ -19,16 +19,7 @@ async fn stoke(api: &Client) {
 
 /// Refers an eligible Stoke resident and starts them on 5 January 2026.
 async fn started(api: &Client) -> String {
-    let r = api
-        .post(
-            &format!("{STOKE}/referrals"),
-            json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["participant_id"].as_str().expect("id").to_owned();
-    event(api, &id, json!({ "type": "started", "at": "2026-01-05" })).await;
-    id
+    support::started_participant(api, "stoke-on-trent").await
 }
 
 async fn event(api: &Client, id: &str, body: Value) -> Value {

@@ -109,21 +109,7 @@ async fn one_journey(api: &support::Client) -> String {
     let _wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
     api.set_clock("2026-01-05T10:00:00Z").await;
     support::council_with_plugin(api, "stoke-on-trent", "Stoke", "stoke-on-trent").await;
-    let r = api
-        .post(
-            &format!("{STOKE}/referrals"),
-            json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["participant_id"].as_str().expect("id").to_owned();
-    let r = api
-        .post(
-            &format!("{STOKE}/participants/{id}/events"),
-            json!({ "type": "started", "at": "2026-01-05" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    let id = support::started_participant(api, "stoke-on-trent").await;
     api.set_clock("2026-02-03T09:00:00Z").await;
     api.wait_for(&format!("{STOKE}/actions"), Duration::from_secs(10), |b| {
         b["actions"].as_array().is_some_and(|a| !a.is_empty())

@@ -206,22 +206,7 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
     .await;
     let mut ids = Vec::new();
     for _ in 0..3 {
-        let r = api
-            .post(
-                "/v1/councils/stoke-on-trent/referrals",
-                json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }),
-            )
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-        let id = r.body["participant_id"].as_str().expect("id").to_owned();
-        let r = api
-            .post(
-                &format!("/v1/councils/stoke-on-trent/participants/{id}/events"),
-                json!({ "type": "started", "at": "2026-01-05" }),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        ids.push(id);
+        ids.push(support::started_participant(&api, "stoke-on-trent").await);
     }
     // The first reviews fire (2 February): one action each.
     api.set_clock("2026-02-03T09:00:00Z").await;

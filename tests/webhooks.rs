@@ -30,21 +30,7 @@ async fn council_with_a_started_participant(dir: &Path) -> Daemon {
         "stoke-on-trent",
     )
     .await;
-    let r = api
-        .post(
-            "/v1/councils/stoke-on-trent/referrals",
-            json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let participant = r.body["participant_id"].as_str().expect("id").to_owned();
-    let r = api
-        .post(
-            &format!("/v1/councils/stoke-on-trent/participants/{participant}/events"),
-            json!({ "type": "started", "at": "2026-01-05" }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::started_participant(&api, "stoke-on-trent").await;
     daemon
 }
 

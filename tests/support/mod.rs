@@ -312,3 +312,28 @@ pub async fn council_with_plugin(admin: &Client, id: &str, name: &str, plugin_na
         .await;
     assert_eq!(r.status, 200, "uploading {plugin_name} to {id}: {}", r.body);
 }
+
+/// Refers an eligible adult in ST4 (via the Jobcentre) to `council` and records their
+/// start on Monday 5 January 2026: the participant most end-to-end tests need.
+/// Returns the participant id.
+pub async fn started_participant(api: &Client, council: &str) -> String {
+    let r = api
+        .post(
+            &format!("/v1/councils/{council}/referrals"),
+            serde_json::json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "referring to {council}: {}", r.body);
+    let id = r.body["participant_id"]
+        .as_str()
+        .expect("participant_id")
+        .to_owned();
+    let r = api
+        .post(
+            &format!("/v1/councils/{council}/participants/{id}/events"),
+            serde_json::json!({ "type": "started", "at": "2026-01-05" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "starting {id}: {}", r.body);
+    id
+}
