@@ -691,7 +691,6 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_referral_waits_while_its_council_is_removed_and_then_finds_it_gone() {
         use crate::clock::ManualClock;
-        use crate::policy::ReferralRoute;
         use crate::policy::{EngineSettings, Limits};
         use crate::store::{CouncilRemoval, DataFolderLock};
 
@@ -719,16 +718,7 @@ mod tests {
         let removing = caseload.hold_new_journeys().await;
         let referring = {
             let (caseload, id) = (caseload.clone(), council.id.clone());
-            let referral = Referral {
-                route: ReferralRoute::Jobcentre,
-                date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).expect("date"),
-                postcode: "YO1 7HH".into(),
-                in_work: false,
-                on_universal_credit: false,
-                known_to_health_services: false,
-                on_other_programme: false,
-                cohorts: Vec::new(),
-            };
+            let referral = Referral::example();
             tokio::spawn(async move { caseload.refer(&id, referral, None).await })
         };
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -150,7 +150,7 @@ mod tests {
     use crate::clock::ManualClock;
     use crate::council::{Council, CouncilId};
     use crate::journey::{Event, ExitReason, Journey, ParticipantId, Referral};
-    use crate::policy::{Eligibility, Outcome, PluginDigest, ReferralRoute};
+    use crate::policy::{Eligibility, Outcome, PluginDigest};
     use crate::review::{ReviewItem, ReviewStatus};
     use crate::schedule::calendar::Nation;
     use crate::store::{DataFolderLock, JourneyWrite, LegalHold, RetentionPolicy};
@@ -163,16 +163,7 @@ mod tests {
     /// A journey accepted on 5 January and exited on `exit`, with a review item.
     fn closed(store: &Store, council: &CouncilId, exit: NaiveDate) -> ParticipantId {
         let participant = ParticipantId::new_random();
-        let referral = Referral {
-            route: ReferralRoute::Jobcentre,
-            date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).expect("date"),
-            postcode: "ST4 1AB".into(),
-            in_work: false,
-            on_universal_credit: false,
-            known_to_health_services: false,
-            on_other_programme: false,
-            cohorts: Vec::new(),
-        };
+        let referral = Referral::example();
         let journey = Journey::refer(council.clone(), participant, d(1, 5), referral);
         let (journey, _) = journey
             .record(Event::EligibilityDecided {

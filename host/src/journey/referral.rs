@@ -30,6 +30,23 @@ pub struct Referral {
     pub cohorts: Vec<Cohort>,
 }
 
+#[cfg(test)]
+impl Referral {
+    /// An adult in ST4, out of work, referred by the Jobcentre: for tests.
+    pub(crate) fn example() -> Referral {
+        Referral {
+            route: ReferralRoute::Jobcentre,
+            date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).unwrap_or_default(),
+            postcode: "ST4 1AB".into(),
+            in_work: false,
+            on_universal_credit: false,
+            known_to_health_services: false,
+            on_other_programme: false,
+            cohorts: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidReferral {
     #[error(

@@ -261,7 +261,7 @@ mod tests {
     use crate::council::Council;
     use crate::journey::{Journey, ParticipantId, Referral};
     use crate::outbox::{ActionKind, ActionStatus};
-    use crate::policy::{PlannedTimer, ReferralRoute, TimerKind};
+    use crate::policy::{PlannedTimer, TimerKind};
     use crate::schedule::admin::{
         AdminSchedule, CatchUp, Overlap, RunOutcome, ScheduleDefinition, ScheduledAction,
     };
@@ -312,16 +312,7 @@ mod tests {
     impl World {
         fn add_timers(&self, days: &[NaiveDate]) {
             let participant = ParticipantId::new_random();
-            let referral = Referral {
-                route: ReferralRoute::Jobcentre,
-                date_of_birth: NaiveDate::from_ymd_opt(1990, 4, 1).expect("date"),
-                postcode: "ST4 1AB".into(),
-                in_work: false,
-                on_universal_credit: false,
-                known_to_health_services: false,
-                on_other_programme: false,
-                cohorts: Vec::new(),
-            };
+            let referral = Referral::example();
             let journey = Journey::refer(self.council.id.clone(), participant, days[0], referral);
             let timers: Vec<Timer> = days
                 .iter()
