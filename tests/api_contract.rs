@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use support::{Client, Daemon, Reply, plugin};
+use support::{Client, Daemon, Reply, key, plugin};
 
 const STOKE: &str = "/v1/councils/stoke-on-trent";
 const LEEDS: &str = "/v1/councils/leeds";
@@ -56,19 +56,6 @@ fn replayed(r: &Reply) -> bool {
 
 fn problem_type(r: &Reply) -> &str {
     r.body["type"].as_str().unwrap_or_default()
-}
-
-async fn key(admin: &Client, council: &str, role: &str) -> (String, Client) {
-    let r = admin
-        .post(
-            &format!("{council}/keys"),
-            json!({ "role": role, "name": format!("{role} key") }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let secret = r.body["secret"].as_str().expect("secret").to_owned();
-    let id = r.body["id"].as_str().expect("id").to_owned();
-    (id, admin.with_token(&secret))
 }
 
 async fn council(admin: &Client, id: &str) {

@@ -6,23 +6,12 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, Daemon, Reply, plugin};
+use support::{Client, Daemon, Reply, key, plugin};
 
 const STOKE: &str = "/v1/councils/stoke-on-trent";
 const LEEDS: &str = "/v1/councils/leeds";
 const OLD_POSTCODE: &str = "ST4 1AB";
 const NEW_POSTCODE: &str = "ST4 7QB";
-
-async fn key(admin: &Client, council: &str, role: &str) -> Client {
-    let r = admin
-        .post(
-            &format!("{council}/keys"),
-            json!({ "role": role, "name": format!("{role} key") }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    admin.with_token(r.body["secret"].as_str().expect("secret"))
-}
 
 /// The harness has no PATCH; it is sent the same way its other verbs are.
 async fn patch(api: &Client, path: &str, body: Value) -> Reply {
@@ -80,10 +69,10 @@ async fn a_corrected_postcode_replaces_the_old_one_everywhere_the_journey_is_kep
     }
     let r = admin.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let worker = key(&admin, STOKE, "caseworker").await;
-    let auditor = key(&admin, STOKE, "auditor").await;
-    let stoke_admin = key(&admin, STOKE, "council_admin").await;
-    let leeds_worker = key(&admin, LEEDS, "caseworker").await;
+    let (_, worker) = key(&admin, STOKE, "caseworker").await;
+    let (_, auditor) = key(&admin, STOKE, "auditor").await;
+    let (_, stoke_admin) = key(&admin, STOKE, "council_admin").await;
+    let (_, leeds_worker) = key(&admin, LEEDS, "caseworker").await;
 
     let person = refer(&worker, OLD_POSTCODE).await;
     let before = worker.get(&person).await;

@@ -337,3 +337,18 @@ pub async fn started_participant(api: &Client, council: &str) -> String {
     assert_eq!(r.status, 200, "starting {id}: {}", r.body);
     id
 }
+
+/// A new API key with `role` for the council at `council` (its `/v1/councils/{id}`
+/// path), made by `admin`: its id, and a client that uses it.
+pub async fn key(admin: &Client, council: &str, role: &str) -> (String, Client) {
+    let r = admin
+        .post(
+            &format!("{council}/keys"),
+            serde_json::json!({ "role": role, "name": format!("{role} key") }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let secret = r.body["secret"].as_str().expect("secret").to_owned();
+    let id = r.body["id"].as_str().expect("id").to_owned();
+    (id, admin.with_token(&secret))
+}
