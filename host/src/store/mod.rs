@@ -68,6 +68,7 @@ pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantE
 pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 pub use schedules::Planned;
 pub use tenants::CouncilRemoval;
+use webhooks::Change;
 pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
 
 /// The on-disk layout version; bumped with a migration when records change shape.
@@ -547,25 +548,23 @@ impl Store {
         id: &ActionId,
         at: DateTime<Utc>,
     ) -> Result<Option<Action>, StoreError> {
-        let key = action_key(council, id);
-        let _writing = self.hold_writes();
-        self.actions
-            .transaction(|actions| {
-                let Some(v) = actions.get(&key)? else {
-                    return Ok(None);
-                };
-                let mut action: Action = tx_decode("actions", &key, &v)?;
+        self.change_action(
+            council,
+            id,
+            || None,
+            |action| {
                 if matches!(
                     action.status,
                     ActionStatus::Pending | ActionStatus::DeadLetter
                 ) {
                     action.status = ActionStatus::Acknowledged;
                     action.acknowledged_at = Some(at);
-                    actions.insert(key.as_slice(), encode(&action))?;
+                    Change::Write(Some(action.clone()))
+                } else {
+                    Change::Keep(Some(action.clone()))
                 }
-                Ok(Some(action))
-            })
-            .map_err(flatten)
+            },
+        )
     }
 }
 

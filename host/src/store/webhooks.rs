@@ -164,21 +164,18 @@ impl Store {
         webhook: &Webhook,
         now: DateTime<Utc>,
     ) -> Result<AttemptStart, StoreError> {
-        let key = action_key(council, id);
-        let _writing = self.hold_writes();
-        self.actions
-            .transaction(|actions| {
-                let Some(v) = actions.get(&key)? else {
-                    return Ok(AttemptStart::Settled);
-                };
-                let mut action: Action = tx_decode("actions", &key, &v)?;
+        self.change_action(
+            council,
+            id,
+            || AttemptStart::Settled,
+            |action| {
                 if action.status != ActionStatus::Pending {
-                    return Ok(AttemptStart::Settled);
+                    return Change::Keep(AttemptStart::Settled);
                 }
                 if let Some(next) = action.delivery.next_attempt_at
                     && next > now
                 {
-                    return Ok(AttemptStart::NotDue(next));
+                    return Change::Keep(AttemptStart::NotDue(next));
                 }
                 let d = &mut action.delivery;
                 if d.attempts >= webhook.max_attempts {
@@ -192,17 +189,15 @@ impl Store {
                     ));
                     d.next_attempt_at = None;
                     action.status = ActionStatus::DeadLetter;
-                    actions.insert(key.as_slice(), encode(&action))?;
-                    return Ok(AttemptStart::DeadLettered(action));
+                    return Change::Write(AttemptStart::DeadLettered(action.clone()));
                 }
                 d.attempts += 1;
                 d.last_attempt_at = Some(now);
                 d.next_attempt_at =
                     Some(retry_at(webhook, &action.idempotency_key, d.attempts, now));
-                actions.insert(key.as_slice(), encode(&action))?;
-                Ok(AttemptStart::Send(action))
-            })
-            .map_err(flatten)
+                Change::Write(AttemptStart::Send(action.clone()))
+            },
+        )
     }
 
     /// Records how attempt `attempt` ended (`Err` holds why it failed): delivered,
@@ -217,16 +212,13 @@ impl Store {
         outcome: Result<(), String>,
         now: DateTime<Utc>,
     ) -> Result<Option<Action>, StoreError> {
-        let key = action_key(council, id);
-        let _writing = self.hold_writes();
-        self.actions
-            .transaction(|actions| {
-                let Some(v) = actions.get(&key)? else {
-                    return Ok(None);
-                };
-                let mut action: Action = tx_decode("actions", &key, &v)?;
+        self.change_action(
+            council,
+            id,
+            || None,
+            |action| {
                 if action.status != ActionStatus::Pending || action.delivery.attempts != attempt {
-                    return Ok(None);
+                    return Change::Keep(None);
                 }
                 let d = &mut action.delivery;
                 match &outcome {
@@ -247,10 +239,9 @@ impl Store {
                         }
                     }
                 }
-                actions.insert(key.as_slice(), encode(&action))?;
-                Ok(Some(action))
-            })
-            .map_err(flatten)
+                Change::Write(Some(action.clone()))
+            },
+        )
     }
 
     /// Moves a dead-lettered action back to pending with a fresh set of attempts,
@@ -260,25 +251,58 @@ impl Store {
         council: &CouncilId,
         id: &ActionId,
     ) -> Result<Option<Result<Action, ActionStatus>>, StoreError> {
+        self.change_action(
+            council,
+            id,
+            || None,
+            |action| {
+                if action.status != ActionStatus::DeadLetter {
+                    return Change::Keep(Some(Err(action.status)));
+                }
+                action.status = ActionStatus::Pending;
+                action.delivery.attempts = 0;
+                action.delivery.next_attempt_at = None;
+                Change::Write(Some(Ok(action.clone())))
+            },
+        )
+    }
+
+    /// Reads an action, lets `change` edit it, and writes it back when `change` says
+    /// so, in one transaction under the write barrier; `missing()` when there is no
+    /// such action. `change` may run more than once (sled retries on conflict), each
+    /// time on a fresh copy.
+    pub(super) fn change_action<R>(
+        &self,
+        council: &CouncilId,
+        id: &ActionId,
+        missing: impl Fn() -> R,
+        change: impl Fn(&mut Action) -> Change<R>,
+    ) -> Result<R, StoreError> {
         let key = action_key(council, id);
         let _writing = self.hold_writes();
         self.actions
             .transaction(|actions| {
                 let Some(v) = actions.get(&key)? else {
-                    return Ok(None);
+                    return Ok(missing());
                 };
                 let mut action: Action = tx_decode("actions", &key, &v)?;
-                if action.status != ActionStatus::DeadLetter {
-                    return Ok(Some(Err(action.status)));
-                }
-                action.status = ActionStatus::Pending;
-                action.delivery.attempts = 0;
-                action.delivery.next_attempt_at = None;
-                actions.insert(key.as_slice(), encode(&action))?;
-                Ok(Some(Ok(action)))
+                Ok(match change(&mut action) {
+                    Change::Keep(r) => r,
+                    Change::Write(r) => {
+                        actions.insert(key.as_slice(), encode(&action))?;
+                        r
+                    }
+                })
             })
             .map_err(flatten)
     }
+}
+
+/// What [`Store::change_action`]'s edit decided: keep the action as stored, or
+/// write back the edited one; either way with the answer to give.
+pub(super) enum Change<R> {
+    Keep(R),
+    Write(R),
 }
 
 fn retry_at(webhook: &Webhook, key: &str, attempts: u32, now: DateTime<Utc>) -> DateTime<Utc> {
