@@ -225,6 +225,85 @@ async fn a_retried_post_runs_once_even_across_kill_9_until_its_key_expires() {
     assert_eq!(participant_ids(&worker, STOKE).await.len(), 5);
 }
 
+/// Forgets every kept answer in a stopped daemon's store: what a crash after the work
+/// was flushed, but before its answer was kept, leaves behind.
+fn lose_kept_answers(data: &std::path::Path) {
+    let db = sled::open(data.join("sled")).expect("open the stopped daemon's store");
+    let answers = db.open_tree("idempotency").expect("tree");
+    assert!(
+        !answers.is_empty(),
+        "the answers were kept before the crash"
+    );
+    answers.clear().expect("clear");
+    db.flush().expect("flush");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let admin = daemon.client();
+    admin.set_clock("2026-01-05T10:00:00Z").await;
+    support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
+        .await;
+    let (_, worker) = key(&admin, STOKE, "caseworker").await;
+    let referrals = format!("{STOKE}/referrals");
+    let body = referral("ST4 1AB");
+    let first = post_idem(&worker, &referrals, &body, "lost-ref").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let id = first.body["participant_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let events = format!("{STOKE}/participants/{id}/events");
+    let start = json!({ "type": "started", "at": "2026-01-05" });
+    let started = post_idem(&worker, &events, &start, "lost-start").await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    let contact = json!({ "type": "contact_made", "at": "2026-01-06" });
+    let contacted = post_idem(&worker, &events, &contact, "lost-contact").await;
+    assert_eq!(contacted.status, 200, "{}", contacted.body);
+
+    daemon.kill9();
+    lose_kept_answers(dir.path());
+    let daemon = Daemon::start(dir.path());
+    let worker = daemon.client().with_token(&worker.token);
+
+    // The retried referral finds its participant: the same answer, no second person.
+    let again = post_idem(&worker, &referrals, &body, "lost-ref").await;
+    assert_eq!((again.status, &again.body), (201, &first.body));
+    assert_eq!(participant_ids(&worker, STOKE).await, vec![id.clone()]);
+
+    // The retried events are not recorded twice.
+    let again = post_idem(&worker, &events, &start, "lost-start").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let again = post_idem(&worker, &events, &contact, "lost-contact").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let history = again.body["history"].as_array().expect("history");
+    let kinds: Vec<&str> = history
+        .iter()
+        .map(|e| e["type"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "started").count(),
+        1,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "contact_made").count(),
+        1,
+        "{kinds:?}"
+    );
+
+    // The key still names its first request: another body under it is refused.
+    let other = post_idem(&worker, &referrals, &referral("ST4 2BB"), "lost-ref").await;
+    assert_eq!(other.status, 422, "{}", other.body);
+    assert_eq!(
+        problem_type(&other),
+        "urn:waymark:problem:idempotency-key-reused"
+    );
+    assert_eq!(participant_ids(&worker, STOKE).await.len(), 1);
+}
+
 /// `n` copies of one request, sent at once.
 async fn futures_join(api: &Client, path: &str, body: &Value, key: &str, n: usize) -> Vec<Reply> {
     let mut tasks = Vec::new();

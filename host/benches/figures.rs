@@ -113,6 +113,7 @@ fn populate(store: &Store, council: &CouncilId, n: usize) {
                                 timers: Some(std::slice::from_ref(&timer)),
                                 decisions: &[],
                                 reviews: &[],
+                                effect: None,
                             },
                         )
                         .expect("write journey");
@@ -248,6 +249,7 @@ fn main() -> anyhow::Result<()> {
                     timers: Some(std::slice::from_ref(&timer)),
                     decisions: &[],
                     reviews: &[],
+                    effect: None,
                 },
             );
             changed.notify_one();

@@ -26,7 +26,7 @@ use crate::policy::{
 };
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
-use crate::store::{DecisionRecord, JourneyWrite, Store, StoreError};
+use crate::store::{DecisionRecord, IdempotencyMark, JourneyWrite, Store, StoreError};
 use crate::telemetry::Telemetry;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,10 @@ pub enum CaseloadError {
     UnknownReview(CouncilId, ReviewId),
     #[error("review item `{0}` is already resolved; a decision is recorded once")]
     ReviewResolved(ReviewId),
+    #[error(
+        "this Idempotency-Key was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
+    )]
+    IdempotencyKeyReused,
     #[error("{}", if *.wanted {
         format!("a {hook} review is resolved with an `outcome`: accept, waitlist or decline")
     } else {
@@ -192,8 +196,12 @@ impl Caseload {
         council_id: &CouncilId,
         referral: Referral,
         referred_on: Option<NaiveDate>,
+        mark: Option<&IdempotencyMark>,
     ) -> Result<Referred, CaseloadError> {
         let council = self.council(council_id)?;
+        if let Some(participant) = self.done_before(mark)? {
+            return self.referred(&council.id, participant);
+        }
         let at = referred_on.unwrap_or_else(|| self.today(&council));
         let facts = referral.facts(at)?;
         let participant = ParticipantId::new_random();
@@ -264,6 +272,7 @@ impl Caseload {
                 timers: Some(&timers),
                 decisions: &decisions,
                 reviews: &reviews,
+                effect: mark.map(|m| (m, now)),
             },
         )?;
         drop(adding);
@@ -331,9 +340,17 @@ impl Caseload {
         council_id: &CouncilId,
         participant: ParticipantId,
         event: CaseworkerEvent,
+        mark: Option<&IdempotencyMark>,
     ) -> Result<ParticipantView, CaseloadError> {
+        if self.done_before(mark)?.is_some() {
+            return self.view(council_id, participant);
+        }
         let event = Event::from(event).stamped(self.clock.now());
-        self.apply(council_id, participant, event, &[]).await
+        let at = event.at();
+        self.change(council_id, participant, at, &[], mark, |journey| {
+            Ok(Some(journey.record(event.clone())?))
+        })
+        .await
     }
 
     /// Records `event`, re-plans the journey's timers, and writes `reviews` (items
@@ -346,10 +363,60 @@ impl Caseload {
         reviews: &[ReviewItem],
     ) -> Result<ParticipantView, CaseloadError> {
         let at = event.at();
-        self.change(council_id, participant, at, reviews, |journey| {
+        self.change(council_id, participant, at, reviews, None, |journey| {
             Ok(Some(journey.record(event.clone())?))
         })
         .await
+    }
+
+    /// The participant a request with this `Idempotency-Key` already wrote, if its
+    /// work is done: then a retry (after a crash lost the kept answer) must not do it
+    /// again.
+    fn done_before(
+        &self,
+        mark: Option<&IdempotencyMark>,
+    ) -> Result<Option<ParticipantId>, CaseloadError> {
+        let Some(mark) = mark else {
+            return Ok(None);
+        };
+        match self
+            .store
+            .idempotent_effect(&mark.record_key, self.clock.now())?
+        {
+            None => Ok(None),
+            Some(done) if done.fingerprint != mark.fingerprint => {
+                Err(CaseloadError::IdempotencyKeyReused)
+            }
+            Some(done) => Ok(Some(done.participant)),
+        }
+    }
+
+    /// The answer a referral gave, rebuilt from its journey: the state and decision
+    /// right after eligibility was decided, whatever happened since.
+    fn referred(
+        &self,
+        council: &CouncilId,
+        participant: ParticipantId,
+    ) -> Result<Referred, CaseloadError> {
+        let (journey, _) = self
+            .store
+            .journey(council, participant)?
+            .ok_or_else(|| CaseloadError::UnknownParticipant(council.clone(), participant))?;
+        let decided = Journey {
+            events: journey.events.iter().take(2).cloned().collect(),
+            ..journey
+        };
+        let (decision, review_reason) = match decided.events.get(1) {
+            Some(Event::EligibilityDecided { decision, .. }) => (Some(decision.clone()), None),
+            Some(Event::SentForReview { error, .. }) => (None, Some(error.clone())),
+            _ => (None, None),
+        };
+        Ok(Referred {
+            participant_id: participant,
+            state: decided.state()?,
+            decision,
+            review_reason,
+        })
     }
 
     /// Corrects the referral's details (the right to rectification), dated today in
@@ -364,7 +431,7 @@ impl Caseload {
         let council = self.council(council_id)?;
         let at = self.today(&council);
         let now = self.clock.now();
-        self.change(council_id, participant, at, &[], |journey| {
+        self.change(council_id, participant, at, &[], None, |journey| {
             Ok(journey
                 .correct(at, correction)?
                 .map(|(mut journey, state)| {
@@ -385,6 +452,7 @@ impl Caseload {
         participant: ParticipantId,
         at: NaiveDate,
         reviews: &[ReviewItem],
+        mark: Option<&IdempotencyMark>,
         change: impl Fn(&Journey) -> Result<Option<(Journey, State)>, CaseloadError>,
     ) -> Result<ParticipantView, CaseloadError> {
         let council = self.council(council_id)?;
@@ -414,6 +482,7 @@ impl Caseload {
                     timers: timers.as_deref(),
                     decisions: &decisions,
                     reviews: &reviews,
+                    effect: mark.map(|m| (m, now)),
                 },
             );
             match written {
@@ -719,7 +788,7 @@ mod tests {
         let referring = {
             let (caseload, id) = (caseload.clone(), council.id.clone());
             let referral = Referral::example();
-            tokio::spawn(async move { caseload.refer(&id, referral, None).await })
+            tokio::spawn(async move { caseload.refer(&id, referral, None, None).await })
         };
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         assert!(

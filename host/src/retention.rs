@@ -201,6 +201,7 @@ mod tests {
                     timers: Some(&[]),
                     decisions: &[],
                     reviews: &[review],
+                    effect: None,
                 },
             )
             .expect("write");

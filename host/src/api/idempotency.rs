@@ -8,6 +8,12 @@
 //! Requests with the same key run one at a time: a second waits for the first and
 //! then gets its answer. Only successful answers are kept: a refused request changed
 //! nothing, so running it again is safe (and may succeed once the cause is fixed).
+//!
+//! The answer is kept after the work is flushed, so a crash in between loses it.
+//! Where doing the work twice would do harm (a second participant from one referral,
+//! an event recorded twice) the work records an [`IdempotencyMark`] in its own
+//! transaction, and a retry that finds it answers from the stored journey instead.
+//! Elsewhere a second run is harmless or refused by the state it finds.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -24,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use super::problem::Problem;
 use crate::access::Caller;
-use crate::store::{IdempotentAnswer, idempotency_record_key};
+use crate::store::{IdempotencyMark, IdempotentAnswer, idempotency_record_key};
 
 /// The request header a client sets.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -267,6 +273,14 @@ pub async fn run(
         });
     }
 
+    // The work itself records that it was done where it must not happen twice (a
+    // referral, a journey event), in its own transaction: a crash before the answer
+    // below is kept then cannot lead a retry to do it again.
+    let mut parts = parts;
+    parts.extensions.insert(IdempotencyMark {
+        record_key: record_key.clone(),
+        fingerprint: print.clone(),
+    });
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if !response.status().is_success() {
         return Ok(Answered {

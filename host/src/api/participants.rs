@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use super::problem::Problem;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::{CaseworkerEvent, Referral, ReferralCorrection};
 use crate::policy::{Cohort, ReferralRoute};
+use crate::store::IdempotencyMark;
 
 /// A referral as posted: the person's details and, optionally, the referral date.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -58,12 +59,13 @@ impl NewReferral {
 async fn refer(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
+    mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewReferral>,
 ) -> Result<(StatusCode, Json<Referred>), Problem> {
     let (referral, referred_on) = body.split();
     let referred = state
         .caseload
-        .refer(&council, referral, referred_on)
+        .refer(&council, referral, referred_on, mark.as_deref())
         .await?;
     tracing::info!(council = %council, participant = %referred.participant_id, "referral recorded");
     Ok((StatusCode::CREATED, Json(referred)))
@@ -72,11 +74,12 @@ async fn refer(
 async fn record_event(
     State(state): State<AppState>,
     ParticipantPath(council, participant): ParticipantPath,
+    mark: Option<Extension<IdempotencyMark>>,
     JsonBody(event): JsonBody<CaseworkerEvent>,
 ) -> Result<Json<ParticipantView>, Problem> {
     let view = state
         .caseload
-        .record_event(&council, participant, event)
+        .record_event(&council, participant, event, mark.as_deref())
         .await?;
     tracing::info!(council = %council, participant = %participant, "journey event recorded");
     Ok(Json(view))

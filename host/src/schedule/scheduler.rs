@@ -338,6 +338,7 @@ mod tests {
                         timers: Some(&timers),
                         decisions: &[],
                         reviews: &[],
+                        effect: None,
                     },
                 )
                 .expect("journey written");

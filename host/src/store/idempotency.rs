@@ -4,12 +4,17 @@
 //! `idempotency`: `caller key id \0 council \0 idempotency key` → [`IdempotentAnswer`];
 //! `idempotency_by_time`: creation instant (big-endian ms) + the record's key → empty,
 //! the time-ordered index the expiry sweep walks. Both are written in one transaction.
+//! `idempotency_effects`: the same record key → [`IdempotentEffect`], written in the
+//! journey's own transaction by work that must not happen twice (a referral, a journey
+//! event), so a retry after a crash between that write and the kept answer finds the
+//! work done instead of doing it again. Indexed in `idempotency_by_time` as well.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::{Store, StoreError, decode, encode, flatten};
+use crate::journey::ParticipantId;
 use crate::schedule::timer::instant_key;
 
 /// How long a key's answer is kept: a client retrying later than this gets a new run.
@@ -40,6 +45,38 @@ impl IdempotentAnswer {
     }
 }
 
+/// The request an `Idempotency-Key` names, handed by the API to the work it guards so
+/// the work's own write can record that it was done (see [`IdempotentEffect`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyMark {
+    /// As made by [`idempotency_record_key`].
+    pub record_key: Vec<u8>,
+    /// The request's fingerprint (see [`IdempotentAnswer::fingerprint`]).
+    pub fingerprint: String,
+}
+
+/// That a request's work reached the store, recorded in the same transaction as the
+/// work. It holds no personal data: which participant, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotentEffect {
+    pub fingerprint: String,
+    pub participant: ParticipantId,
+    pub created_at: DateTime<Utc>,
+}
+
+impl IdempotentEffect {
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        now < self.created_at + IDEMPOTENCY_TTL
+    }
+}
+
+/// The entry for a record written at `at` in `idempotency_by_time`.
+pub(super) fn expiry_index(at: DateTime<Utc>, record_key: &[u8]) -> Vec<u8> {
+    let mut index = instant_key(at).to_vec();
+    index.extend_from_slice(record_key);
+    index
+}
+
 /// Where one caller's key for one council is recorded. The parts are joined by NUL,
 /// which none of them can contain (key ids and council ids are plain ASCII, and an
 /// idempotency key is printable ASCII).
@@ -53,6 +90,28 @@ impl Store {
             self.db.open_tree("idempotency")?,
             self.db.open_tree("idempotency_by_time")?,
         ))
+    }
+
+    /// The effects tree and the expiry index, for a journey write to record into.
+    pub(super) fn idempotency_effect_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
+        Ok((
+            self.db.open_tree("idempotency_effects")?,
+            self.db.open_tree("idempotency_by_time")?,
+        ))
+    }
+
+    /// The live effect recorded under `record_key` at `now`.
+    pub fn idempotent_effect(
+        &self,
+        record_key: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Option<IdempotentEffect>, StoreError> {
+        let (effects, _) = self.idempotency_effect_trees()?;
+        let Some(v) = effects.get(record_key)? else {
+            return Ok(None);
+        };
+        let effect: IdempotentEffect = decode("idempotency_effects", record_key, &v)?;
+        Ok(effect.is_live(now).then_some(effect))
     }
 
     /// The live answer recorded under `record_key` at `now`; an expired one is gone.
@@ -78,8 +137,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let _writing = self.hold_writes();
         let (records, by_time) = self.idempotency_trees()?;
-        let mut index = instant_key(answer.created_at).to_vec();
-        index.extend_from_slice(record_key);
+        let index = expiry_index(answer.created_at, record_key);
         let value = encode(answer);
         (&records, &by_time)
             .transaction(|(records, by_time)| {
@@ -97,6 +155,7 @@ impl Store {
     pub fn sweep_idempotency(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let _writing = self.hold_writes();
         let (records, by_time) = self.idempotency_trees()?;
+        let (effects, _) = self.idempotency_effect_trees()?;
         let end = instant_key(now - IDEMPOTENCY_TTL).to_vec();
         let mut removed = 0;
         let expired: Vec<sled::IVec> = by_time
@@ -108,14 +167,21 @@ impl Store {
             let Some(record_key) = index.get(8..) else {
                 continue;
             };
-            (&records, &by_time)
-                .transaction(|(records, by_time)| {
+            (&records, &effects, &by_time)
+                .transaction(|(records, effects, by_time)| {
                     by_time.remove(&index)?;
                     if let Some(v) = records.get(record_key)? {
                         let answer: IdempotentAnswer =
                             super::tx_decode("idempotency", record_key, &v)?;
                         if !answer.is_live(now) {
                             records.remove(record_key)?;
+                        }
+                    }
+                    if let Some(v) = effects.get(record_key)? {
+                        let effect: IdempotentEffect =
+                            super::tx_decode("idempotency_effects", record_key, &v)?;
+                        if !effect.is_live(now) {
+                            effects.remove(record_key)?;
                         }
                     }
                     Ok(())
@@ -173,6 +239,80 @@ mod tests {
         assert!(records.get(&mine).unwrap().is_none());
         assert_eq!(records.len(), 1);
         assert_eq!(by_time.len(), 1);
+    }
+
+    #[test]
+    fn work_done_under_a_key_is_recorded_with_the_journey_and_swept_after_a_day() {
+        use crate::journey::{Journey, Referral};
+        use crate::store::JourneyWrite;
+
+        let dir = tempfile::tempdir().unwrap();
+        let lock = DataFolderLock::acquire(dir.path()).unwrap();
+        let store = Store::open(dir.path(), &lock).unwrap();
+        let t0: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
+        let participant = ParticipantId::new_random();
+        let journey = Journey::refer(
+            "leeds".parse().unwrap(),
+            participant,
+            t0.date_naive(),
+            Referral::example(),
+        );
+        let mark = IdempotencyMark {
+            record_key: idempotency_record_key("key_a", Some("leeds"), "ref-1"),
+            fingerprint: "f".repeat(64),
+        };
+        store
+            .write_journey(
+                None,
+                JourneyWrite {
+                    journey: &journey,
+                    timers: None,
+                    decisions: &[],
+                    reviews: &[],
+                    effect: Some((&mark, t0)),
+                },
+            )
+            .unwrap();
+        let done = IdempotentEffect {
+            fingerprint: mark.fingerprint.clone(),
+            participant,
+            created_at: t0,
+        };
+        let at = |h| t0 + Duration::hours(h);
+        assert_eq!(
+            store.idempotent_effect(&mark.record_key, at(23)).unwrap(),
+            Some(done)
+        );
+        assert_eq!(
+            store.idempotent_effect(&mark.record_key, at(25)).unwrap(),
+            None
+        );
+
+        // A write refused by the journey's check leaves no effect behind.
+        let other = IdempotencyMark {
+            record_key: idempotency_record_key("key_a", Some("leeds"), "ref-2"),
+            fingerprint: "e".repeat(64),
+        };
+        let refused = store.write_journey(
+            None,
+            JourneyWrite {
+                journey: &journey,
+                timers: None,
+                decisions: &[],
+                reviews: &[],
+                effect: Some((&other, t0)),
+            },
+        );
+        assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");
+        assert_eq!(
+            store.idempotent_effect(&other.record_key, t0).unwrap(),
+            None
+        );
+
+        assert_eq!(store.sweep_idempotency(at(25)).unwrap(), 1);
+        let (effects, by_time) = store.idempotency_effect_trees().unwrap();
+        assert!(effects.is_empty());
+        assert!(by_time.is_empty());
     }
 
     #[test]

@@ -23,7 +23,8 @@
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
 //! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
 //! - `retention`: council id → [`RetentionPolicy`] (`retention.rs`)
-//! - `idempotency`, `idempotency_by_time`: answers kept for retries (`idempotency.rs`)
+//! - `idempotency`, `idempotency_by_time`, `idempotency_effects`: answers kept for
+//!   retries, and work done under a key (`idempotency.rs`)
 
 mod audit;
 mod backup;
@@ -60,7 +61,9 @@ use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use backup::{BackupError, BackupTaken, Manifest, Restored, backup_offline, restore};
-pub use idempotency::{IDEMPOTENCY_TTL, IdempotentAnswer, idempotency_record_key};
+pub use idempotency::{
+    IDEMPOTENCY_TTL, IdempotencyMark, IdempotentAnswer, IdempotentEffect, idempotency_record_key,
+};
 pub use lock::DataFolderLock;
 pub use outbox_counts::OutboxCounts;
 pub use plugins::{ActivatedBy, Activation, PluginVersion, VersionRemoval, previous_version};
@@ -187,6 +190,9 @@ pub struct JourneyWrite<'a> {
     pub decisions: &'a [DecisionRecord],
     /// Review items to add or update with the journey (the human-review queue).
     pub reviews: &'a [ReviewItem],
+    /// The `Idempotency-Key` this write answers and when, recorded with it (see
+    /// `idempotency.rs`).
+    pub effect: Option<(&'a IdempotencyMark, DateTime<Utc>)>,
 }
 
 impl Store {
@@ -350,6 +356,19 @@ impl Store {
             })
             .collect::<Result<_, sled::Error>>()?;
         let review_tree = self.reviews_tree()?;
+        let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
+        let effect = write.effect.map(|(mark, at)| {
+            let effect = IdempotentEffect {
+                fingerprint: mark.fingerprint.clone(),
+                participant: write.journey.participant,
+                created_at: at,
+            };
+            (
+                mark.record_key.as_slice(),
+                encode(&effect),
+                idempotency::expiry_index(at, &mark.record_key),
+            )
+        });
         let _writing = self.hold_writes();
         (
             &self.journeys,
@@ -358,9 +377,24 @@ impl Store {
             &self.actions,
             &self.decisions,
             &review_tree,
+            &effect_tree,
+            &expiry_tree,
         )
             .transaction(
-                |(journeys, journey_timers, timers, actions, decisions, reviews)| {
+                |(
+                    journeys,
+                    journey_timers,
+                    timers,
+                    actions,
+                    decisions,
+                    reviews,
+                    effects,
+                    expiry,
+                )| {
+                    if let Some((key, value, index)) = &effect {
+                        effects.insert(*key, value.as_slice())?;
+                        expiry.insert(index.as_slice(), &[][..])?;
+                    }
                     let current = journeys.get(&jkey)?;
                     if current.as_deref() != expected {
                         return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
