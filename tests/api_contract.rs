@@ -304,6 +304,58 @@ async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again(
     assert_eq!(participant_ids(&worker, STOKE).await.len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_removes_the_answers_kept_for_a_participants_retries() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let admin = daemon.client();
+    admin.set_clock("2026-01-05T10:00:00Z").await;
+    support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
+        .await;
+    let (_, worker) = key(&admin, STOKE, "caseworker").await;
+    let referrals = format!("{STOKE}/referrals");
+    let body = referral("ST4 1AB");
+    let referred = post_idem(&worker, &referrals, &body, "erase-ref").await;
+    assert_eq!(referred.status, 201, "{}", referred.body);
+    let id = referred.body["participant_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let events = format!("{STOKE}/participants/{id}/events");
+    let start = json!({ "type": "started", "at": "2026-01-05" });
+    let started = post_idem(&worker, &events, &start, "erase-start").await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    // Someone else's kept answer, which erasure must leave alone.
+    let other = post_idem(&worker, &referrals, &referral("ST4 2BB"), "other-ref").await;
+    assert_eq!(other.status, 201, "{}", other.body);
+
+    let erased = admin.delete(&format!("{STOKE}/participants/{id}")).await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+
+    // A retry neither replays the erased details nor refers the person again.
+    let again = post_idem(&worker, &referrals, &body, "erase-ref").await;
+    assert_eq!(again.status, 404, "{}", again.body);
+    assert!(!replayed(&again));
+    let again = post_idem(&worker, &events, &start, "erase-start").await;
+    assert_eq!(again.status, 404, "{}", again.body);
+    let kept = post_idem(&worker, &referrals, &referral("ST4 2BB"), "other-ref").await;
+    assert_eq!((kept.status, &kept.body), (201, &other.body));
+    assert!(replayed(&kept));
+    assert_eq!(participant_ids(&worker, STOKE).await.len(), 1);
+
+    // On disk: the other referral's answer remains; the erased participant's are gone.
+    daemon.stop();
+    let db = sled::open(dir.path().join("sled")).expect("open the stopped daemon's store");
+    let answers = db.open_tree("idempotency").expect("tree");
+    let keys: Vec<String> = answers
+        .iter()
+        .keys()
+        .map(|k| String::from_utf8_lossy(&k.expect("key")).into_owned())
+        .collect();
+    assert!(keys.iter().any(|k| k.ends_with("\0other-ref")), "{keys:?}");
+    assert!(!keys.iter().any(|k| k.contains("erase-")), "{keys:?}");
+}
+
 /// `n` copies of one request, sent at once.
 async fn futures_join(api: &Client, path: &str, body: &Value, key: &str, n: usize) -> Vec<Reply> {
     let mut tasks = Vec::new();

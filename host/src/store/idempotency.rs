@@ -85,7 +85,7 @@ pub fn idempotency_record_key(caller: &str, council: Option<&str>, key: &str) ->
 }
 
 impl Store {
-    fn idempotency_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
+    pub(super) fn idempotency_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
         Ok((
             self.db.open_tree("idempotency")?,
             self.db.open_tree("idempotency_by_time")?,
@@ -98,6 +98,25 @@ impl Store {
             self.db.open_tree("idempotency_effects")?,
             self.db.open_tree("idempotency_by_time")?,
         ))
+    }
+
+    /// The record keys of the work done under a key for `participant`: their kept
+    /// answers hold the participant's details, so erasure removes them. The effects
+    /// tree holds at most a day of keyed writes, so the scan is bounded.
+    pub(super) fn keyed_work_for(
+        &self,
+        participant: ParticipantId,
+    ) -> Result<Vec<sled::IVec>, StoreError> {
+        let (effects, _) = self.idempotency_effect_trees()?;
+        let mut keys = Vec::new();
+        for kv in effects.iter() {
+            let (k, v) = kv?;
+            let effect: IdempotentEffect = decode("idempotency_effects", &k, &v)?;
+            if effect.participant == participant {
+                keys.push(k);
+            }
+        }
+        Ok(keys)
     }
 
     /// The live effect recorded under `record_key` at `now`.

@@ -6,7 +6,9 @@
 //! that holds the participant: the journey (with the referral's personal details), its
 //! pending timers, its decision records (inputs digests and outputs), its actions
 //! (pending ones are withdrawn; delivered ones keep only their anonymous fields), and its
-//! items in the human-review queue (which hold the reviewer's note).
+//! items in the human-review queue (which hold the reviewer's note), and the answers
+//! kept for `Idempotency-Key` retries of its referral and events (which repeat its
+//! details).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
@@ -223,6 +225,7 @@ impl Store {
     ) -> Result<EraseOutcome, StoreError> {
         let (holds, erasures) = self.privacy_trees()?;
         let reviews = self.reviews_tree()?;
+        let (kept_answers, _) = self.idempotency_trees()?;
         let jkey = journey_key(council, participant);
         loop {
             let Some((journey, raw)) = self.journey(council, participant)? else {
@@ -240,6 +243,7 @@ impl Store {
                 .collect::<Result<_, _>>()?;
             let actions = self.participant_actions(council, participant)?;
             let review_keys = self.participant_review_keys(&reviews, council, participant)?;
+            let kept_answer_keys = self.keyed_work_for(participant)?;
             let _writing = self.hold_writes();
             let outcome = (
                 &self.journeys,
@@ -250,6 +254,7 @@ impl Store {
                 &holds,
                 &erasures,
                 &reviews,
+                &kept_answers,
             )
                 .transaction(
                     |(
@@ -261,6 +266,7 @@ impl Store {
                         holds,
                         erasures,
                         reviews,
+                        kept_answers,
                     )| {
                         // The journey changed since it was read: read everything again.
                         if journeys.get(&jkey)?.as_deref() != Some(raw.as_slice()) {
@@ -304,6 +310,12 @@ impl Store {
                             if reviews.remove(k)?.is_some() {
                                 reviews_removed += 1;
                             }
+                        }
+                        // A retry's kept answer repeats the participant's details. The
+                        // effect itself (which participant, when) stays until it expires,
+                        // so a retry finds the participant erased rather than re-referring.
+                        for k in &kept_answer_keys {
+                            kept_answers.remove(k)?;
                         }
                         let mut erasure = tombstone(&journey, at, by, decision_keys.len()).counts(
                             timers_cancelled,
