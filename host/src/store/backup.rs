@@ -23,6 +23,10 @@ use super::{BrokenLink, DataFolderLock, SCHEMA_VERSION, Store, StoreError, lock:
 pub const BACKUP_FORMAT: u32 = 1;
 const MANIFEST: &str = "manifest.json";
 const STORE: &str = "sled";
+/// Where a restore copies the backup, beside the store, before moving it in.
+const RESTORING: &str = ".restoring";
+/// Where a forced restore moves the old store aside until the backup is in place.
+const REPLACED: &str = ".replaced";
 /// Entries written to the copy per batch.
 const BATCH: usize = 4096;
 
@@ -410,6 +414,46 @@ fn difference(manifest: &Manifest, found: &Summary) -> Option<String> {
     })
 }
 
+/// How the store was put right after a `restore` was interrupted (the process died or
+/// the machine lost power between its two renames).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreRecovery {
+    /// The old store had been moved aside but the backup not yet moved in: the old
+    /// store is back in place, as if the restore had not begun. Run it again.
+    RolledBack,
+    /// The backup had been moved in: the old store, kept aside, is removed.
+    Completed,
+}
+
+/// Puts right what an interrupted restore left in `data`, under the folder's lock and
+/// before the store is opened: otherwise a daemon would open a new, empty store where
+/// the old one had been moved aside, and the next forced restore would delete it.
+pub(super) fn recover_interrupted_restore(
+    data: &Path,
+    _lock: &DataFolderLock,
+) -> io::Result<Option<RestoreRecovery>> {
+    let staging = data.join(RESTORING);
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    let old = data.join(REPLACED);
+    if !old.exists() {
+        return Ok(None);
+    }
+    let live = data.join(STORE);
+    // The second rename is atomic: a `sled` folder with anything in it is the backup.
+    if live.exists() && !is_empty_dir(&live)? {
+        fs::remove_dir_all(&old)?;
+        return Ok(Some(RestoreRecovery::Completed));
+    }
+    if live.exists() {
+        fs::remove_dir(&live)?;
+    }
+    fs::rename(&old, &live)?;
+    sync_dir(data)?;
+    Ok(Some(RestoreRecovery::RolledBack))
+}
+
 /// Restores the backup in `src` into the data folder `data`, whose daemon must be
 /// stopped. An existing store is replaced only with `force`. The backup is copied
 /// beside the store, checked against its manifest and audit chain, and renamed into
@@ -438,6 +482,7 @@ pub fn restore(src: &Path, data: &Path, force: bool) -> Result<Restored, BackupE
         let path = path.to_owned();
         move |source| BackupError::Target { path, source }
     };
+    recover_interrupted_restore(data, &lock).map_err(target(data))?;
     let live = data.join(STORE);
     let replaced = live.exists() && !is_empty_dir(&live).map_err(target(&live))?;
     if replaced && !force {
@@ -445,7 +490,7 @@ pub fn restore(src: &Path, data: &Path, force: bool) -> Result<Restored, BackupE
     }
 
     // Beside the store, on the same file system, so that moving it in is a rename.
-    let staging = data.join(".restoring");
+    let staging = data.join(RESTORING);
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(target(&staging))?;
     }
@@ -458,7 +503,7 @@ pub fn restore(src: &Path, data: &Path, force: bool) -> Result<Restored, BackupE
         }
     };
 
-    let old = data.join(".replaced");
+    let old = data.join(REPLACED);
     if replaced {
         if old.exists() {
             fs::remove_dir_all(&old).map_err(target(&old))?;
@@ -686,6 +731,76 @@ mod tests {
         drop(lock);
         let err = restore(&dest, &root.path().join("new"), false).expect_err("refused");
         assert!(matches!(err, BackupError::AuditBroken { .. }), "{err}");
+    }
+
+    /// A store in `dir` holding `greeting`, closed again.
+    fn greeted(dir: &Path, greeting: &[u8]) {
+        let (_lock, store) = store_in(dir);
+        store.set_meta("greeting", greeting).expect("meta");
+        store.db.flush().expect("flush");
+    }
+
+    fn greeting(dir: &Path) -> Option<Vec<u8>> {
+        let (_lock, store) = store_in(dir);
+        store.meta("greeting").expect("meta")
+    }
+
+    #[test]
+    fn a_restore_interrupted_between_its_renames_is_rolled_back_when_the_store_opens() {
+        let root = tempfile::tempdir().expect("dir");
+        let data = root.path().join("data");
+        greeted(&data, b"old");
+        // The crash left the old store aside and the checked copy not yet moved in.
+        fs::rename(data.join(STORE), data.join(REPLACED)).expect("aside");
+        greeted(&root.path().join("copy"), b"new");
+        fs::create_dir(data.join(RESTORING)).expect("staging");
+        fs::rename(
+            root.path().join("copy").join(STORE),
+            data.join(RESTORING).join(STORE),
+        )
+        .expect("staged");
+
+        assert_eq!(greeting(&data), Some(b"old".to_vec()));
+        assert!(!data.join(REPLACED).exists());
+        assert!(!data.join(RESTORING).exists());
+    }
+
+    #[test]
+    fn a_restore_interrupted_after_its_renames_keeps_the_backup_and_drops_the_old_store() {
+        let root = tempfile::tempdir().expect("dir");
+        let data = root.path().join("data");
+        greeted(&root.path().join("old"), b"old");
+        greeted(&data, b"new");
+        fs::rename(root.path().join("old").join(STORE), data.join(REPLACED)).expect("aside");
+
+        let lock = DataFolderLock::acquire(&data).expect("lock");
+        assert_eq!(
+            recover_interrupted_restore(&data, &lock).expect("recover"),
+            Some(RestoreRecovery::Completed)
+        );
+        assert_eq!(
+            recover_interrupted_restore(&data, &lock).expect("again"),
+            None
+        );
+        drop(lock);
+        assert_eq!(greeting(&data), Some(b"new".to_vec()));
+    }
+
+    #[test]
+    fn a_forced_restore_after_an_interrupted_one_keeps_the_old_store_until_it_succeeds() {
+        let root = tempfile::tempdir().expect("dir");
+        let dest = backed_up(root.path());
+        let data = root.path().join("data");
+        greeted(&data, b"old");
+        fs::rename(data.join(STORE), data.join(REPLACED)).expect("aside");
+
+        // Without `force`: the rolled-back old store is there, so it is refused.
+        let err = restore(&dest, &data, false).expect_err("refused");
+        assert!(matches!(err, BackupError::StoreExists(_)), "{err}");
+        assert_eq!(greeting(&data), Some(b"old".to_vec()));
+        let restored = restore(&dest, &data, true).expect("forced");
+        assert!(restored.replaced);
+        assert_eq!(greeting(&data), Some(b"hello".to_vec()));
     }
 
     #[test]

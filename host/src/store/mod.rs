@@ -89,6 +89,13 @@ pub enum StoreError {
     },
     #[error("the record changed while this request was being handled; retry it")]
     Conflict,
+    #[error(
+        "a restore into {} was interrupted and could not be put right ({source}): if `.replaced` is there, move it back to `sled` by hand, then run the restore again", dir.display()
+    )]
+    InterruptedRestore {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Locked(#[from] lock::LockError),
     #[error(
@@ -197,7 +204,22 @@ pub struct JourneyWrite<'a> {
 
 impl Store {
     /// Opens (or creates) the store in `dir`, which the caller must have locked.
-    pub fn open(dir: &Path, _lock: &DataFolderLock) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path, lock: &DataFolderLock) -> Result<Store, StoreError> {
+        match backup::recover_interrupted_restore(dir, lock) {
+            Ok(None) => {}
+            Ok(Some(recovery)) => {
+                tracing::warn!(
+                    ?recovery,
+                    "an interrupted restore was put right before opening the store"
+                );
+            }
+            Err(source) => {
+                return Err(StoreError::InterruptedRestore {
+                    dir: dir.to_owned(),
+                    source,
+                });
+            }
+        }
         let db = sled::Config::new().path(dir.join("sled")).open()?;
         let store = Store {
             flushing: std::sync::Arc::default(),
