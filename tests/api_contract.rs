@@ -238,27 +238,64 @@ fn lose_kept_answers(data: &std::path::Path) {
     db.flush().expect("flush");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let daemon = Daemon::start(dir.path());
+/// A daemon in `dir` with Stoke-on-Trent and a caseworker who has referred someone and
+/// recorded their start, each under an `Idempotency-Key` (`{keys}-ref`, `{keys}-start`).
+struct Keyed {
+    daemon: Daemon,
+    admin: Client,
+    worker: Client,
+    referrals: String,
+    referral: Value,
+    referred: Reply,
+    events: String,
+    start: Value,
+}
+
+async fn referred_and_started_under_keys(dir: &std::path::Path, keys: &str) -> Keyed {
+    let daemon = Daemon::start(dir);
     let admin = daemon.client();
     admin.set_clock("2026-01-05T10:00:00Z").await;
     support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
         .await;
     let (_, worker) = key(&admin, STOKE, "caseworker").await;
     let referrals = format!("{STOKE}/referrals");
-    let body = referral("ST4 1AB");
-    let first = post_idem(&worker, &referrals, &body, "lost-ref").await;
-    assert_eq!(first.status, 201, "{}", first.body);
+    let referral = referral("ST4 1AB");
+    let referred = post_idem(&worker, &referrals, &referral, &format!("{keys}-ref")).await;
+    assert_eq!(referred.status, 201, "{}", referred.body);
+    let id = referred.body["participant_id"].as_str().expect("id");
+    let events = format!("{STOKE}/participants/{id}/events");
+    let start = json!({ "type": "started", "at": "2026-01-05" });
+    let started = post_idem(&worker, &events, &start, &format!("{keys}-start")).await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    Keyed {
+        daemon,
+        admin,
+        worker,
+        referrals,
+        referral,
+        referred,
+        events,
+        start,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Keyed {
+        daemon,
+        worker,
+        referrals,
+        referral: body,
+        referred: first,
+        events,
+        start,
+        ..
+    } = referred_and_started_under_keys(dir.path(), "lost").await;
     let id = first.body["participant_id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let events = format!("{STOKE}/participants/{id}/events");
-    let start = json!({ "type": "started", "at": "2026-01-05" });
-    let started = post_idem(&worker, &events, &start, "lost-start").await;
-    assert_eq!(started.status, 200, "{}", started.body);
     let contact = json!({ "type": "contact_made", "at": "2026-01-06" });
     let contacted = post_idem(&worker, &events, &contact, "lost-contact").await;
     assert_eq!(contacted.status, 200, "{}", contacted.body);
@@ -307,24 +344,20 @@ async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erasure_removes_the_answers_kept_for_a_participants_retries() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let daemon = Daemon::start(dir.path());
-    let admin = daemon.client();
-    admin.set_clock("2026-01-05T10:00:00Z").await;
-    support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
-        .await;
-    let (_, worker) = key(&admin, STOKE, "caseworker").await;
-    let referrals = format!("{STOKE}/referrals");
-    let body = referral("ST4 1AB");
-    let referred = post_idem(&worker, &referrals, &body, "erase-ref").await;
-    assert_eq!(referred.status, 201, "{}", referred.body);
+    let Keyed {
+        daemon,
+        admin,
+        worker,
+        referrals,
+        referral: body,
+        referred,
+        events,
+        start,
+    } = referred_and_started_under_keys(dir.path(), "erase").await;
     let id = referred.body["participant_id"]
         .as_str()
         .expect("id")
         .to_owned();
-    let events = format!("{STOKE}/participants/{id}/events");
-    let start = json!({ "type": "started", "at": "2026-01-05" });
-    let started = post_idem(&worker, &events, &start, "erase-start").await;
-    assert_eq!(started.status, 200, "{}", started.body);
     // Someone else's kept answer, which erasure must leave alone.
     let other = post_idem(&worker, &referrals, &referral("ST4 2BB"), "other-ref").await;
     assert_eq!(other.status, 201, "{}", other.body);

@@ -77,6 +77,22 @@ pub(super) fn expiry_index(at: DateTime<Utc>, record_key: &[u8]) -> Vec<u8> {
     index
 }
 
+/// The record under `key` in `tree` if it is still live at `now` (an expired one
+/// waits for the sweep but answers nothing).
+fn live<T: serde::de::DeserializeOwned>(
+    tree: &sled::Tree,
+    name: &'static str,
+    key: &[u8],
+    now: DateTime<Utc>,
+    is_live: fn(&T, DateTime<Utc>) -> bool,
+) -> Result<Option<T>, StoreError> {
+    let Some(v) = tree.get(key)? else {
+        return Ok(None);
+    };
+    let record: T = decode(name, key, &v)?;
+    Ok(is_live(&record, now).then_some(record))
+}
+
 /// Where one caller's key for one council is recorded. The parts are joined by NUL,
 /// which none of them can contain (key ids and council ids are plain ASCII, and an
 /// idempotency key is printable ASCII).
@@ -126,11 +142,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<IdempotentEffect>, StoreError> {
         let (effects, _) = self.idempotency_effect_trees()?;
-        let Some(v) = effects.get(record_key)? else {
-            return Ok(None);
-        };
-        let effect: IdempotentEffect = decode("idempotency_effects", record_key, &v)?;
-        Ok(effect.is_live(now).then_some(effect))
+        live(
+            &effects,
+            "idempotency_effects",
+            record_key,
+            now,
+            IdempotentEffect::is_live,
+        )
     }
 
     /// The live answer recorded under `record_key` at `now`; an expired one is gone.
@@ -140,11 +158,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<IdempotentAnswer>, StoreError> {
         let (records, _) = self.idempotency_trees()?;
-        let Some(v) = records.get(record_key)? else {
-            return Ok(None);
-        };
-        let answer: IdempotentAnswer = decode("idempotency", record_key, &v)?;
-        Ok(answer.is_live(now).then_some(answer))
+        live(
+            &records,
+            "idempotency",
+            record_key,
+            now,
+            IdempotentAnswer::is_live,
+        )
     }
 
     /// Records an answer (replacing an expired one under the same key), then removes
