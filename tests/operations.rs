@@ -139,6 +139,26 @@ async fn metrics_count_routes_decisions_and_fired_timers_without_participant_ids
     // A path that matches no route is counted as `unmatched`, never by its text.
     let r = api.get(&format!("/nowhere/{participant}")).await;
     assert_eq!(r.status, 404);
+    // An admin schedule due at noon fires an hour late when the clock moves to 13:00.
+    let r = api
+        .post(
+            &format!("{STOKE}/schedules"),
+            json!({
+                "name": "Noon digest",
+                "cron": "0 12 * * *",
+                "timezone": "UTC",
+                "action": { "type": "caseload_digest" }
+            }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    api.set_clock("2026-02-03T13:00:00Z").await;
+    api.wait_for(&format!("{STOKE}/actions"), Duration::from_secs(10), |b| {
+        b["actions"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["kind"] == "caseload_digest"))
+    })
+    .await;
 
     let scraped = reqwest::Client::new()
         .get(format!("{}/metrics", daemon.base))
@@ -167,11 +187,21 @@ async fn metrics_count_routes_decisions_and_fired_timers_without_participant_ids
     let fired: f64 = text
         .lines()
         .filter(|l| l.starts_with("waymark_timers_fired_total{council=\"stoke-on-trent\""))
+        .filter(|l| l.contains("source=\"journey\""))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum();
     assert!(fired >= 1.0, "{text}");
     // The clock jumped four weeks: every fired timer was over a day late.
-    assert!(sample(&text, "waymark_timer_fire_lag_seconds_count").is_some_and(|n| n >= 1.0));
+    let journey_lag = "waymark_timer_fire_lag_seconds_count{source=\"journey\"}";
+    assert!(
+        sample(&text, journey_lag).is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    // The schedule's firing is counted too, told apart by its source, an hour late.
+    let digest = "waymark_timers_fired_total{council=\"stoke-on-trent\",kind=\"caseload_digest\",source=\"schedule\"}";
+    assert_eq!(sample(&text, digest), Some(1.0), "{text}");
+    let schedule_lag = "waymark_timer_fire_lag_seconds_sum{source=\"schedule\"}";
+    assert_eq!(sample(&text, schedule_lag), Some(3600.0), "{text}");
     assert!(sample(&text, "waymark_timers_pending").is_some(), "{text}");
     let depth = "waymark_outbox_pending_actions{council=\"stoke-on-trent\"}";
     assert!(sample(&text, depth).is_some_and(|n| n >= 1.0), "{text}");

@@ -77,6 +77,22 @@ async fn the_sweep_erases_journeys_closed_longer_than_the_period_except_under_ho
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let caseworker = api.with_token(r.body["secret"].as_str().expect("secret"));
+    // `system` is how the audit log names the daemon's own work, not a role a key can
+    // have: making such a key is refused and makes nothing.
+    let keys = api.get(&format!("{STOKE}/keys")).await;
+    let r = api
+        .post(
+            &format!("{STOKE}/keys"),
+            json!({ "role": "system", "name": "sweep", "expires_at": null }),
+        )
+        .await;
+    assert!((400..500).contains(&r.status), "{} {}", r.status, r.body);
+    assert_eq!(
+        r.body["type"], "urn:waymark:problem:invalid-body",
+        "{}",
+        r.body
+    );
+    assert_eq!(api.get(&format!("{STOKE}/keys")).await.body, keys.body);
     let r = caseworker
         .put(
             &format!("{STOKE}/retention"),
@@ -143,6 +159,10 @@ async fn the_sweep_erases_journeys_closed_longer_than_the_period_except_under_ho
         .collect();
     assert_eq!(sweeps.len(), 1, "{}", audit.body);
     assert_eq!(sweeps[0]["key"], "retention-sweep");
+    assert_eq!(
+        sweeps[0]["role"], "system",
+        "the daemon acted, not a platform admin"
+    );
     assert_eq!(sweeps[0]["ids"]["erased"], "1");
     assert_eq!(sweeps[0]["ids"]["held"], "1");
 

@@ -46,6 +46,33 @@ impl fmt::Display for Role {
     }
 }
 
+/// Who acted, as the audit log records it: the role of the key that made a request,
+/// or `system`, the daemon itself doing work nobody asked for at the time (the
+/// retention sweep), with the worker named in the entry's `key`. `system` is not a
+/// [`Role`]: no key can be made with it, so nothing can authenticate as it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditRole {
+    PlatformAdmin,
+    CouncilAdmin,
+    Caseworker,
+    Auditor,
+    /// The daemon's own work: no person and no key.
+    System,
+}
+
+impl From<Role> for AuditRole {
+    /// Spelt as the role is, so entries written before `system` existed read and hash alike.
+    fn from(role: Role) -> AuditRole {
+        match role {
+            Role::PlatformAdmin => AuditRole::PlatformAdmin,
+            Role::CouncilAdmin => AuditRole::CouncilAdmin,
+            Role::Caseworker => AuditRole::Caseworker,
+            Role::Auditor => AuditRole::Auditor,
+        }
+    }
+}
+
 /// A key's public id (never the secret): `key_` and 32 hex digits, or `bootstrap`.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -64,7 +91,8 @@ impl KeyId {
         KeyId(Self::BOOTSTRAP.to_owned())
     }
 
-    /// Not a key: the daemon's retention sweep, as it appears in tombstones and the audit log.
+    /// Not a key: the daemon's retention sweep, as it appears in tombstones and (with
+    /// the role [`AuditRole::System`]) in the audit log.
     pub fn retention_sweep() -> KeyId {
         KeyId("retention-sweep".to_owned())
     }
@@ -160,5 +188,25 @@ mod tests {
         assert_eq!(KeyId::parse(id.as_str()), Some(id));
         assert_eq!(KeyId::parse("bootstrap"), None);
         assert_eq!(KeyId::parse("key_../../etc"), None);
+    }
+
+    #[test]
+    fn an_audit_role_is_spelt_as_the_key_role_it_comes_from_and_system_is_no_key_role() {
+        for role in [
+            Role::PlatformAdmin,
+            Role::CouncilAdmin,
+            Role::Caseworker,
+            Role::Auditor,
+        ] {
+            assert_eq!(
+                serde_json::to_value(AuditRole::from(role)).unwrap(),
+                serde_json::to_value(role).unwrap()
+            );
+        }
+        assert_eq!(
+            serde_json::to_value(AuditRole::System).unwrap(),
+            serde_json::json!("system")
+        );
+        assert!(serde_json::from_value::<Role>(serde_json::json!("system")).is_err());
     }
 }

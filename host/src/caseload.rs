@@ -17,12 +17,12 @@ use tokio::sync::Notify;
 use crate::clock::Clock;
 use crate::council::{Council, CouncilId};
 use crate::journey::{
-    CaseworkerEvent, ConsentPurpose, Consents, Event, InvalidReferral, Journey, JourneyError,
-    ParticipantId, Referral, ReferralCorrection, State,
+    CaseworkerEvent, Consents, Event, InvalidReferral, Journey, JourneyError, ParticipantId,
+    Referral, ReferralCorrection, State,
 };
 use crate::policy::{
     CallContext, Decision, DecisionError, Eligibility, Outcome, Plan, Plugin, PluginDigest,
-    Policies, Reason,
+    Policies,
 };
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
@@ -311,14 +311,15 @@ impl Caseload {
         let mut rec = record("plan", now, &asked, &planned);
         let consents = journey.consents();
         let timers = planned.ok().map(|d| {
-            let (allowed, withheld) = withhold_without_consent(&d.value, &consents);
-            if !withheld.is_empty() {
+            let timers = consents.allowed_timers(&d.value.timers);
+            if let Some(reason) = timers.reason() {
                 // The plugin's output stays as it answered (replay compares it); the
                 // host's reason joins the record's reasons.
-                rec.reasons.push(withheld_reason(&withheld));
-                tracing::info!(council = %council.id, participant = %journey.participant, withheld = withheld.len(), "employer contact not scheduled: no consent recorded");
+                rec.reasons.push(reason);
+                tracing::info!(council = %council.id, participant = %journey.participant, withheld = timers.withheld.len(), "employer contact not scheduled: no consent recorded");
             }
-            allowed
+            timers
+                .allowed
                 .into_iter()
                 .map(|t| {
                     Timer::from_plan(
@@ -603,41 +604,6 @@ impl Caseload {
     }
 }
 
-/// The planned timers the participant's consent allows, and the kinds of those it does
-/// not: work that contacts an employer needs consent to employer contact. Filtered here,
-/// at the host, so no plugin can schedule it by mistake.
-fn withhold_without_consent<'a>(
-    plan: &'a Plan,
-    consents: &Consents,
-) -> (Vec<&'a crate::policy::PlannedTimer>, Vec<&'static str>) {
-    let employer = consents.allows(ConsentPurpose::EmployerContact);
-    let mut withheld = Vec::new();
-    let allowed = plan
-        .timers
-        .iter()
-        .filter(|t| {
-            let ok = employer || !t.kind.contacts_employer();
-            if !ok {
-                withheld.push(t.kind.as_str());
-            }
-            ok
-        })
-        .collect();
-    (allowed, withheld)
-}
-
-fn withheld_reason(kinds: &[&'static str]) -> Reason {
-    let mut kinds = kinds.to_vec();
-    kinds.dedup();
-    Reason {
-        rule: "host.consent.employer_contact".into(),
-        text: format!(
-            "Not scheduled ({}): the participant has not consented to contact with employers.",
-            kinds.join(", ")
-        ),
-    }
-}
-
 /// Plugin calls are synchronous CPU work under a deadline: keep them off the async workers.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
@@ -715,48 +681,7 @@ pub(crate) fn record<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{PlannedTimer, TimerKind};
 
-    fn plan() -> Plan {
-        let due = NaiveDate::from_ymd_opt(2026, 3, 2).expect("date");
-        let timer = |kind| PlannedTimer {
-            kind,
-            due,
-            purpose: "work".into(),
-        };
-        Plan {
-            timers: vec![
-                timer(TimerKind::Review),
-                timer(TimerKind::FirstEmployerContact),
-                timer(TimerKind::EmployerCheckIn),
-            ],
-            reasons: vec![],
-        }
-    }
-
-    #[test]
-    fn employer_work_is_withheld_without_employer_contact_consent_and_says_why() {
-        let plan = plan();
-        let (allowed, withheld) = withhold_without_consent(&plan, &Consents::default());
-        assert_eq!(allowed.len(), 1);
-        assert_eq!(allowed[0].kind, TimerKind::Review);
-        assert_eq!(
-            withheld,
-            vec!["first_employer_contact", "employer_check_in"]
-        );
-        let reason = withheld_reason(&withheld);
-        assert_eq!(reason.rule, "host.consent.employer_contact");
-        assert!(reason.text.contains("employer_check_in"), "{}", reason.text);
-
-        let given = Consents::of(&[Event::ConsentGiven {
-            at: NaiveDate::from_ymd_opt(2026, 3, 1).expect("date"),
-            purpose: ConsentPurpose::EmployerContact,
-            recorded_at: None,
-        }]);
-        let (allowed, withheld) = withhold_without_consent(&plan, &given);
-        assert_eq!(allowed.len(), 3);
-        assert!(withheld.is_empty());
-    }
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_referral_waits_while_its_council_is_removed_and_then_finds_it_gone() {
         use crate::clock::ManualClock;

@@ -160,6 +160,9 @@ enum SimulateCommand {
         /// Key workers to allocate to (default: about 18 active people each).
         #[arg(long)]
         key_workers: Option<u32>,
+        /// The share of starters (0 to 1) who never consent to employer contact.
+        #[arg(long, default_value_t = waymark::simulate::WITHOUT_EMPLOYER_CONSENT)]
+        without_employer_consent: f64,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -191,12 +194,18 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
         size,
         seed,
         key_workers,
+        without_employer_consent,
         out,
     }) = args.generate
     {
         anyhow::ensure!(size > 0, "--size must be at least 1");
+        anyhow::ensure!(
+            (0.0..=1.0).contains(&without_employer_consent),
+            "--without-employer-consent is a share from 0 to 1, e.g. 0.25"
+        );
         let mut spec = sim::CohortSpec::stoke(size, seed);
         spec.key_workers = key_workers;
+        spec.without_employer_consent = without_employer_consent;
         let cohort = sim::generate(&spec);
         match out {
             Some(path) => {

@@ -7,7 +7,8 @@
 //! the same code as an erasure request: every tree loses its personal data, the
 //! anonymous tombstone and the audit trail stay, and a legal hold keeps the journey.
 //! A sweep that erased something writes one audit entry per council with its counts
-//! (never a participant id or any personal data); a sweep that found nothing to erase
+//! (never a participant id or any personal data) as the daemon itself: role `system`,
+//! key `retention-sweep`, since no person asked. A sweep that found nothing to erase
 //! writes none, so the log is not filled with an entry an hour.
 
 use std::collections::BTreeMap;
@@ -17,7 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use tokio::sync::watch;
 
-use crate::access::{KeyId, Role};
+use crate::access::{AuditRole, KeyId};
 use crate::clock::Clock;
 use crate::store::{EraseOutcome, NewAuditEntry, Store, StoreError};
 
@@ -122,7 +123,8 @@ fn sweep_all(store: &Store, now: DateTime<Utc>) -> Result<Swept, StoreError> {
             store.append_audit(NewAuditEntry {
                 at: now,
                 key: by.clone(),
-                role: Role::PlatformAdmin,
+                // The daemon acted, not a person: no platform admin asked for this.
+                role: AuditRole::System,
                 council: Some(council.id.clone()),
                 method: "SWEEP".into(),
                 route: "retention".into(),
@@ -262,6 +264,8 @@ mod tests {
         let entries = store.audit_entries(Some(id), 0, 10).expect("audit");
         let entry = entries.last().expect("a sweep entry");
         assert_eq!(entry.route, "retention");
+        assert_eq!(entry.role, AuditRole::System);
+        assert_eq!(entry.key, KeyId::retention_sweep());
         assert_eq!(entry.ids.get("erased").map(String::as_str), Some("1"));
         assert_eq!(entry.ids.get("held").map(String::as_str), Some("1"));
 

@@ -1,6 +1,7 @@
 //! The daemon's Prometheus metrics (`GET /metrics`): HTTP requests by route pattern
 //! and status, decision latency and fuel by council and hook, timers fired and their
-//! lag, and (read from the store at scrape time) timers pending, outbox depth and
+//! lag (journey timers and admin schedule firings alike, told apart by `source`), and
+//! (read from the store at scrape time) timers pending, outbox depth and
 //! dead letters.
 //!
 //! Labels are route patterns (`/v1/councils/{council}/participants/{participant}`),
@@ -17,7 +18,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::council::CouncilId;
-use crate::outbox::Action;
+use crate::outbox::{Action, ActionKind};
 use crate::store::{Store, StoreError};
 
 /// The `Content-Type` of what [`Telemetry::render`] writes (Prometheus text 0.0.4).
@@ -43,7 +44,28 @@ struct DecisionLabels {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct FiredLabels {
     council: String,
+    /// The timer kind (`review`, …) or the schedule's action (`caseload_digest`, …).
     kind: String,
+    /// `journey` for a journey's timer, `schedule` for an admin schedule's firing.
+    source: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SourceLabels {
+    source: String,
+}
+
+/// Where a fired action came from, as the `source` label says it.
+fn source(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Timer(_) => "journey",
+        ActionKind::Schedule(_) => "schedule",
+    }
+}
+
+fn fire_lag_seconds() -> Histogram {
+    // 1 s to about 3 days: catching up after downtime shows in the top buckets.
+    Histogram::new(exponential_buckets(1.0, 4.0, 10))
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -76,7 +98,7 @@ pub struct Telemetry {
     decision_seconds: Family<DecisionLabels, Histogram, fn() -> Histogram>,
     decision_fuel: Family<DecisionLabels, Histogram, fn() -> Histogram>,
     timers_fired: Family<FiredLabels, Counter>,
-    fire_lag_seconds: Histogram,
+    fire_lag_seconds: Family<SourceLabels, Histogram, fn() -> Histogram>,
     timers_pending: Gauge,
     outbox_depth: Family<CouncilLabels, Gauge>,
     dead_letters: Family<CouncilLabels, Gauge>,
@@ -118,14 +140,14 @@ impl Telemetry {
         let timers_fired = Family::<FiredLabels, Counter>::default();
         registry.register(
             "timers_fired",
-            "Journey timers fired into the outbox, by council and timer kind",
+            "Journey timers and admin schedule occurrences fired into the outbox, by council, \
+             kind and source (journey or schedule)",
             timers_fired.clone(),
         );
-        // 1 s to about 3 days: catching up after downtime shows in the top buckets.
-        let fire_lag_seconds = Histogram::new(exponential_buckets(1.0, 4.0, 10));
+        let fire_lag_seconds = Family::new_with_constructor(fire_lag_seconds as fn() -> Histogram);
         registry.register(
             "timer_fire_lag_seconds",
-            "How long after its scheduled instant a timer fired",
+            "How long after its scheduled instant a timer or schedule occurrence fired, by source",
             fire_lag_seconds.clone(),
         );
         let timers_pending = Gauge::default();
@@ -198,18 +220,22 @@ impl Telemetry {
         }
     }
 
-    /// One timer fired into the outbox.
+    /// One action fired into the outbox, by a journey's timer or an admin schedule.
     pub fn fired(&self, action: &Action) {
+        let source = source(action.kind).to_owned();
         self.timers_fired
             .get_or_create(&FiredLabels {
                 council: action.council.to_string(),
                 kind: action.kind.as_str().to_owned(),
+                source: source.clone(),
             })
             .inc();
         let lag = (action.fired_at - action.scheduled_for)
             .to_std()
             .unwrap_or(Duration::ZERO);
-        self.fire_lag_seconds.observe(lag.as_secs_f64());
+        self.fire_lag_seconds
+            .get_or_create(&SourceLabels { source })
+            .observe(lag.as_secs_f64());
     }
 
     /// Reads the store's counts, then writes every metric in the Prometheus text format.

@@ -541,7 +541,7 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
         let entry = NewAuditEntry {
             at: state.clock.now(),
             key: caller.key,
-            role: caller.role,
+            role: caller.role.into(),
             council: audit_council,
             method: method.to_string(),
             route,

@@ -62,9 +62,15 @@ async fn settle(state: &AppState, council: &CouncilId, id: &ScheduleId) -> Resul
         id.clone(),
         state.clock.now(),
     );
-    super::operations::spawn_blocking(move || settle_schedule(&store, &council, &id, now))
-        .await
-        .map_err(|_| Problem::unavailable("settling the schedule failed; nothing was changed"))??;
+    let fired =
+        super::operations::spawn_blocking(move || settle_schedule(&store, &council, &id, now))
+            .await
+            .map_err(|_| {
+                Problem::unavailable("settling the schedule failed; nothing was changed")
+            })??;
+    for action in &fired {
+        state.telemetry.fired(action);
+    }
     Ok(())
 }
 

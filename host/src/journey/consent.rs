@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::event::Event;
+use crate::policy::{PlannedTimer, Reason};
 
 /// What a participant may consent to.
 #[derive(
@@ -163,11 +164,58 @@ impl Consents {
         self.allows(ConsentPurpose::EmployerContact)
             && self.allows(ConsentPurpose::HealthWithEmployer)
     }
+
+    /// The planned timers this consent allows: work that contacts an employer needs
+    /// consent to employer contact. Applied by the host to every plan (the daemon's and
+    /// the simulation's alike), so no plugin can schedule such work by mistake.
+    pub fn allowed_timers<'a>(&self, timers: &'a [PlannedTimer]) -> AllowedTimers<'a> {
+        let employer = self.allows(ConsentPurpose::EmployerContact);
+        let mut withheld = Vec::new();
+        let allowed = timers
+            .iter()
+            .filter(|t| {
+                let ok = employer || !t.kind.contacts_employer();
+                if !ok {
+                    withheld.push(t.kind.as_str());
+                }
+                ok
+            })
+            .collect();
+        AllowedTimers { allowed, withheld }
+    }
+}
+
+/// A plan's timers after the participant's consent: those to schedule, and the kinds
+/// of those withheld.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedTimers<'a> {
+    pub allowed: Vec<&'a PlannedTimer>,
+    pub withheld: Vec<&'static str>,
+}
+
+impl AllowedTimers<'_> {
+    /// The host's reason for what it withheld, to join the plan's decision record;
+    /// `None` when nothing was.
+    pub fn reason(&self) -> Option<Reason> {
+        if self.withheld.is_empty() {
+            return None;
+        }
+        let mut kinds = self.withheld.clone();
+        kinds.dedup();
+        Some(Reason {
+            rule: "host.consent.employer_contact".into(),
+            text: format!(
+                "Not scheduled ({}): the participant has not consented to contact with employers.",
+                kinds.join(", ")
+            ),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::TimerKind;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 2, d).expect("valid date")
@@ -231,5 +279,39 @@ mod tests {
             },
         ]);
         assert!(both.allows_health_with_employer());
+    }
+
+    #[test]
+    fn employer_work_is_withheld_without_employer_contact_consent_and_says_why() {
+        let timer = |kind| PlannedTimer {
+            kind,
+            due: day(20),
+            purpose: "work".into(),
+        };
+        let timers = [
+            timer(TimerKind::Review),
+            timer(TimerKind::FirstEmployerContact),
+            timer(TimerKind::EmployerCheckIn),
+        ];
+        let none = Consents::default().allowed_timers(&timers);
+        assert_eq!(none.allowed.len(), 1);
+        assert_eq!(none.allowed[0].kind, TimerKind::Review);
+        assert_eq!(
+            none.withheld,
+            vec!["first_employer_contact", "employer_check_in"]
+        );
+        let reason = none.reason().expect("a reason for what was withheld");
+        assert_eq!(reason.rule, "host.consent.employer_contact");
+        assert!(reason.text.contains("employer_check_in"), "{}", reason.text);
+
+        let given = Consents::of(&[Event::ConsentGiven {
+            at: day(1),
+            purpose: ConsentPurpose::EmployerContact,
+            recorded_at: None,
+        }]);
+        let all = given.allowed_timers(&timers);
+        assert_eq!(all.allowed.len(), 3);
+        assert!(all.withheld.is_empty());
+        assert_eq!(all.reason(), None);
     }
 }

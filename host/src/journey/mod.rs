@@ -12,7 +12,7 @@ mod participant;
 mod referral;
 mod state;
 
-pub use consent::{ConsentPurpose, ConsentStatus, Consents, PurposeConsent};
+pub use consent::{AllowedTimers, ConsentPurpose, ConsentStatus, Consents, PurposeConsent};
 pub use event::{CaseworkerEvent, Event, ExitReason};
 pub use participant::{InvalidParticipantId, ParticipantId};
 pub use referral::{

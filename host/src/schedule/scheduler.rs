@@ -103,7 +103,16 @@ impl Scheduler {
                 .await
                 .map_err(|_| StoreError::Conflict)??;
             self.store.flush().await?;
-            total += fired.actions;
+            total += fired.actions.len();
+            for action in &fired.actions {
+                self.telemetry.fired(action);
+                tracing::info!(
+                    council = %action.council,
+                    action = action.id.as_str(),
+                    kind = action.kind.as_str(),
+                    "schedule fired"
+                );
+            }
             if fired.schedules < SCHEDULE_BATCH {
                 return Ok(total);
             }
@@ -150,14 +159,14 @@ impl Scheduler {
 /// What one pass over due schedules did.
 struct SchedulesSettled {
     schedules: usize,
-    actions: usize,
+    actions: Vec<Action>,
 }
 
 fn settle_due_schedules(store: &Store, now: DateTime<Utc>) -> Result<SchedulesSettled, StoreError> {
     let due = store.due_schedules(now, SCHEDULE_BATCH)?;
-    let mut actions = 0;
+    let mut actions = Vec::new();
     for (council, id) in &due {
-        actions += settle_schedule(store, council, id, now)?.len();
+        actions.extend(settle_schedule(store, council, id, now)?);
     }
     Ok(SchedulesSettled {
         schedules: due.len(),
@@ -403,15 +412,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn fired_timers_their_lag_and_what_is_left_pending_reach_the_metrics() {
+    async fn fired_timers_and_schedules_their_lag_and_what_is_left_pending_reach_the_metrics() {
         let w = world("2026-01-05T00:00:00Z");
         w.add_timers(&days(5, 9)); // reviews at 08:00 on 5–9 January
+        w.add_schedule(
+            "0 9 * * *",
+            CatchUp::AllWithin {
+                window_hours: 48,
+                max: 100,
+            },
+        );
         let telemetry = Arc::new(Telemetry::new());
         let scheduler = Scheduler::new(w.store.clone(), w.clock.clone(), Arc::new(Notify::new()))
             .with_telemetry(telemetry.clone());
-        // Two hours late for the 5th, and before the 6th: one fires, four wait.
+        // Two hours late for the 5th's review, one hour late for its 09:00 schedule,
+        // and before the 6th: one of each fires, four reviews wait.
         w.clock.set(utc("2026-01-05T10:00:00Z"));
-        assert_eq!(scheduler.fire_due().await.expect("fired"), 1);
+        assert_eq!(scheduler.fire_all_due().await.expect("fired"), 2);
         let text = telemetry.render(&w.store).expect("rendered");
         let line = |prefix: &str| {
             text.lines()
@@ -419,21 +436,41 @@ mod tests {
                 .unwrap_or_else(|| panic!("no {prefix} in {text}"))
                 .to_owned()
         };
-        assert!(
-            line("waymark_timers_fired_total{council=\"stoke-on-trent\",kind=\"review\"}")
-                .ends_with(" 1")
-        );
+        let journey = "council=\"stoke-on-trent\",kind=\"review\",source=\"journey\"";
+        let schedule =
+            "council=\"stoke-on-trent\",kind=\"overdue_review_sweep\",source=\"schedule\"";
+        assert!(line(&format!("waymark_timers_fired_total{{{journey}}}")).ends_with(" 1"));
+        assert!(line(&format!("waymark_timers_fired_total{{{schedule}}}")).ends_with(" 1"));
         assert!(line("waymark_timers_pending ").ends_with(" 4"), "{text}");
-        assert!(line("waymark_timer_fire_lag_seconds_count ").ends_with(" 1"));
-        // 08:00 GMT fired at 10:00: two hours of lag (between 1024 s and 16384 s).
+        let lag = |what: &str, source: &str| {
+            line(&format!(
+                "waymark_timer_fire_lag_seconds_{what}{{source=\"{source}\"}}"
+            ))
+        };
+        assert!(lag("count", "journey").ends_with(" 1"));
+        assert!(lag("count", "schedule").ends_with(" 1"));
+        // 08:00 GMT fired at 10:00: two hours of lag (between 1024 s and 16384 s);
+        // the schedule's 09:00 one hour.
+        assert!(lag("sum", "journey").ends_with(" 7200.0"), "{text}");
+        assert!(lag("sum", "schedule").ends_with(" 3600.0"), "{text}");
+        let bucket = |source: &str, le: &str| {
+            line(&format!(
+                "waymark_timer_fire_lag_seconds_bucket{{source=\"{source}\",le=\"{le}\"}}"
+            ))
+        };
+        assert!(bucket("journey", "1024").ends_with(" 0"), "{text}");
+        assert!(bucket("journey", "16384").ends_with(" 1"), "{text}");
+        assert!(line("waymark_outbox_pending_actions{council=\"stoke-on-trent\"}").ends_with(" 2"));
+        assert!(line("waymark_outbox_dead_letters{council=\"stoke-on-trent\"}").ends_with(" 0"));
+
+        // Each occurrence is counted once, when it fires: the next day adds one.
+        w.clock.set(utc("2026-01-06T09:30:00Z"));
+        assert_eq!(scheduler.fire_all_due().await.expect("fired"), 2);
+        let text = telemetry.render(&w.store).expect("rendered");
         assert!(
-            line("waymark_timer_fire_lag_seconds_sum ").ends_with(" 7200.0"),
+            text.contains(&format!("waymark_timers_fired_total{{{schedule}}} 2")),
             "{text}"
         );
-        assert!(line("waymark_timer_fire_lag_seconds_bucket{le=\"1024\"}").ends_with(" 0"));
-        assert!(line("waymark_timer_fire_lag_seconds_bucket{le=\"16384\"}").ends_with(" 1"));
-        assert!(line("waymark_outbox_pending_actions{council=\"stoke-on-trent\"}").ends_with(" 1"));
-        assert!(line("waymark_outbox_dead_letters{council=\"stoke-on-trent\"}").ends_with(" 0"));
     }
 
     #[tokio::test]

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::cohort::CohortMember;
-use crate::journey::{CaseworkerEvent, ExitReason, Referral};
+use crate::journey::{CaseworkerEvent, ConsentPurpose, ExitReason, Referral};
 use crate::policy::{Cohort, ReferralRoute};
 
 /// Referral routes (inferred): Jobcentre work coaches and health professionals send most.
@@ -59,6 +59,9 @@ const COME_BACK: f64 = 0.70;
 /// Starters who take a break for their health, and who withdraw.
 const PAUSE: f64 = 0.10;
 const WITHDRAW: f64 = 0.08;
+/// Starters who do not consent to their key worker contacting employers (inferred):
+/// the host then schedules no employer contact or check-in for them.
+pub const WITHOUT_EMPLOYER_CONSENT: f64 = 0.25;
 /// A key worker's intended caseload: cohorts are allocated to hold about this many.
 const CASELOAD_TARGET: usize = 18;
 
@@ -76,6 +79,9 @@ pub struct CohortSpec {
     pub elsewhere: Vec<String>,
     /// Key workers to allocate to; `None`: enough for about 18 active people each.
     pub key_workers: Option<u32>,
+    /// The share of starters (0 to 1) who never consent to employer contact; the
+    /// others give it on the day they start.
+    pub without_employer_consent: f64,
 }
 
 impl CohortSpec {
@@ -90,6 +96,7 @@ impl CohortSpec {
             districts: d(&["ST1", "ST2", "ST3", "ST4", "ST6"]),
             elsewhere: d(&["ST5", "ST7", "ST15", "CW1", "DE13"]),
             key_workers: None,
+            without_employer_consent: WITHOUT_EMPLOYER_CONSENT,
         }
     }
 }
@@ -111,6 +118,11 @@ fn after(day: NaiveDate, days: u64) -> NaiveDate {
 
 pub fn generate(spec: &CohortSpec) -> Vec<CohortMember> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    // Consent is drawn from its own stream of the seed, so changing its share
+    // changes who consents and nothing else about the cohort.
+    let mut consent_rng = ChaCha8Rng::seed_from_u64(spec.seed);
+    consent_rng.set_stream(1);
+    let without_consent = spec.without_employer_consent.clamp(0.0, 1.0);
     let intake_end = spec
         .starts_on
         .checked_add_months(Months::new(spec.intake_months.max(1)))
@@ -125,7 +137,8 @@ pub fn generate(spec: &CohortSpec) -> Vec<CohortMember> {
     let mut members: Vec<CohortMember> = (0..spec.size)
         .map(|i| {
             let offset = (i as u64 * intake_days) / spec.size.max(1) as u64;
-            member(&mut rng, spec, i, after(spec.starts_on, offset))
+            let consents = !consent_rng.random_bool(without_consent);
+            member(&mut rng, spec, i, after(spec.starts_on, offset), consents)
         })
         .collect();
     for (i, m) in members.iter_mut().enumerate() {
@@ -139,6 +152,7 @@ fn member(
     spec: &CohortSpec,
     i: usize,
     referred_on: NaiveDate,
+    employer_consent: bool,
 ) -> CohortMember {
     let route = pick(rng, ROUTES);
     let (lo, hi) = pick(rng, AGES);
@@ -184,12 +198,17 @@ fn member(
         key_worker: 0,
         referred_on,
         referral,
-        life: life(rng, referred_on, in_work),
+        life: life(rng, referred_on, in_work, employer_consent),
     }
 }
 
 /// What happens after the referral, in date order.
-fn life(rng: &mut ChaCha8Rng, referred_on: NaiveDate, in_work: bool) -> Vec<CaseworkerEvent> {
+fn life(
+    rng: &mut ChaCha8Rng,
+    referred_on: NaiveDate,
+    in_work: bool,
+    employer_consent: bool,
+) -> Vec<CaseworkerEvent> {
     use CaseworkerEvent as E;
     let mut life: Vec<(NaiveDate, u8, CaseworkerEvent)> = Vec::new();
     if rng.random_bool(NEVER_START) {
@@ -205,6 +224,18 @@ fn life(rng: &mut ChaCha8Rng, referred_on: NaiveDate, in_work: bool) -> Vec<Case
         return life.into_iter().map(|(_, _, e)| e).collect();
     }
     let start = after(referred_on, rng.random_range(3..21));
+    if employer_consent {
+        // Before the start on the same day (the sort is stable), so the plan made at
+        // the start already has it.
+        life.push((
+            start,
+            0,
+            E::ConsentGiven {
+                at: start,
+                purpose: ConsentPurpose::EmployerContact,
+            },
+        ));
+    }
     life.push((start, 0, E::Started { at: start }));
     if !in_work && rng.random_bool(JOB_START) {
         let at = after(start, rng.random_range(30..240));
@@ -277,6 +308,54 @@ mod tests {
         );
         let jobcentre = share(&|m| m.referral.route == ReferralRoute::Jobcentre);
         assert!((jobcentre - 0.35).abs() < 0.03, "jobcentre {jobcentre}");
+        let consented = share(&|m| {
+            m.life.iter().any(|e| {
+                matches!(
+                    e,
+                    CaseworkerEvent::ConsentGiven {
+                        purpose: ConsentPurpose::EmployerContact,
+                        ..
+                    }
+                )
+            })
+        });
+        let expected = (1.0 - NEVER_START) * (1.0 - WITHOUT_EMPLOYER_CONSENT);
+        assert!(
+            (consented - expected).abs() < 0.03,
+            "employer consent {consented}, expected {expected}"
+        );
+    }
+
+    #[test]
+    fn the_share_without_employer_consent_changes_only_who_consents() {
+        let consent = |m: &CohortMember| {
+            m.life
+                .iter()
+                .any(|e| matches!(e, CaseworkerEvent::ConsentGiven { .. }))
+        };
+        let without_consent = |m: &CohortMember| {
+            let mut m = m.clone();
+            m.life
+                .retain(|e| !matches!(e, CaseworkerEvent::ConsentGiven { .. }));
+            m
+        };
+        let mut nobody = CohortSpec::stoke(300, 5);
+        nobody.without_employer_consent = 1.0;
+        let mut everybody = nobody.clone();
+        everybody.without_employer_consent = 0.0;
+        let (nobody, everybody) = (generate(&nobody), generate(&everybody));
+        assert!(!nobody.iter().any(consent));
+        let starters = everybody
+            .iter()
+            .filter(|m| {
+                m.life
+                    .iter()
+                    .any(|e| matches!(e, CaseworkerEvent::Started { .. }))
+            })
+            .count();
+        assert_eq!(everybody.iter().filter(|m| consent(m)).count(), starters);
+        let stripped: Vec<CohortMember> = everybody.iter().map(without_consent).collect();
+        assert_eq!(stripped, nobody);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use cohort::{CohortError, CohortMember};
-pub use generate::{CohortSpec, generate};
+pub use generate::{CohortSpec, WITHOUT_EMPLOYER_CONSENT, generate};
 pub use report::{CASELOAD_CAP, Comparison, Report};
 pub use run::{Run, SimulationError};
 
@@ -160,6 +160,31 @@ mod tests {
             "{a:?}"
         );
         assert!(a.plugin_calls > 120);
+    }
+
+    #[test]
+    fn without_employer_consent_nobody_gets_employer_check_ins_as_in_the_daemon() {
+        let mut spec = CohortSpec::stoke(120, 42);
+        spec.without_employer_consent = 0.0;
+        let consented = generate(&spec);
+        spec.without_employer_consent = 1.0;
+        let refused = generate(&spec);
+        let variant = stoke(serde_json::json!({}));
+        let run = |cohort: &[CohortMember]| {
+            simulate(&variant, cohort, 12, Nation::EnglandAndWales, |_, _| {})
+                .expect("run")
+                .0
+        };
+        let (with, without) = (run(&consented), run(&refused));
+        let count = |r: &Report, kind: &str| r.actions_by_kind.get(kind).copied().unwrap_or(0);
+        assert!(count(&with, "employer_check_in") > 0, "{with:?}");
+        assert!(count(&with, "first_employer_contact") > 0, "{with:?}");
+        assert_eq!(with.plans_with_employer_work_withheld, 0);
+        assert_eq!(count(&without, "employer_check_in"), 0, "{without:?}");
+        assert_eq!(count(&without, "first_employer_contact"), 0, "{without:?}");
+        assert!(without.plans_with_employer_work_withheld > 0);
+        // Only employer work differs: reviews are planned alike.
+        assert_eq!(count(&with, "review"), count(&without, "review"));
     }
 
     #[test]

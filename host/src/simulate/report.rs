@@ -37,6 +37,9 @@ pub struct Report {
     pub final_states: BTreeMap<String, u64>,
     pub plugin_calls: u64,
     pub fuel_used: u64,
+    /// Plans from which the host withheld employer work (first contact, check-ins)
+    /// because the participant had not consented to employer contact.
+    pub plans_with_employer_work_withheld: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,6 +171,7 @@ impl Report {
             final_states: run.final_states.clone(),
             plugin_calls: run.plugin_calls,
             fuel_used: run.fuel_used,
+            plans_with_employer_work_withheld: run.employer_work_withheld,
         }
     }
 }
@@ -508,6 +512,10 @@ fn section(title: &str, r: &Report) -> String {
             opt(i.in_work_contacts_first_month_mean),
         ),
         ("Plugin decisions".into(), r.plugin_calls.to_string()),
+        (
+            "Plans with employer work withheld (no consent)".into(),
+            r.plans_with_employer_work_withheld.to_string(),
+        ),
     ]));
     s.push_str("<h3>Sent to human review</h3>");
     let review: Vec<(String, String)> = r

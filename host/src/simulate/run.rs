@@ -3,7 +3,8 @@
 //! Day by day from the first referral: timers due that day fire first (as the
 //! daemon's scheduler would, before anything a caseworker records that day), then
 //! the day's referrals are decided and the day's life events recorded, each followed
-//! by a fresh plan from the council's plugin. Nothing sleeps, nothing touches the
+//! by a fresh plan from the council's plugin, filtered by the participant's consent
+//! exactly as the daemon filters it (`Consents::allowed_timers`). Nothing sleeps, nothing touches the
 //! store or HTTP: the same cohort, plugin and settings always give the same run.
 
 use std::collections::BTreeMap;
@@ -71,6 +72,8 @@ pub struct Run {
     pub caseload: BTreeMap<(NaiveDate, u32), u32>,
     pub fuel_used: u64,
     pub plugin_calls: u64,
+    /// Plans from which the host withheld employer work for want of consent.
+    pub employer_work_withheld: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -384,10 +387,19 @@ impl<'a> Simulator<'_, 'a> {
         match member.journey.facts() {
             Ok(Some(facts)) => {
                 let planned = self.setup.plugin.plan(&self.setup.context, &facts, day);
+                // The host's consent filter, as the daemon applies it: its reason joins
+                // the plan's traced reasons, as it joins the daemon's decision record.
+                let consents = member.journey.consents();
+                let allowed = planned
+                    .as_ref()
+                    .ok()
+                    .map(|p| consents.allowed_timers(&p.value.timers));
                 self.trace(run, member.spec, "plan", day, &planned, |p| {
-                    (format!("{} timers", p.timers.len()), p.reasons.clone())
+                    let mut reasons = p.reasons.clone();
+                    reasons.extend(allowed.as_ref().and_then(|a| a.reason()));
+                    (format!("{} timers", p.timers.len()), reasons)
                 });
-                if let Ok(plan) = planned {
+                if let Some(allowed) = allowed {
                     // Outreach attempts come from the missed-contact hook, not the plan:
                     // keep those still pending.
                     let outreach: Vec<PlannedTimer> = member
@@ -395,7 +407,10 @@ impl<'a> Simulator<'_, 'a> {
                         .drain(..)
                         .filter(|t| t.kind == TimerKind::Outreach && t.due > day)
                         .collect();
-                    member.pending = plan.value.timers;
+                    if !allowed.withheld.is_empty() {
+                        run.employer_work_withheld += 1;
+                    }
+                    member.pending = allowed.allowed.into_iter().cloned().collect();
                     for t in outreach {
                         if !member.pending.contains(&t) {
                             member.pending.push(t);

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use sled::Transactional;
 
 use super::{Store, StoreError, decode, encode, flatten, tx_decode};
-use crate::access::{KeyId, Role};
+use crate::access::{AuditRole, KeyId};
 use crate::council::CouncilId;
 
 const HEAD: &str = "audit_head";
@@ -30,9 +30,10 @@ pub struct AuditEntry {
     /// 1, 2, 3, … across the whole log, without gaps.
     pub seq: u64,
     pub at: DateTime<Utc>,
-    /// The key that made the request (`bootstrap` for the platform's first key).
+    /// The key that made the request (`bootstrap` for the platform's first key), or
+    /// with role `system` the daemon's worker that acted (`retention-sweep`).
     pub key: KeyId,
-    pub role: Role,
+    pub role: AuditRole,
     /// The council whose route it was; `None` for platform routes.
     pub council: Option<CouncilId>,
     pub method: String,
@@ -52,7 +53,7 @@ pub struct AuditEntry {
 pub struct NewAuditEntry {
     pub at: DateTime<Utc>,
     pub key: KeyId,
-    pub role: Role,
+    pub role: AuditRole,
     pub council: Option<CouncilId>,
     pub method: String,
     pub route: String,
@@ -240,7 +241,7 @@ mod tests {
         NewAuditEntry {
             at: "2026-01-05T10:00:00Z".parse().unwrap(),
             key: KeyId::new_random(),
-            role: Role::Caseworker,
+            role: AuditRole::Caseworker,
             council: Some(council.parse().unwrap()),
             method: "POST".into(),
             route: "/v1/councils/{council}/referrals".into(),

@@ -573,7 +573,7 @@ mod tests {
                 .append_audit(super::super::NewAuditEntry {
                     at: "2026-01-05T10:00:00Z".parse().expect("instant"),
                     key: crate::access::KeyId::bootstrap(),
-                    role: crate::access::Role::PlatformAdmin,
+                    role: crate::access::AuditRole::PlatformAdmin,
                     council: None,
                     method: "POST".into(),
                     route: format!("/v1/test/{i}"),
