@@ -160,19 +160,29 @@ async fn metrics_count_routes_decisions_and_fired_timers_without_participant_ids
     })
     .await;
 
-    let scraped = reqwest::Client::new()
-        .get(format!("{}/metrics", daemon.base))
-        .send()
-        .await
-        .expect("scrape");
-    assert_eq!(scraped.status(), 200);
-    assert!(
-        scraped.headers()["content-type"]
-            .to_str()
-            .expect("ascii")
-            .starts_with("text/plain; version=0.0.4")
-    );
-    let text = scraped.text().await.expect("text");
+    // The scheduler counts a firing just after its action is written: scrape until
+    // the count is in (the action being listed does not mean it already is).
+    let digest = "waymark_timers_fired_total{council=\"stoke-on-trent\",kind=\"caseload_digest\",source=\"schedule\"}";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let scraped = reqwest::Client::new()
+            .get(format!("{}/metrics", daemon.base))
+            .send()
+            .await
+            .expect("scrape");
+        assert_eq!(scraped.status(), 200);
+        assert!(
+            scraped.headers()["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/plain; version=0.0.4")
+        );
+        let text = scraped.text().await.expect("text");
+        if sample(&text, digest).is_some() || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
 
     let read = "waymark_http_requests_total{method=\"GET\",route=\"/v1/councils/{council}/participants/{participant}\",status=\"200\"}";
     assert_eq!(sample(&text, read), Some(1.0), "{text}");
@@ -198,7 +208,6 @@ async fn metrics_count_routes_decisions_and_fired_timers_without_participant_ids
         "{text}"
     );
     // The schedule's firing is counted too, told apart by its source, an hour late.
-    let digest = "waymark_timers_fired_total{council=\"stoke-on-trent\",kind=\"caseload_digest\",source=\"schedule\"}";
     assert_eq!(sample(&text, digest), Some(1.0), "{text}");
     let schedule_lag = "waymark_timer_fire_lag_seconds_sum{source=\"schedule\"}";
     assert_eq!(sample(&text, schedule_lag), Some(3600.0), "{text}");
