@@ -243,6 +243,11 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
     let action_key = damage(dir.path(), "actions", &bad_action, |v| {
         v[..v.len() / 2].to_vec()
     });
+    // One of another participant's decision records: their view and decision log
+    // leave it out and name it.
+    let decision_key = damage(dir.path(), "decisions", &fine, |v| {
+        v[..v.len() / 3].to_vec()
+    });
     // The earliest pending timer: everything due sorts after it.
     damage(dir.path(), "timers", "", |v| v[..3].to_vec());
 
@@ -272,6 +277,30 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
         .get(&format!("/v1/councils/stoke-on-trent/participants/{fine}"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["damaged"][0]["key"],
+        decision_key.as_str(),
+        "{}",
+        r.body
+    );
+    let decisions = r.body["decisions"].as_array().expect("decisions").len();
+    let r = api
+        .get(&format!(
+            "/v1/councils/stoke-on-trent/participants/{fine}/decisions"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["decisions"].as_array().map(Vec::len),
+        Some(decisions)
+    );
+    assert!(decisions > 0, "{}", r.body);
+    assert_eq!(
+        r.body["damaged"][0]["key"],
+        decision_key.as_str(),
+        "{}",
+        r.body
+    );
     let r = api
         .post(
             &format!("/v1/councils/stoke-on-trent/actions/{fine_action}/ack"),

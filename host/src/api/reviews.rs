@@ -92,6 +92,9 @@ async fn resolve(
 pub struct DecisionLog {
     /// Oldest first: input digest, output, reasons, plugin version, fuel and time of each.
     pub decisions: Vec<DecisionRecord>,
+    /// Decision records that could not be read and were skipped, by key
+    /// (`council/participant/sequence`); restore them from a backup.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn decisions(
@@ -104,8 +107,10 @@ async fn decisions(
             "no participant `{participant}` in council `{council}`"
         )));
     }
+    let log = state.store.decisions(&council, participant)?;
     Ok(Json(DecisionLog {
-        decisions: state.store.decisions(&council, participant)?,
+        decisions: log.items,
+        damaged: log.damaged,
     }))
 }
 

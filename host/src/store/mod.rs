@@ -448,20 +448,23 @@ impl Store {
             .collect()
     }
 
+    /// A participant's decision records, oldest first; damaged ones are skipped and
+    /// named.
     pub fn decisions(
         &self,
         council: &CouncilId,
         participant: ParticipantId,
-    ) -> Result<Vec<DecisionRecord>, StoreError> {
+    ) -> Result<Listed<DecisionRecord>, StoreError> {
         let mut prefix = journey_key(council, participant);
         prefix.push(b'/');
-        self.decisions
-            .scan_prefix(prefix)
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode("decisions", &k, &v)
-            })
-            .collect()
+        readable::read_page(
+            &self.decisions,
+            "decisions",
+            &prefix,
+            None,
+            usize::MAX,
+            |_: &DecisionRecord| true,
+        )
     }
 
     // --- timers ---------------------------------------------------------------------

@@ -73,8 +73,9 @@ pub struct ParticipantExport {
     pub decisions: Vec<DecisionRecord>,
     pub legal_hold: Option<LegalHold>,
     pub erasure: Option<Erasure>,
-    /// The council's actions that could not be read, by key: any may hold more of
-    /// this participant's data. Restore them from a backup and export again.
+    /// Records that could not be read, by key: this participant's decision records,
+    /// and the council's actions (any may be this participant's). Restore them from a
+    /// backup and export again.
     pub damaged: Vec<DamagedRecord>,
 }
 
@@ -213,6 +214,9 @@ impl Store {
             return Ok(None);
         }
         let actions = self.participant_actions(council, participant)?;
+        let decisions = self.decisions(council, participant)?;
+        let mut damaged = decisions.damaged;
+        damaged.extend(actions.damaged);
         Ok(Some(ParticipantExport {
             council: council.clone(),
             participant,
@@ -221,10 +225,10 @@ impl Store {
             events: journey.map(|j| j.events).unwrap_or_default(),
             pending_timers: self.pending_timers(council, participant)?,
             actions: actions.items,
-            decisions: self.decisions(council, participant)?,
+            decisions: decisions.items,
             legal_hold: self.legal_hold(council, participant)?,
             erasure,
-            damaged: actions.damaged,
+            damaged,
         }))
     }
 
@@ -376,7 +380,7 @@ mod tests {
     use crate::store::{DataFolderLock, JourneyWrite};
 
     #[test]
-    fn a_damaged_action_or_review_does_not_stop_an_export_or_an_erasure() {
+    fn a_damaged_action_decision_or_review_does_not_stop_an_export_or_an_erasure() {
         let dir = tempfile::tempdir().expect("dir");
         let lock = DataFolderLock::acquire(dir.path()).expect("lock");
         let store = Store::open(dir.path(), &lock).expect("store");
@@ -415,6 +419,10 @@ mod tests {
         store
             .put_damaged("reviews", "derby/00000000000000000001", b"[")
             .expect("damage");
+        let decision = format!("derby/{participant}/00000000000000000001");
+        store
+            .put_damaged("decisions", &decision, b"{\"hook\":")
+            .expect("damage");
 
         let export = store
             .export_participant(&council, participant, fire_at)
@@ -422,7 +430,7 @@ mod tests {
             .expect("held");
         assert_eq!(export.actions.len(), 1);
         let keys: Vec<&str> = export.damaged.iter().map(|d| d.key.as_str()).collect();
-        assert_eq!(keys, vec!["derby/0000000000000000-bad"]);
+        assert_eq!(keys, vec![decision.as_str(), "derby/0000000000000000-bad"]);
 
         let by = KeyId::retention_sweep();
         match store
