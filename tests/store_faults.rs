@@ -248,6 +248,10 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
     let decision_key = damage(dir.path(), "decisions", &fine, |v| {
         v[..v.len() / 3].to_vec()
     });
+    // The council's one uploaded plugin version record.
+    let version_key = damage(dir.path(), "plugin_versions", "stoke-on-trent/", |_| {
+        b"[".to_vec()
+    });
     // The earliest pending timer: everything due sorts after it.
     damage(dir.path(), "timers", "", |v| v[..3].to_vec());
 
@@ -371,6 +375,17 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
     assert_eq!(walked, readable_actions);
     assert_eq!(named, vec![action_key.clone()]);
     assert_eq!(pages, 2);
+
+    // The plugin version list names its damaged record.
+    let r = api.get("/v1/councils/stoke-on-trent/plugin/versions").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["versions"], json!([]), "{}", r.body);
+    assert_eq!(
+        r.body["damaged"][0]["key"],
+        version_key.as_str(),
+        "{}",
+        r.body
+    );
 
     // The scrape counts the others.
     let r = api.get("/metrics").await;

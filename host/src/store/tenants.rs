@@ -184,11 +184,11 @@ mod tests {
             CouncilRemoval::Removed
         );
         assert_eq!(store.council(&york.id).unwrap(), None);
-        assert_eq!(store.plugin_versions(&york.id).unwrap(), []);
+        assert_eq!(store.plugin_versions(&york.id).unwrap().items, []);
         assert!(store.activations(&york.id).unwrap().is_empty());
         assert_eq!(store.plugin_bytes(&own).unwrap(), None);
         assert!(store.plugin_bytes(&shared).unwrap().is_some());
-        assert_eq!(store.plugin_versions(&leeds.id).unwrap().len(), 1);
+        assert_eq!(store.plugin_versions(&leeds.id).unwrap().items.len(), 1);
         let revoked = store.api_key_by_hash(&[7; 32]).unwrap().unwrap();
         assert_eq!(revoked.revoked_at, Some(now));
         assert_eq!(
