@@ -217,18 +217,20 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
             |b| b["actions"].as_array().is_some_and(|a| a.len() == 3),
         )
         .await;
-    let action_of = |who: &str| {
-        actions["actions"]
-            .as_array()
-            .expect("actions")
-            .iter()
-            .find(|a| a["participant"] == who)
-            .and_then(|a| a["id"].as_str())
-            .expect("action")
-            .to_owned()
-    };
-    let (bad_journey, bad_action, fine) = (ids[0].clone(), action_of(&ids[1]), ids[2].clone());
-    let fine_action = action_of(&fine);
+    // The outbox lists in key order: damage the middle action, so a walk page by
+    // page has to pass it; the journey damaged is another participant's.
+    let listed: Vec<(String, String)> = actions["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|a| {
+            let field = |f: &str| a[f].as_str().expect(f).to_owned();
+            (field("id"), field("participant"))
+        })
+        .collect();
+    let (bad_journey, bad_action) = (listed[0].1.clone(), listed[1].0.clone());
+    let (fine, fine_action) = (listed[2].1.clone(), listed[2].0.clone());
+    let readable_actions = vec![listed[0].0.clone(), fine_action.clone()];
     // A listed action may not be on disk yet (the scheduler flushes after it commits);
     // any acknowledged write flushes the whole store, so the records to damage are
     // there when the store is opened after the kill.
@@ -240,6 +242,15 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
     });
     let action_key = damage(dir.path(), "actions", &bad_action, |v| {
         v[..v.len() / 2].to_vec()
+    });
+    // One of another participant's decision records: their view and decision log
+    // leave it out and name it.
+    let decision_key = damage(dir.path(), "decisions", &fine, |v| {
+        v[..v.len() / 3].to_vec()
+    });
+    // The council's one uploaded plugin version record.
+    let version_key = damage(dir.path(), "plugin_versions", "stoke-on-trent/", |_| {
+        b"[".to_vec()
     });
     // The earliest pending timer: everything due sorts after it.
     damage(dir.path(), "timers", "", |v| v[..3].to_vec());
@@ -270,6 +281,30 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
         .get(&format!("/v1/councils/stoke-on-trent/participants/{fine}"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["damaged"][0]["key"],
+        decision_key.as_str(),
+        "{}",
+        r.body
+    );
+    let decisions = r.body["decisions"].as_array().expect("decisions").len();
+    let r = api
+        .get(&format!(
+            "/v1/councils/stoke-on-trent/participants/{fine}/decisions"
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["decisions"].as_array().map(Vec::len),
+        Some(decisions)
+    );
+    assert!(decisions > 0, "{}", r.body);
+    assert_eq!(
+        r.body["damaged"][0]["key"],
+        decision_key.as_str(),
+        "{}",
+        r.body
+    );
     let r = api
         .post(
             &format!("/v1/councils/stoke-on-trent/actions/{fine_action}/ack"),
@@ -293,19 +328,73 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
         r.body
     );
 
-    // Listing the outbox names the damaged action rather than skipping it silently.
+    // Listing the outbox skips the damaged action and names it, never quoting it.
     let r = api.get("/v1/councils/stoke-on-trent/actions").await;
-    assert_eq!(r.status, 503, "{}", r.body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids = |page: &Value| -> Vec<String> {
+        page["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .map(|a| a["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&r.body), readable_actions, "{}", r.body);
+    let damaged = r.body["damaged"].as_array().expect("damaged");
+    assert_eq!(damaged.len(), 1, "{}", r.body);
+    assert_eq!(damaged[0]["key"], action_key.as_str(), "{}", r.body);
+    assert!(damaged[0]["reason"].is_string(), "{}", r.body);
+    // Filtered by status, a damaged action is still named: its status is unknown.
+    let r = api
+        .get("/v1/councils/stoke-on-trent/actions?status=pending")
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(ids(&r.body), vec![listed[0].0.clone()], "{}", r.body);
+    assert_eq!(r.body["damaged"][0]["key"], action_key.as_str());
+
+    // Page by page, one at a time: every readable action once, in order, and the
+    // damaged one named once, on the page that passes it.
+    let (mut walked, mut named, mut pages) = (Vec::new(), Vec::new(), 0);
+    let mut path = "/v1/councils/stoke-on-trent/actions?limit=1".to_owned();
+    loop {
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        pages += 1;
+        assert!(pages <= 5, "the walk does not end: {}", r.body);
+        walked.extend(ids(&r.body));
+        for d in r.body["damaged"].as_array().expect("damaged") {
+            named.push(d["key"].as_str().expect("key").to_owned());
+        }
+        match r.body["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/v1/councils/stoke-on-trent/actions?limit=1&after={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(walked, readable_actions);
+    assert_eq!(named, vec![action_key.clone()]);
+    assert_eq!(pages, 2);
+
+    // The plugin version list names its damaged record.
+    let r = api.get("/v1/councils/stoke-on-trent/plugin/versions").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["versions"], json!([]), "{}", r.body);
     assert_eq!(
-        r.body["type"], "urn:waymark:problem:damaged-record",
+        r.body["damaged"][0]["key"],
+        version_key.as_str(),
         "{}",
         r.body
     );
+
+    // The scrape counts the others.
+    let r = api.get("/metrics").await;
+    assert_eq!(r.status, 200, "{}", r.body);
     assert!(
-        r.body["detail"]
+        r.body
             .as_str()
             .unwrap_or("")
-            .contains(&action_key),
+            .contains("waymark_outbox_pending_actions{council=\"stoke-on-trent\"} 1"),
         "{}",
         r.body
     );
@@ -328,7 +417,13 @@ async fn a_damaged_record_is_reported_with_its_key_and_the_rest_keeps_working() 
         log.contains("damaged timer moved to the `quarantine` tree"),
         "{log}"
     );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("damaged record skipped") && l.contains(&action_key)),
+        "{log}"
+    );
     eprintln!(
-        "damaged a journey, an action and a timer: each reported by key, the rest kept working"
+        "damaged a journey, an action and a timer: each reported by key, lists skip and name \
+         the damaged action, the rest kept working"
     );
 }

@@ -26,7 +26,9 @@ use crate::policy::{
 };
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
-use crate::store::{DecisionRecord, IdempotencyMark, JourneyWrite, Store, StoreError};
+use crate::store::{
+    DamagedRecord, DecisionRecord, IdempotencyMark, JourneyWrite, Store, StoreError,
+};
 use crate::telemetry::Telemetry;
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,9 @@ pub struct ParticipantView {
     pub history: Vec<Event>,
     pub pending_timers: Vec<Timer>,
     pub decisions: Vec<DecisionRecord>,
+    /// Decision records that could not be read and were left out, by key
+    /// (`council/participant/sequence`); restore them from a backup.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 #[derive(Clone)]
@@ -591,6 +596,7 @@ impl Caseload {
             .store
             .journey(council_id, participant)?
             .ok_or_else(|| CaseloadError::UnknownParticipant(council_id.clone(), participant))?;
+        let decisions = self.store.decisions(council_id, participant)?;
         Ok(ParticipantView {
             participant_id: participant,
             council: council_id.clone(),
@@ -598,7 +604,8 @@ impl Caseload {
             support_ends_on: journey.support_ends_on(),
             consent: journey.consents(),
             pending_timers: self.store.pending_timers(council_id, participant)?,
-            decisions: self.store.decisions(council_id, participant)?,
+            decisions: decisions.items,
+            damaged: decisions.damaged,
             history: journey.events,
         })
     }

@@ -11,6 +11,7 @@ use super::extract::page_limit;
 use super::extract::{ActionPath, CouncilPath, QueryParams};
 use super::problem::Problem;
 use crate::outbox::{Action, ActionId, ActionStatus};
+use crate::store::DamagedRecord;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +28,9 @@ pub struct ActionPage {
     pub actions: Vec<Action>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<ActionId>,
+    /// Stored actions on this page that could not be read and were skipped, by key
+    /// (`council/action id`); restore them from a backup. Empty when all were read.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn list_actions(
@@ -45,19 +49,13 @@ async fn list_actions(
             )
         })?),
     };
-    let actions = state
+    let page = state
         .store
-        .actions(&council, q.status, after.as_ref(), limit + 1)?;
-    let mut actions = actions;
-    let next_cursor = if actions.len() > limit {
-        actions.truncate(limit);
-        actions.last().map(|a| a.id.clone())
-    } else {
-        None
-    };
+        .actions(&council, q.status, after.as_ref(), limit)?;
     Ok(Json(ActionPage {
-        actions,
-        next_cursor,
+        next_cursor: page.next_cursor(|a| a.id.clone()),
+        actions: page.items,
+        damaged: page.damaged,
     }))
 }
 

@@ -17,7 +17,7 @@ use crate::access::Caller;
 use crate::council::{Council, CouncilId};
 use crate::policy::{Limits, PluginDigest};
 use crate::schedule::calendar::Nation;
-use crate::store::CouncilRemoval;
+use crate::store::{CouncilRemoval, DamagedRecord};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -107,6 +107,9 @@ pub struct CouncilPage {
     pub councils: Vec<CouncilView>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<CouncilId>,
+    /// Council records on this page that could not be read and were skipped, by
+    /// key (the council id); restore them from a backup. Empty when all were read.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn list_councils(
@@ -114,16 +117,11 @@ async fn list_councils(
     QueryParams(q): QueryParams<CouncilQuery>,
 ) -> Result<Json<CouncilPage>, Problem> {
     let limit = page_limit(q.limit)?;
-    let mut councils = state.store.councils_page(q.after.as_ref(), limit + 1)?;
-    let next_cursor = if councils.len() > limit {
-        councils.truncate(limit);
-        councils.last().map(|c| c.id.clone())
-    } else {
-        None
-    };
+    let page = state.store.councils_page(q.after.as_ref(), limit)?;
     Ok(Json(CouncilPage {
-        councils: councils.iter().map(CouncilView::from).collect(),
-        next_cursor,
+        councils: page.iter().map(CouncilView::from).collect(),
+        next_cursor: page.next_cursor(|c| c.id.clone()),
+        damaged: page.damaged,
     }))
 }
 

@@ -18,7 +18,9 @@ use crate::journey::ParticipantId;
 use crate::policy::settings::{self as council_settings, InvalidSettings};
 use crate::policy::{Plugin, PluginDigest};
 use crate::replay::{self, ReplayReport};
-use crate::store::{ActivatedBy, Activation, PluginVersion, VersionRemoval, previous_version};
+use crate::store::{
+    ActivatedBy, Activation, DamagedRecord, PluginVersion, VersionRemoval, previous_version,
+};
 
 /// Validates a component in the real sandbox (its golden cases included, under the
 /// council's limits), stores it as a version and makes it the council's policy, in
@@ -105,6 +107,9 @@ pub struct PluginVersions {
     pub active: Option<PluginDigest>,
     /// Every version this council uploaded, oldest first.
     pub versions: Vec<PluginVersionView>,
+    /// Version records that could not be read and were skipped, by key
+    /// (`council/digest`); restore them from a backup. Empty when all were read.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn list_versions(
@@ -112,9 +117,9 @@ async fn list_versions(
     CouncilPath(id): CouncilPath,
 ) -> Result<Json<PluginVersions>, Problem> {
     let council = state.caseload.council(&id)?;
-    let versions = state
-        .store
-        .plugin_versions(&id)?
+    let listed = state.store.plugin_versions(&id)?;
+    let versions = listed
+        .items
         .into_iter()
         .map(|version| PluginVersionView {
             active: council.active_plugin.as_ref() == Some(&version.digest),
@@ -124,6 +129,7 @@ async fn list_versions(
     Ok(Json(PluginVersions {
         active: council.active_plugin,
         versions,
+        damaged: listed.damaged,
     }))
 }
 

@@ -13,7 +13,7 @@ use super::extract::{CouncilPath, JsonBody, ParticipantPath, QueryParams, Review
 use super::problem::Problem;
 use crate::policy::Outcome;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
-use crate::store::DecisionRecord;
+use crate::store::{DamagedRecord, DecisionRecord};
 
 /// The longest note a reviewer may leave.
 const MAX_NOTE: usize = 2000;
@@ -35,6 +35,9 @@ pub struct ReviewPage {
     pub reviews: Vec<ReviewItem>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<ReviewId>,
+    /// Review items on this page that could not be read and were skipped, by key
+    /// (`council/review id`); restore them from a backup. Empty when all were read.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn list_reviews(
@@ -44,18 +47,11 @@ async fn list_reviews(
 ) -> Result<Json<ReviewPage>, Problem> {
     state.caseload.council(&council)?;
     let limit = page_limit(q.limit)?;
-    let mut reviews = state
-        .store
-        .reviews(&council, q.status, q.after, limit + 1)?;
-    let next_cursor = if reviews.len() > limit {
-        reviews.truncate(limit);
-        reviews.last().map(|r| r.id)
-    } else {
-        None
-    };
+    let page = state.store.reviews(&council, q.status, q.after, limit)?;
     Ok(Json(ReviewPage {
-        reviews,
-        next_cursor,
+        next_cursor: page.next_cursor(|r| r.id),
+        reviews: page.items,
+        damaged: page.damaged,
     }))
 }
 
@@ -96,6 +92,9 @@ async fn resolve(
 pub struct DecisionLog {
     /// Oldest first: input digest, output, reasons, plugin version, fuel and time of each.
     pub decisions: Vec<DecisionRecord>,
+    /// Decision records that could not be read and were skipped, by key
+    /// (`council/participant/sequence`); restore them from a backup.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn decisions(
@@ -108,8 +107,10 @@ async fn decisions(
             "no participant `{participant}` in council `{council}`"
         )));
     }
+    let log = state.store.decisions(&council, participant)?;
     Ok(Json(DecisionLog {
-        decisions: state.store.decisions(&council, participant)?,
+        decisions: log.items,
+        damaged: log.damaged,
     }))
 }
 

@@ -13,6 +13,7 @@ use super::AppState;
 use super::extract::{CouncilPath, ParticipantPath, QueryParams, page_limit};
 use super::problem::Problem;
 use crate::journey::{Journey, ParticipantId, State as JourneyState};
+use crate::store::DamagedRecord;
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,12 +43,20 @@ pub struct ParticipantPage {
     pub participants: Vec<ParticipantSummary>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<ParticipantId>,
+    /// Journeys on this page that could not be read (or whose events do not make a
+    /// state) and were skipped, by key (`council/participant id`); restore them from
+    /// a backup. Empty when all were read.
+    pub damaged: Vec<DamagedRecord>,
 }
 
-fn summary(journey: &Journey) -> Result<ParticipantSummary, Problem> {
+/// The journey's summary, or what to name it by when its events do not fold.
+fn summary(journey: &Journey) -> Result<ParticipantSummary, DamagedRecord> {
     let state = journey.state().map_err(|e| {
-        tracing::error!(participant = %journey.participant, error = %e, "stored journey does not fold");
-        Problem::unavailable("a journey's record is damaged; restore it from a backup")
+        tracing::error!(participant = %journey.participant, error = %e, "stored journey does not fold; skipped from the list");
+        DamagedRecord {
+            key: format!("{}/{}", journey.council, journey.participant),
+            reason: "its events do not make a state".to_owned(),
+        }
     })?;
     Ok(ParticipantSummary {
         participant_id: journey.participant,
@@ -67,16 +76,22 @@ async fn list_participants(
 ) -> Result<Json<ParticipantPage>, Problem> {
     state.caseload.council(&council)?;
     let limit = page_limit(q.limit)?;
-    let mut journeys = state.store.journeys_page(&council, q.after, limit + 1)?;
-    let next_cursor = if journeys.len() > limit {
-        journeys.truncate(limit);
-        journeys.last().map(|j| j.participant)
-    } else {
-        None
-    };
+    let page = state.store.journeys_page(&council, q.after, limit)?;
+    let next_cursor = page.next_cursor(|j| j.participant);
+    let mut participants = Vec::with_capacity(page.items.len());
+    let mut damaged = page.damaged;
+    for journey in &page.items {
+        match summary(journey) {
+            Ok(s) => participants.push(s),
+            Err(d) => damaged.push(d),
+        }
+    }
+    // Key order: a journey that does not fold sorts among those that do not decode.
+    damaged.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(Json(ParticipantPage {
-        participants: journeys.iter().map(summary).collect::<Result<_, _>>()?,
+        participants,
         next_cursor,
+        damaged,
     }))
 }
 

@@ -23,6 +23,7 @@ use crate::schedule::admin::{
 use crate::schedule::council_calendar::CalendarSpec;
 use crate::schedule::recurrence::{Adjustment, serialize_local};
 use crate::schedule::scheduler::settle_schedule;
+use crate::store::DamagedRecord;
 
 /// `{council}` and `{schedule}` in the path.
 pub struct SchedulePath(pub CouncilId, pub ScheduleId);
@@ -111,6 +112,9 @@ pub struct SchedulePage {
     pub schedules: Vec<AdminSchedule>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<ScheduleId>,
+    /// Schedules on this page that could not be read and were skipped, by key
+    /// (`council/schedule id`); restore them from a backup. Empty when all were read.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn list_schedules(
@@ -129,16 +133,11 @@ async fn list_schedules(
             )
         })?),
     };
-    let mut schedules = state.store.schedules(&council, after.as_ref(), limit + 1)?;
-    let next_cursor = if schedules.len() > limit {
-        schedules.truncate(limit);
-        schedules.last().map(|s| s.id.clone())
-    } else {
-        None
-    };
+    let page = state.store.schedules(&council, after.as_ref(), limit)?;
     Ok(Json(SchedulePage {
-        schedules,
-        next_cursor,
+        next_cursor: page.next_cursor(|s| s.id.clone()),
+        schedules: page.items,
+        damaged: page.damaged,
     }))
 }
 
@@ -329,6 +328,9 @@ pub struct RunPage {
     pub runs: Vec<ScheduleRun>,
     /// Pass as `after` to get the next page; absent on the last page.
     pub next_cursor: Option<DateTime<Utc>>,
+    /// Run records on this page that could not be read and were skipped, by key
+    /// (`council/schedule id/` and an instant); restore them from a backup.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 async fn list_runs(
@@ -338,16 +340,12 @@ async fn list_runs(
 ) -> Result<Json<RunPage>, Problem> {
     let limit = page_limit(q.limit)?;
     load(&state, &council, &id)?;
-    let mut runs = state
-        .store
-        .schedule_runs(&council, &id, q.after, limit + 1)?;
-    let next_cursor = if runs.len() > limit {
-        runs.truncate(limit);
-        runs.last().map(|r| r.scheduled_for)
-    } else {
-        None
-    };
-    Ok(Json(RunPage { runs, next_cursor }))
+    let page = state.store.schedule_runs(&council, &id, q.after, limit)?;
+    Ok(Json(RunPage {
+        next_cursor: page.next_cursor(|r| r.scheduled_for),
+        runs: page.items,
+        damaged: page.damaged,
+    }))
 }
 
 async fn get_calendar(
@@ -362,12 +360,12 @@ async fn settle_all(state: &AppState, council: &CouncilId) -> Result<(), Problem
     let mut after = None;
     loop {
         let page = state.store.schedules(council, after.as_ref(), MAX_PAGE)?;
-        for s in &page {
+        for s in &page.items {
             settle(state, council, &s.id).await?;
         }
-        match page.last() {
-            Some(last) if page.len() == MAX_PAGE => after = Some(last.id.clone()),
-            _ => return Ok(()),
+        match page.next_cursor(|s| s.id.clone()) {
+            Some(next) => after = Some(next),
+            None => return Ok(()),
         }
     }
 }

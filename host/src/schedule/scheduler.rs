@@ -394,6 +394,7 @@ mod tests {
             self.store
                 .actions(&self.council.id, None, None, 10_000)
                 .expect("actions")
+                .items
         }
 
         fn scheduled_for(&self, schedule: bool) -> Vec<DateTime<Utc>> {
@@ -534,6 +535,7 @@ mod tests {
             w.store
                 .schedule_runs(&w.council.id, &s.id, None, 100)
                 .expect("runs")
+                .items
         };
         let fired = |s: &AdminSchedule| -> Vec<DateTime<Utc>> {
             runs(s)
@@ -604,7 +606,8 @@ mod tests {
         let runs = w
             .store
             .schedule_runs(&w.council.id, &s.id, None, 10)
-            .expect("runs");
+            .expect("runs")
+            .items;
         assert_eq!(runs.len(), 1);
         assert_eq!(runs[0].reason, Some(MissReason::Paused));
 
@@ -627,7 +630,8 @@ mod tests {
         let runs = w
             .store
             .schedule_runs(&w.council.id, &held.id, None, 10)
-            .expect("runs");
+            .expect("runs")
+            .items;
         let outcomes: Vec<_> = runs.iter().map(|r| (r.outcome, r.reason)).collect();
         assert_eq!(
             outcomes,

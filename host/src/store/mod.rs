@@ -38,6 +38,7 @@ mod outbox_counts;
 mod plugins;
 mod privacy;
 mod quarantine;
+mod readable;
 mod retention;
 mod reviews;
 mod roster;
@@ -68,6 +69,7 @@ pub use lock::DataFolderLock;
 pub use outbox_counts::OutboxCounts;
 pub use plugins::{ActivatedBy, Activation, PluginVersion, VersionRemoval, previous_version};
 pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantExport};
+pub use readable::{DamagedRecord, Listed};
 pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 pub use schedules::Planned;
 pub use tenants::CouncilRemoval;
@@ -164,7 +166,7 @@ fn decode<T: DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
         tree,
         key: String::from_utf8_lossy(key).into_owned(),
-        reason: e.to_string(),
+        reason: readable::unreadable_reason(&e),
     })
 }
 
@@ -305,14 +307,18 @@ impl Store {
             .transpose()
     }
 
+    /// Every council; a damaged one is logged by key and skipped, so start-up and
+    /// the retention sweep go on for the others.
     pub fn councils(&self) -> Result<Vec<Council>, StoreError> {
-        self.councils
-            .iter()
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode("councils", &k, &v)
-            })
-            .collect()
+        let all = readable::read_page(
+            &self.councils,
+            "councils",
+            b"",
+            None,
+            usize::MAX,
+            |_: &Council| true,
+        )?;
+        Ok(all.items)
     }
 
     /// Inserts a council only if its id is free; `false` if it already exists.
@@ -464,20 +470,23 @@ impl Store {
             .collect()
     }
 
+    /// A participant's decision records, oldest first; damaged ones are skipped and
+    /// named.
     pub fn decisions(
         &self,
         council: &CouncilId,
         participant: ParticipantId,
-    ) -> Result<Vec<DecisionRecord>, StoreError> {
+    ) -> Result<Listed<DecisionRecord>, StoreError> {
         let mut prefix = journey_key(council, participant);
         prefix.push(b'/');
-        self.decisions
-            .scan_prefix(prefix)
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode("decisions", &k, &v)
-            })
-            .collect()
+        readable::read_page(
+            &self.decisions,
+            "decisions",
+            &prefix,
+            None,
+            usize::MAX,
+            |_: &DecisionRecord| true,
+        )
     }
 
     // --- timers ---------------------------------------------------------------------
@@ -554,38 +563,23 @@ impl Store {
 
     // --- actions --------------------------------------------------------------------
 
-    /// A council's actions in due order, after `cursor`, at most `limit`.
+    /// A council's actions in due order, after `after`, at most `limit`; damaged
+    /// ones are skipped and named (`readable.rs`).
     pub fn actions(
         &self,
         council: &CouncilId,
         status: Option<ActionStatus>,
         after: Option<&ActionId>,
         limit: usize,
-    ) -> Result<Vec<Action>, StoreError> {
-        let prefix = format!("{council}/");
-        let start = match after {
-            Some(id) => {
-                let mut k = action_key(council, id);
-                k.push(0);
-                k
-            }
-            None => prefix.clone().into_bytes(),
-        };
-        let mut out = Vec::new();
-        for kv in self.actions.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(prefix.as_bytes()) {
-                break;
-            }
-            let action: Action = decode("actions", &k, &v)?;
-            if status.is_none_or(|s| s == action.status) {
-                out.push(action);
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+    ) -> Result<Listed<Action>, StoreError> {
+        readable::read_page(
+            &self.actions,
+            "actions",
+            format!("{council}/").as_bytes(),
+            after.map(|id| action_key(council, id)),
+            limit,
+            |action: &Action| status.is_none_or(|s| s == action.status),
+        )
     }
 
     pub fn action(&self, council: &CouncilId, id: &ActionId) -> Result<Option<Action>, StoreError> {

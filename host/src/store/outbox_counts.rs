@@ -1,11 +1,13 @@
 //! Counts of the outbox by council and status, for `/metrics`: read at scrape time
-//! from the `actions` tree, so they are never out of step with what is stored.
+//! from the `actions` tree, so they are never out of step with what is stored. A
+//! damaged action is logged by key and left out: the scrape never fails for it.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{Store, StoreError, decode};
+use super::readable::decode_or_note;
+use super::{Store, StoreError};
 use crate::council::CouncilId;
 use crate::outbox::ActionStatus;
 
@@ -28,9 +30,12 @@ impl Store {
             status: ActionStatus,
         }
         let mut counts: BTreeMap<CouncilId, OutboxCounts> = BTreeMap::new();
+        let mut damaged = Vec::new();
         for kv in self.actions.iter() {
             let (k, v) = kv?;
-            let action: Counted = decode("actions", &k, &v)?;
+            let Some(action) = decode_or_note::<Counted>("actions", &k, &v, &mut damaged) else {
+                continue;
+            };
             let entry = counts.entry(action.council).or_default();
             match action.status {
                 ActionStatus::Pending => entry.pending += 1,
@@ -39,5 +44,40 @@ impl Store {
             }
         }
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::DataFolderLock;
+
+    #[test]
+    fn a_damaged_action_is_left_out_of_the_counts_and_the_rest_are_counted() {
+        let dir = tempfile::tempdir().expect("dir");
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open(dir.path(), &lock).expect("store");
+        let pending = |id: &str, status: &str| {
+            serde_json::json!({ "council": "derby", "status": status, "id": id }).to_string()
+        };
+        for (k, v) in [
+            ("derby/a", pending("a", "pending")),
+            ("derby/b", "{\"council\":\"derby\",\"sta".to_owned()),
+            ("derby/c", pending("c", "dead_letter")),
+            ("derby/d", pending("d", "pending")),
+        ] {
+            store.actions.insert(k, v.as_bytes()).expect("insert");
+        }
+        let counts = store
+            .outbox_counts()
+            .expect("counts despite a damaged action");
+        let derby: CouncilId = "derby".parse().expect("id");
+        assert_eq!(
+            counts.get(&derby),
+            Some(&OutboxCounts {
+                pending: 2,
+                dead_letters: 1
+            })
+        );
     }
 }

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
-use super::{Store, StoreError, decode, encode, flatten, tx_decode};
+use super::readable::read_page;
+use super::{Listed, Store, StoreError, decode, encode, flatten, tx_decode};
 use crate::council::{Council, CouncilId};
 use crate::policy::PluginDigest;
 
@@ -87,16 +88,22 @@ impl Store {
     }
 
     /// Every version this council uploaded, oldest first.
-    pub fn plugin_versions(&self, council: &CouncilId) -> Result<Vec<PluginVersion>, StoreError> {
-        let mut versions = self
-            .versions_tree()?
-            .scan_prefix(format!("{council}/"))
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode("plugin_versions", &k, &v)
-            })
-            .collect::<Result<Vec<PluginVersion>, StoreError>>()?;
-        versions.sort_by(|a, b| (a.uploaded_at, &a.digest).cmp(&(b.uploaded_at, &b.digest)));
+    /// A council's uploaded versions, oldest first; damaged ones are skipped and named.
+    pub fn plugin_versions(
+        &self,
+        council: &CouncilId,
+    ) -> Result<Listed<PluginVersion>, StoreError> {
+        let mut versions = read_page(
+            &self.versions_tree()?,
+            "plugin_versions",
+            format!("{council}/").as_bytes(),
+            None,
+            usize::MAX,
+            |_: &PluginVersion| true,
+        )?;
+        versions
+            .items
+            .sort_by(|a, b| (a.uploaded_at, &a.digest).cmp(&(b.uploaded_at, &b.digest)));
         Ok(versions)
     }
 

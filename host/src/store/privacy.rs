@@ -16,9 +16,10 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
+use super::readable::{decode_or_note, read_page};
 use super::{
-    DecisionRecord, Store, StoreError, action_key, decode, encode, flatten, hex_key, journey_key,
-    tx_decode,
+    DamagedRecord, DecisionRecord, Listed, Store, StoreError, action_key, decode, encode, flatten,
+    hex_key, journey_key, tx_decode,
 };
 use crate::access::KeyId;
 use crate::council::CouncilId;
@@ -74,6 +75,10 @@ pub struct ParticipantExport {
     pub decisions: Vec<DecisionRecord>,
     pub legal_hold: Option<LegalHold>,
     pub erasure: Option<Erasure>,
+    /// Records that could not be read, by key: this participant's decision records,
+    /// and the council's actions (any may be this participant's). Restore them from a
+    /// backup and export again.
+    pub damaged: Vec<DamagedRecord>,
 }
 
 pub enum EraseOutcome {
@@ -100,30 +105,34 @@ impl Store {
         participant: ParticipantId,
     ) -> Result<Vec<sled::IVec>, StoreError> {
         let mut out = Vec::new();
+        // A damaged item is logged by key and left: it must not stop the erasure.
+        let mut damaged = Vec::new();
         for kv in reviews.scan_prefix(format!("{council}/")) {
             let (k, v) = kv?;
-            let item: ReviewItem = decode("reviews", &k, &v)?;
-            if item.participant == participant {
+            let item: Option<ReviewItem> = decode_or_note("reviews", &k, &v, &mut damaged);
+            if item.is_some_and(|i| i.participant == participant) {
                 out.push(k);
             }
         }
         Ok(out)
     }
 
+    /// The participant's actions, and the council's that could not be read (logged
+    /// by key): a damaged one must not stop an export or erasure (nor so the
+    /// retention sweep), though it may be the participant's.
     fn participant_actions(
         &self,
         council: &CouncilId,
         participant: ParticipantId,
-    ) -> Result<Vec<Action>, StoreError> {
-        let mut out = Vec::new();
-        for kv in self.actions.scan_prefix(format!("{council}/")) {
-            let (k, v) = kv?;
-            let action: Action = decode("actions", &k, &v)?;
-            if action.participant == Some(participant) {
-                out.push(action);
-            }
-        }
-        Ok(out)
+    ) -> Result<Listed<Action>, StoreError> {
+        read_page(
+            &self.actions,
+            "actions",
+            format!("{council}/").as_bytes(),
+            None,
+            usize::MAX,
+            |action: &Action| action.participant == Some(participant),
+        )
     }
 
     pub fn legal_hold(
@@ -195,11 +204,21 @@ impl Store {
         participant: ParticipantId,
         now: DateTime<Utc>,
     ) -> Result<Option<ParticipantExport>, StoreError> {
+        // The tombstone first: an erasure committing between the two reads then shows
+        // as erased (journey gone) rather than as both the events and the tombstone.
+        let erased = self.erasure(council, participant)?;
         let journey = self.journey(council, participant)?.map(|(j, _)| j);
-        let erasure = self.erasure(council, participant)?;
+        let erasure = match (&journey, erased) {
+            (None, None) => self.erasure(council, participant)?,
+            (_, erased) => erased,
+        };
         if journey.is_none() && erasure.is_none() {
             return Ok(None);
         }
+        let actions = self.participant_actions(council, participant)?;
+        let decisions = self.decisions(council, participant)?;
+        let mut damaged = decisions.damaged;
+        damaged.extend(actions.damaged);
         Ok(Some(ParticipantExport {
             council: council.clone(),
             participant,
@@ -207,10 +226,11 @@ impl Store {
             state: journey.as_ref().and_then(|j| j.state().ok()),
             events: journey.map(|j| j.events).unwrap_or_default(),
             pending_timers: self.pending_timers(council, participant)?,
-            actions: self.participant_actions(council, participant)?,
-            decisions: self.decisions(council, participant)?,
+            actions: actions.items,
+            decisions: decisions.items,
             legal_hold: self.legal_hold(council, participant)?,
             erasure,
+            damaged,
         }))
     }
 
@@ -241,7 +261,7 @@ impl Store {
                 .scan_prefix(&decision_prefix)
                 .keys()
                 .collect::<Result<_, _>>()?;
-            let actions = self.participant_actions(council, participant)?;
+            let actions = self.participant_actions(council, participant)?.items;
             let review_keys = self.participant_review_keys(&reviews, council, participant)?;
             let kept_answer_keys = self.keyed_work_for(participant)?;
             let _writing = self.hold_writes();
@@ -360,5 +380,83 @@ impl Erasure {
         self.actions_withdrawn = withdrawn;
         self.actions_redacted = redacted;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::Referral;
+    use crate::policy::TimerKind;
+    use crate::schedule::timer::TimerId;
+    use crate::store::{DataFolderLock, JourneyWrite};
+
+    #[test]
+    fn a_damaged_action_decision_or_review_does_not_stop_an_export_or_an_erasure() {
+        let dir = tempfile::tempdir().expect("dir");
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open(dir.path(), &lock).expect("store");
+        let council: CouncilId = "derby".parse().expect("id");
+        let participant = ParticipantId::new_random();
+        let on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+        let journey = Journey::refer(council.clone(), participant, on, Referral::example());
+        store
+            .write_journey(
+                None,
+                JourneyWrite {
+                    journey: &journey,
+                    timers: Some(&[]),
+                    decisions: &[],
+                    reviews: &[],
+                    effect: None,
+                },
+            )
+            .expect("journey");
+        let fire_at = on.and_hms_opt(9, 0, 0).expect("time").and_utc();
+        let timer = Timer {
+            id: TimerId::for_work(&council, participant, TimerKind::Review, on),
+            council: council.clone(),
+            participant,
+            kind: TimerKind::Review,
+            due: on,
+            fire_at,
+            purpose: "review".into(),
+        };
+        store
+            .insert_action(&Action::from_timer(&timer, fire_at))
+            .expect("action");
+        store
+            .put_damaged("actions", "derby/0000000000000000-bad", b"{\"id\":")
+            .expect("damage");
+        store
+            .put_damaged("reviews", "derby/00000000000000000001", b"[")
+            .expect("damage");
+        let decision = format!("derby/{participant}/00000000000000000001");
+        store
+            .put_damaged("decisions", &decision, b"{\"hook\":")
+            .expect("damage");
+
+        let export = store
+            .export_participant(&council, participant, fire_at)
+            .expect("export despite damage")
+            .expect("held");
+        assert_eq!(export.actions.len(), 1);
+        let keys: Vec<&str> = export.damaged.iter().map(|d| d.key.as_str()).collect();
+        assert_eq!(keys, vec![decision.as_str(), "derby/0000000000000000-bad"]);
+
+        let by = KeyId::retention_sweep();
+        match store
+            .erase_participant(&council, participant, fire_at, &by)
+            .expect("erasure despite damage")
+        {
+            EraseOutcome::Erased(e) => assert_eq!(e.actions_withdrawn, 1),
+            _ => panic!("not erased"),
+        }
+        assert!(
+            store
+                .journey(&council, participant)
+                .expect("read")
+                .is_none()
+        );
     }
 }

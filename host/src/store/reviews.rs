@@ -2,7 +2,8 @@
 //! a council's items list in arrival order and an id is a cursor. Items are written
 //! with their journey, in `write_journey`'s transaction.
 
-use super::{Store, StoreError, decode};
+use super::readable::read_page;
+use super::{Listed, Store, StoreError, decode};
 use crate::council::CouncilId;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
 
@@ -41,34 +42,21 @@ impl Store {
     }
 
     /// A council's review items in arrival order, after `after`, at most `limit`,
-    /// only those with `status` if given.
+    /// only those with `status` if given; damaged ones are skipped and named.
     pub fn reviews(
         &self,
         council: &CouncilId,
         status: Option<ReviewStatus>,
         after: Option<ReviewId>,
         limit: usize,
-    ) -> Result<Vec<ReviewItem>, StoreError> {
-        let prefix = format!("{council}/");
-        let start = match after {
-            Some(id) => {
-                let mut k = key(council, id);
-                k.push(0);
-                k
-            }
-            None => prefix.clone().into_bytes(),
-        };
-        let mut out = Vec::new();
-        for kv in self.reviews_tree()?.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(prefix.as_bytes()) || out.len() >= limit {
-                break;
-            }
-            let item: ReviewItem = decode("reviews", &k, &v)?;
-            if status.is_none_or(|s| s == item.status) {
-                out.push(item);
-            }
-        }
-        Ok(out)
+    ) -> Result<Listed<ReviewItem>, StoreError> {
+        read_page(
+            &self.reviews_tree()?,
+            "reviews",
+            format!("{council}/").as_bytes(),
+            after.map(|id| key(council, id)),
+            limit,
+            |item: &ReviewItem| status.is_none_or(|s| s == item.status),
+        )
     }
 }

@@ -1,34 +1,26 @@
 //! A council's participants a page at a time, in id order, for the roster list.
 
-use super::{Store, StoreError, decode, journey_key};
+use super::readable::read_page;
+use super::{Listed, Store, StoreError, journey_key};
 use crate::council::CouncilId;
 use crate::journey::{Journey, ParticipantId};
 
 impl Store {
-    /// Journeys of `council` after participant `after`, at most `limit`.
+    /// Journeys of `council` after participant `after`, at most `limit`; damaged
+    /// ones are skipped and named.
     pub fn journeys_page(
         &self,
         council: &CouncilId,
         after: Option<ParticipantId>,
         limit: usize,
-    ) -> Result<Vec<Journey>, StoreError> {
-        let prefix = format!("{council}/");
-        let start = match after {
-            Some(p) => {
-                let mut k = journey_key(council, p);
-                k.push(0);
-                k
-            }
-            None => prefix.clone().into_bytes(),
-        };
-        let mut out = Vec::new();
-        for kv in self.journeys.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(prefix.as_bytes()) || out.len() >= limit {
-                break;
-            }
-            out.push(decode("journeys", &k, &v)?);
-        }
-        Ok(out)
+    ) -> Result<Listed<Journey>, StoreError> {
+        read_page(
+            &self.journeys,
+            "journeys",
+            format!("{council}/").as_bytes(),
+            after.map(|p| journey_key(council, p)),
+            limit,
+            |_: &Journey| true,
+        )
     }
 }

@@ -14,7 +14,8 @@ use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
-use super::{Store, StoreError, action_key, decode, encode, flatten, tx_decode};
+use super::readable::read_page;
+use super::{Listed, Store, StoreError, action_key, decode, encode, flatten, tx_decode};
 use crate::council::{Council, CouncilId};
 use crate::outbox::{Action, ActionStatus};
 use crate::schedule::admin::{
@@ -170,59 +171,41 @@ impl Store {
             .map_err(flatten)
     }
 
-    /// A council's schedules in id order, after `after`, at most `limit`.
+    /// A council's schedules in id order, after `after`, at most `limit`; damaged
+    /// ones are skipped and named.
     pub fn schedules(
         &self,
         council: &CouncilId,
         after: Option<&ScheduleId>,
         limit: usize,
-    ) -> Result<Vec<AdminSchedule>, StoreError> {
-        let prefix = format!("{council}/");
-        let start = match after {
-            Some(id) => {
-                let mut k = schedule_key(council, id);
-                k.push(0);
-                k
-            }
-            None => prefix.clone().into_bytes(),
-        };
-        let mut out = Vec::new();
-        for kv in self.sched.schedules.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(prefix.as_bytes()) || out.len() >= limit {
-                break;
-            }
-            out.push(decode("schedules", &k, &v)?);
-        }
-        Ok(out)
+    ) -> Result<Listed<AdminSchedule>, StoreError> {
+        read_page(
+            &self.sched.schedules,
+            "schedules",
+            format!("{council}/").as_bytes(),
+            after.map(|id| schedule_key(council, id)),
+            limit,
+            |_: &AdminSchedule| true,
+        )
     }
 
-    /// What became of a schedule's occurrences, oldest first, after `after`.
+    /// What became of a schedule's occurrences, oldest first, after `after`;
+    /// damaged records are skipped and named.
     pub fn schedule_runs(
         &self,
         council: &CouncilId,
         id: &ScheduleId,
         after: Option<DateTime<Utc>>,
         limit: usize,
-    ) -> Result<Vec<ScheduleRun>, StoreError> {
-        let prefix = format!("{council}/{id}/").into_bytes();
-        let start = match after {
-            Some(at) => {
-                let mut k = run_key(council, id, at);
-                k.push(0);
-                k
-            }
-            None => prefix.clone(),
-        };
-        let mut out = Vec::new();
-        for kv in self.sched.runs.range(start..) {
-            let (k, v) = kv?;
-            if !k.starts_with(&prefix) || out.len() >= limit {
-                break;
-            }
-            out.push(decode("schedule_runs", &k, &v)?);
-        }
-        Ok(out)
+    ) -> Result<Listed<ScheduleRun>, StoreError> {
+        read_page(
+            &self.sched.runs,
+            "schedule_runs",
+            format!("{council}/{id}/").as_bytes(),
+            after.map(|at| run_key(council, id, at)),
+            limit,
+            |_: &ScheduleRun| true,
+        )
     }
 
     /// The instant the earliest schedule is next due.

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError, decode};
+use super::readable::read_page;
+use super::{Listed, Store, StoreError};
 use crate::council::{Council, CouncilId};
 
 /// Why a council could not be removed.
@@ -31,28 +32,21 @@ const PER_COUNCIL_PREFIXED: &[&str] = &[
 const PER_COUNCIL_KEYED: &[&str] = &["plugin_activations", "webhooks", "calendars"];
 
 impl Store {
-    /// Councils in id order after `after`, at most `limit`.
+    /// Councils in id order after `after`, at most `limit`; damaged ones are
+    /// skipped and named.
     pub fn councils_page(
         &self,
         after: Option<&CouncilId>,
         limit: usize,
-    ) -> Result<Vec<Council>, StoreError> {
-        let start = match after {
-            Some(id) => {
-                let mut k = id.as_str().as_bytes().to_vec();
-                k.push(0);
-                k
-            }
-            None => Vec::new(),
-        };
-        self.councils
-            .range(start..)
-            .take(limit)
-            .map(|kv| {
-                let (k, v) = kv?;
-                decode("councils", &k, &v)
-            })
-            .collect()
+    ) -> Result<Listed<Council>, StoreError> {
+        read_page(
+            &self.councils,
+            "councils",
+            b"",
+            after.map(|id| id.as_str().as_bytes().to_vec()),
+            limit,
+            |_: &Council| true,
+        )
     }
 
     /// How many journeys the council holds.
@@ -190,11 +184,11 @@ mod tests {
             CouncilRemoval::Removed
         );
         assert_eq!(store.council(&york.id).unwrap(), None);
-        assert_eq!(store.plugin_versions(&york.id).unwrap(), []);
+        assert_eq!(store.plugin_versions(&york.id).unwrap().items, []);
         assert!(store.activations(&york.id).unwrap().is_empty());
         assert_eq!(store.plugin_bytes(&own).unwrap(), None);
         assert!(store.plugin_bytes(&shared).unwrap().is_some());
-        assert_eq!(store.plugin_versions(&leeds.id).unwrap().len(), 1);
+        assert_eq!(store.plugin_versions(&leeds.id).unwrap().items.len(), 1);
         let revoked = store.api_key_by_hash(&[7; 32]).unwrap().unwrap();
         assert_eq!(revoked.revoked_at, Some(now));
         assert_eq!(

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::readable::{decode_or_note, read_page};
 use super::{Store, StoreError, action_key, decode, encode, flatten, tx_decode};
 use crate::council::CouncilId;
 use crate::outbox::webhook::Webhook;
@@ -117,19 +118,25 @@ impl Store {
         Ok(self.webhooks.remove(council.as_str())?.is_some())
     }
 
+    /// Every council's webhook. A damaged one is logged by key and skipped, so the
+    /// other councils' actions are still delivered.
     pub fn webhooks(&self) -> Result<Vec<(CouncilId, Webhook)>, StoreError> {
-        self.webhooks
-            .iter()
-            .filter_map(|kv| {
-                let (k, v) = match kv {
-                    Ok(kv) => kv,
-                    Err(e) => return Some(Err(e.into())),
-                };
-                // Keys are written from parsed ids only.
-                let council: CouncilId = std::str::from_utf8(&k).ok()?.parse().ok()?;
-                Some(decode("webhooks", &k, &v).map(|w| (council, w)))
-            })
-            .collect()
+        let mut out = Vec::new();
+        let mut damaged = Vec::new();
+        for kv in self.webhooks.iter() {
+            let (k, v) = kv?;
+            // Keys are written from parsed ids only.
+            let Some(council) = std::str::from_utf8(&k)
+                .ok()
+                .and_then(|c| c.parse::<CouncilId>().ok())
+            else {
+                continue;
+            };
+            if let Some(webhook) = decode_or_note("webhooks", &k, &v, &mut damaged) {
+                out.push((council, webhook));
+            }
+        }
+        Ok(out)
     }
 
     /// Subscribes to outbox changes. Subscribe before reading the current state, so
@@ -141,17 +148,18 @@ impl Store {
         }
     }
 
-    /// A council's pending actions, in due order.
+    /// A council's pending actions, in due order. A damaged action is logged by key
+    /// and skipped, so the others are still delivered.
     pub fn pending_actions(&self, council: &CouncilId) -> Result<Vec<Action>, StoreError> {
-        let mut out = Vec::new();
-        for kv in self.actions.scan_prefix(format!("{council}/")) {
-            let (k, v) = kv?;
-            let action: Action = decode("actions", &k, &v)?;
-            if action.status == ActionStatus::Pending {
-                out.push(action);
-            }
-        }
-        Ok(out)
+        let pending = read_page(
+            &self.actions,
+            "actions",
+            format!("{council}/").as_bytes(),
+            None,
+            usize::MAX,
+            |action: &Action| action.status == ActionStatus::Pending,
+        )?;
+        Ok(pending.items)
     }
 
     /// Claims the next webhook attempt of a pending action that is due by `now`:
@@ -320,6 +328,17 @@ impl Store {
         let _writing = self.hold_writes();
         self.actions
             .insert(action_key(&action.council, &action.id), encode(action))?;
+        Ok(())
+    }
+
+    /// Writes `bytes` as a record of `tree`, as damage on disk would leave it.
+    pub(crate) fn put_damaged(
+        &self,
+        tree: &str,
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<(), StoreError> {
+        self.db.open_tree(tree)?.insert(key, bytes)?;
         Ok(())
     }
 }

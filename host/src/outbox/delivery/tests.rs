@@ -234,6 +234,35 @@ async fn a_pending_action_is_posted_once_signed_with_its_idempotency_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_action_or_webhook_is_skipped_and_the_rest_are_delivered() {
+    let receiver = Receiver::start().await;
+    let mut rig = Rig::new("2026-02-02T08:00:00Z");
+    let first = rig.fire("2026-02-02T07:00:00Z");
+    let second = rig.fire("2026-02-02T07:30:00Z");
+    // Sorts between the two in due order, and cannot be read.
+    let damaged = format!(
+        "{}/{}-00000000000000aa",
+        rig.council,
+        &first.id.as_str()[..16]
+    );
+    rig.store
+        .put_damaged("actions", &damaged, b"{\"id\":\"")
+        .expect("damage");
+    // Another council's webhook is damaged too: it must not stop this one's.
+    rig.store
+        .put_damaged("webhooks", "derby", b"{\"url\":")
+        .expect("damage");
+    rig.set_webhook(&receiver.url, 5);
+    rig.start_worker();
+    for action in [&first, &second] {
+        rig.until(&action.id, |a| a.status == ActionStatus::Delivered)
+            .await;
+    }
+    assert_eq!(receiver.count(), 2);
+    rig.stop_worker().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_retry_when_the_clock_reaches_the_backoff_then_dead_letter() {
     let receiver = Receiver::start().await;
     receiver.answer(500);
