@@ -34,6 +34,9 @@ pub struct Swept {
     pub erased: usize,
     /// Past the period but kept under a legal hold.
     pub held: usize,
+    /// Journeys that could not be read (their closing date unknown) or erased, each
+    /// logged: one bad record never stops the sweep for everyone else.
+    pub failed: usize,
 }
 
 pub struct RetentionSweep {
@@ -79,7 +82,12 @@ impl RetentionSweep {
             if due.is_none_or(|d| now >= d) {
                 match self.sweep().await {
                     Ok(swept) => {
-                        tracing::info!(erased = swept.erased, held = swept.held, "retention sweep");
+                        tracing::info!(
+                            erased = swept.erased,
+                            held = swept.held,
+                            failed = swept.failed,
+                            "retention sweep"
+                        );
                         last = Some(now);
                     }
                     Err(e) => {
@@ -112,11 +120,25 @@ fn sweep_all(store: &Store, now: DateTime<Utc>) -> Result<Swept, StoreError> {
             continue;
         };
         let mut swept = Swept::default();
-        for participant in store.journeys_closed_before(&council.id, cutoff)? {
-            match store.erase_participant(&council.id, participant, now, &by)? {
-                EraseOutcome::Erased(_) => swept.erased += 1,
-                EraseOutcome::Held(_) => swept.held += 1,
-                EraseOutcome::AlreadyErased(_) | EraseOutcome::Unknown => {}
+        let mut damaged = Vec::new();
+        let due = match store.journeys_closed_before(&council.id, cutoff, &mut damaged) {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::error!(council = %council.id, error = %e, "retention sweep could not read this council's journeys; the others go on");
+                total.failed += 1;
+                continue;
+            }
+        };
+        swept.failed += damaged.len();
+        for participant in due {
+            match store.erase_participant(&council.id, participant, now, &by) {
+                Ok(EraseOutcome::Erased(_)) => swept.erased += 1,
+                Ok(EraseOutcome::Held(_)) => swept.held += 1,
+                Ok(EraseOutcome::AlreadyErased(_) | EraseOutcome::Unknown) => {}
+                Err(e) => {
+                    tracing::error!(council = %council.id, %participant, error = %e, "retention sweep could not erase a journey; the rest go on");
+                    swept.failed += 1;
+                }
             }
         }
         if swept.erased > 0 {
@@ -142,6 +164,7 @@ fn sweep_all(store: &Store, now: DateTime<Utc>) -> Result<Swept, StoreError> {
         }
         total.erased += swept.erased;
         total.held += swept.held;
+        total.failed += swept.failed;
     }
     Ok(total)
 }
@@ -240,13 +263,26 @@ mod tests {
             placed_by: KeyId::bootstrap(),
         };
         assert!(store.put_legal_hold(id, held, &hold).expect("hold"));
+        // A journey damaged on disk: its closing date is unknown, and it must not stop
+        // the sweep for the rest.
+        let damaged = format!("{id}/{}", ParticipantId::new_random());
+        store
+            .put_damaged("journeys", &damaged, br#"{"council":"stoke-on-"#)
+            .expect("damage");
 
         let now = DateTime::parse_from_rfc3339("2026-02-06T12:00:00Z")
             .expect("instant")
             .with_timezone(&Utc);
         let sweep = RetentionSweep::new(store.clone(), Arc::new(ManualClock::new(now)));
         let swept = sweep.sweep().await.expect("sweep");
-        assert_eq!(swept, Swept { erased: 1, held: 1 });
+        assert_eq!(
+            swept,
+            Swept {
+                erased: 1,
+                held: 1,
+                failed: 1
+            }
+        );
         assert!(store.journey(id, old).expect("read").is_none());
         let tombstone = store.erasure(id, old).expect("read").expect("tombstone");
         assert_eq!(tombstone.erased_by, KeyId::retention_sweep());
@@ -271,7 +307,14 @@ mod tests {
 
         // Sweeping again erases nothing more and writes no entry.
         let again = sweep.sweep().await.expect("sweep");
-        assert_eq!(again, Swept { erased: 0, held: 1 });
+        assert_eq!(
+            again,
+            Swept {
+                erased: 0,
+                held: 1,
+                failed: 1
+            }
+        );
         assert_eq!(
             store.audit_entries(Some(id), 0, 10).expect("audit").len(),
             entries.len()

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError, decode, encode};
+use super::readable::decode_or_note;
+use super::{DamagedRecord, Store, StoreError, decode, encode};
 use crate::council::CouncilId;
 use crate::journey::{Journey, ParticipantId};
 
@@ -69,16 +70,20 @@ impl Store {
     }
 
     /// The council's journeys that closed before `cutoff`, read one at a time so a
-    /// large caseload is never held in memory at once.
+    /// large caseload is never held in memory at once. A damaged journey (its closing
+    /// date unknown) is logged by key and named in `damaged`, and the rest are read.
     pub fn journeys_closed_before(
         &self,
         council: &CouncilId,
         cutoff: NaiveDate,
+        damaged: &mut Vec<DamagedRecord>,
     ) -> Result<Vec<ParticipantId>, StoreError> {
         let mut due = Vec::new();
         for kv in self.journeys.scan_prefix(format!("{council}/")) {
             let (k, v) = kv?;
-            let journey: Journey = decode("journeys", &k, &v)?;
+            let Some(journey) = decode_or_note::<Journey>("journeys", &k, &v, damaged) else {
+                continue;
+            };
             if journey.retention_from().is_some_and(|on| on < cutoff) {
                 due.push(journey.participant);
             }
