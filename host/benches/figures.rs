@@ -108,13 +108,7 @@ fn populate(store: &Store, council: &CouncilId, n: usize) {
                     store
                         .write_journey(
                             None,
-                            JourneyWrite {
-                                journey: &journey,
-                                timers: Some(std::slice::from_ref(&timer)),
-                                decisions: &[],
-                                reviews: &[],
-                                effect: None,
-                            },
+                            JourneyWrite::planned(&journey, std::slice::from_ref(&timer)),
                         )
                         .expect("write journey");
                 }
@@ -244,13 +238,7 @@ fn main() -> anyhow::Result<()> {
             let journey = Journey::refer(council.clone(), participant, day(2026, 1, 5), referral());
             let _ = store.write_journey(
                 None,
-                JourneyWrite {
-                    journey: &journey,
-                    timers: Some(std::slice::from_ref(&timer)),
-                    decisions: &[],
-                    reviews: &[],
-                    effect: None,
-                },
+                JourneyWrite::planned(&journey, std::slice::from_ref(&timer)),
             );
             changed.notify_one();
             // Written just ahead of due, as a steady stream of new plans would be.

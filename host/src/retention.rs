@@ -222,11 +222,8 @@ mod tests {
             .write_journey(
                 None,
                 JourneyWrite {
-                    journey: &journey,
-                    timers: Some(&[]),
-                    decisions: &[],
                     reviews: &[review],
-                    effect: None,
+                    ..JourneyWrite::planned(&journey, &[])
                 },
             )
             .expect("write");

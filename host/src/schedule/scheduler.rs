@@ -340,16 +340,7 @@ mod tests {
                 })
                 .collect();
             self.store
-                .write_journey(
-                    None,
-                    JourneyWrite {
-                        journey: &journey,
-                        timers: Some(&timers),
-                        decisions: &[],
-                        reviews: &[],
-                        effect: None,
-                    },
-                )
+                .write_journey(None, JourneyWrite::planned(&journey, &timers))
                 .expect("journey written");
         }
 

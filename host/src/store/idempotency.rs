@@ -304,11 +304,8 @@ mod tests {
             .write_journey(
                 None,
                 JourneyWrite {
-                    journey: &journey,
-                    timers: None,
-                    decisions: &[],
-                    reviews: &[],
                     effect: Some((&mark, t0)),
+                    ..JourneyWrite::planned(&journey, &[])
                 },
             )
             .unwrap();
@@ -335,11 +332,8 @@ mod tests {
         let refused = store.write_journey(
             None,
             JourneyWrite {
-                journey: &journey,
-                timers: None,
-                decisions: &[],
-                reviews: &[],
                 effect: Some((&other, t0)),
+                ..JourneyWrite::planned(&journey, &[])
             },
         );
         assert!(matches!(refused, Err(StoreError::Conflict)), "{refused:?}");

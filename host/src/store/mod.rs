@@ -204,6 +204,20 @@ pub struct JourneyWrite<'a> {
     pub effect: Option<(&'a IdempotencyMark, DateTime<Utc>)>,
 }
 
+impl<'a> JourneyWrite<'a> {
+    /// A journey with its planned timers and nothing else: no decision records, review
+    /// items or idempotency mark.
+    pub fn planned(journey: &'a Journey, timers: &'a [Timer]) -> Self {
+        JourneyWrite {
+            journey,
+            timers: Some(timers),
+            decisions: &[],
+            reviews: &[],
+            effect: None,
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the store in `dir`, which the caller must have locked.
     pub fn open(dir: &Path, lock: &DataFolderLock) -> Result<Store, StoreError> {

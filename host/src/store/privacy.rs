@@ -401,16 +401,7 @@ mod tests {
         let on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
         let journey = Journey::refer(council.clone(), participant, on, Referral::example());
         store
-            .write_journey(
-                None,
-                JourneyWrite {
-                    journey: &journey,
-                    timers: Some(&[]),
-                    decisions: &[],
-                    reviews: &[],
-                    effect: None,
-                },
-            )
+            .write_journey(None, JourneyWrite::planned(&journey, &[]))
             .expect("journey");
         let fire_at = on.and_hms_opt(9, 0, 0).expect("time").and_utc();
         let timer = Timer {
