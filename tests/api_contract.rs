@@ -280,10 +280,11 @@ async fn referred_and_started_under_keys(dir: &std::path::Path, keys: &str) -> K
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again() {
+async fn a_referral_event_or_schedule_whose_answer_was_lost_in_a_crash_is_not_done_again() {
     let dir = tempfile::tempdir().expect("temp dir");
     let Keyed {
         daemon,
+        admin,
         worker,
         referrals,
         referral: body,
@@ -299,6 +300,15 @@ async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again(
     let contact = json!({ "type": "contact_made", "at": "2026-01-06" });
     let contacted = post_idem(&worker, &events, &contact, "lost-contact").await;
     assert_eq!(contacted.status, 200, "{}", contacted.body);
+    let schedules = format!("{STOKE}/schedules");
+    let digest = json!({
+        "name": "Monday digest",
+        "cron": "0 9 * * MON",
+        "timezone": "Europe/London",
+        "action": { "type": "caseload_digest" }
+    });
+    let scheduled = post_idem(&admin, &schedules, &digest, "lost-schedule").await;
+    assert_eq!(scheduled.status, 201, "{}", scheduled.body);
 
     daemon.kill9();
     lose_kept_answers(dir.path());
@@ -329,6 +339,20 @@ async fn a_referral_or_event_whose_answer_was_lost_in_a_crash_is_not_done_again(
         kinds.iter().filter(|k| **k == "contact_made").count(),
         1,
         "{kinds:?}"
+    );
+
+    // The retried schedule is the one made, not a second that would fire everything twice.
+    let admin = daemon.client();
+    let again = post_idem(&admin, &schedules, &digest, "lost-schedule").await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert_eq!(again.body["id"], scheduled.body["id"]);
+    let listed = admin.get(&schedules).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(
+        listed.body["schedules"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        listed.body
     );
 
     // The key still names its first request: another body under it is refused.

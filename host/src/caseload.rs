@@ -27,7 +27,7 @@ use crate::policy::{
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
 use crate::store::{
-    DamagedRecord, DecisionRecord, IdempotencyMark, JourneyWrite, Store, StoreError,
+    DamagedRecord, DecisionRecord, Done, IdempotencyMark, JourneyWrite, Made, Store, StoreError,
 };
 use crate::telemetry::Telemetry;
 
@@ -385,15 +385,12 @@ impl Caseload {
         let Some(mark) = mark else {
             return Ok(None);
         };
-        match self
-            .store
-            .idempotent_effect(&mark.record_key, self.clock.now())?
-        {
-            None => Ok(None),
-            Some(done) if done.fingerprint != mark.fingerprint => {
-                Err(CaseloadError::IdempotencyKeyReused)
-            }
-            Some(done) => Ok(Some(done.participant)),
+        match self.store.done_under(mark, self.clock.now())? {
+            Done::NotYet => Ok(None),
+            Done::Made(Made::Participant(participant)) => Ok(Some(participant)),
+            // The fingerprint covers the route, so a mark from other work means
+            // another request.
+            Done::Made(_) | Done::OtherRequest => Err(CaseloadError::IdempotencyKeyReused),
         }
     }
 

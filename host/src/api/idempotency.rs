@@ -11,9 +11,10 @@
 //!
 //! The answer is kept after the work is flushed, so a crash in between loses it.
 //! Where doing the work twice would do harm (a second participant from one referral,
-//! an event recorded twice) the work records an [`IdempotencyMark`] in its own
-//! transaction, and a retry that finds it answers from the stored journey instead.
-//! Elsewhere a second run is harmless or refused by the state it finds.
+//! an event recorded twice, a schedule that fires everything twice) the work records
+//! an [`IdempotencyMark`] in its own transaction, and a retry that finds it answers
+//! from what is stored instead. Elsewhere a second run is harmless or refused by the
+//! state it finds.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -83,6 +84,17 @@ pub fn parse_key(raw: &HeaderValue) -> Result<&str, Problem> {
         return Err(bad());
     }
     Ok(key)
+}
+
+/// The refusal of a key already used for another request (`key` when known).
+pub fn key_reused(key: Option<&str>) -> Problem {
+    let key = key.map_or_else(String::new, |k| format!(" `{k}`"));
+    Problem::unprocessable(
+        "idempotency-key-reused",
+        format!(
+            "the Idempotency-Key{key} was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
+        ),
+    )
 }
 
 /// The caller's presented secret (the gate has already checked it).
@@ -260,12 +272,7 @@ pub async fn run(
         .filter(|a| a.sealed_by == sealed_by(&secret))
     {
         if answer.fingerprint != print {
-            return Err(refuse(Problem::unprocessable(
-                "idempotency-key-reused",
-                format!(
-                    "the Idempotency-Key `{key}` was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
-                ),
-            )));
+            return Err(refuse(key_reused(Some(&key))));
         }
         return Ok(Answered {
             response: replay(&answer, &secret, &record_key).map_err(refuse)?,

@@ -152,9 +152,7 @@ impl From<CaseloadError> for Problem {
                 tracing::error!(error = %e, "stored journey without referral");
                 Problem::unavailable("this journey's record is damaged; restore it from a backup")
             }
-            CaseloadError::IdempotencyKeyReused => {
-                Problem::unprocessable("idempotency-key-reused", e.to_string())
-            }
+            CaseloadError::IdempotencyKeyReused => super::idempotency::key_reused(None),
             CaseloadError::UnknownReview(..) => Problem::not_found(e.to_string()),
             CaseloadError::ReviewResolved(_) => Problem::conflict("review-resolved", e.to_string()),
             CaseloadError::ReviewOutcome { .. } => {

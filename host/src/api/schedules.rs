@@ -7,7 +7,7 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use crate::schedule::admin::{
 use crate::schedule::council_calendar::CalendarSpec;
 use crate::schedule::recurrence::{Adjustment, serialize_local};
 use crate::schedule::scheduler::settle_schedule;
-use crate::store::DamagedRecord;
+use crate::store::{DamagedRecord, Done, IdempotencyMark, Made};
 
 /// `{council}` and `{schedule}` in the path.
 pub struct SchedulePath(pub CouncilId, pub ScheduleId);
@@ -78,8 +78,25 @@ async fn settle(state: &AppState, council: &CouncilId, id: &ScheduleId) -> Resul
 async fn create_schedule(
     State(state): State<AppState>,
     CouncilPath(council_id): CouncilPath,
+    mark: Option<Extension<IdempotencyMark>>,
     JsonBody(def): JsonBody<ScheduleDefinition>,
 ) -> Result<(StatusCode, Json<AdminSchedule>), Problem> {
+    let now = state.clock.now();
+    // A retry whose first run was written but whose answer was lost in a crash: the
+    // schedule exists, and a second one would fire everything twice.
+    if let Some(Extension(mark)) = &mark {
+        match state.store.done_under(mark, now)? {
+            Done::NotYet => {}
+            Done::Made(Made::Schedule(id)) => {
+                let (schedule, _) = state
+                    .store
+                    .schedule(&council_id, &id)?
+                    .ok_or_else(|| no_schedule(&council_id, &id))?;
+                return Ok((StatusCode::CREATED, Json(schedule)));
+            }
+            Done::Made(_) | Done::OtherRequest => return Err(super::idempotency::key_reused(None)),
+        }
+    }
     let council = state.caseload.council(&council_id)?;
     let calendar = state.store.working_calendar(&council)?;
     let schedule = AdminSchedule::define(
@@ -87,11 +104,13 @@ async fn create_schedule(
         council_id,
         council.timezone,
         def,
-        state.clock.now(),
+        now,
         &calendar,
     )
     .map_err(invalid)?;
-    state.store.create_schedule(&schedule)?;
+    state
+        .store
+        .create_schedule(&schedule, mark.as_deref().map(|m| (m, now)))?;
     state.store.flush().await?;
     state.caseload.wake_scheduler();
     tracing::info!(council = %schedule.council, schedule = %schedule.id, "schedule created");

@@ -372,7 +372,7 @@ mod tests {
                 &calendar,
             )
             .expect("valid schedule");
-            self.store.create_schedule(&s).expect("created");
+            self.store.create_schedule(&s, None).expect("created");
             s
         }
 

@@ -15,6 +15,7 @@ use sled::Transactional;
 
 use super::{Store, StoreError, decode, encode, flatten};
 use crate::journey::ParticipantId;
+use crate::schedule::admin::ScheduleId;
 use crate::schedule::timer::instant_key;
 
 /// How long a key's answer is kept: a client retrying later than this gets a new run.
@@ -56,18 +57,59 @@ pub struct IdempotencyMark {
 }
 
 /// That a request's work reached the store, recorded in the same transaction as the
-/// work. It holds no personal data: which participant, and when.
+/// work. It holds no personal data: what the work made (by id), and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdempotentEffect {
     pub fingerprint: String,
-    pub participant: ParticipantId,
+    pub made: Made,
     pub created_at: DateTime<Utc>,
+}
+
+/// What work done under an `Idempotency-Key` made or changed, so a retry can answer
+/// from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Made {
+    /// A referral's new participant, or the participant a journey event was recorded for.
+    Participant(ParticipantId),
+    /// An admin schedule created.
+    Schedule(ScheduleId),
+}
+
+/// What a retry finds of the work its key names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// Nothing recorded (or expired): do the work.
+    NotYet,
+    /// The work was done and made this.
+    Made(Made),
+    /// The key was used for a different request: refuse it.
+    OtherRequest,
 }
 
 impl IdempotentEffect {
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
         now < self.created_at + IDEMPOTENCY_TTL
     }
+}
+
+/// The bytes a transaction writes for `mark`'s effect: its key, the encoded
+/// [`IdempotentEffect`], and its entry in the expiry index.
+pub(super) fn effect_entry(
+    mark: &IdempotencyMark,
+    made: Made,
+    at: DateTime<Utc>,
+) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let effect = IdempotentEffect {
+        fingerprint: mark.fingerprint.clone(),
+        made,
+        created_at: at,
+    };
+    (
+        mark.record_key.clone(),
+        encode(&effect),
+        expiry_index(at, &mark.record_key),
+    )
 }
 
 /// The entry for a record written at `at` in `idempotency_by_time`.
@@ -128,11 +170,38 @@ impl Store {
         for kv in effects.iter() {
             let (k, v) = kv?;
             let effect: IdempotentEffect = decode("idempotency_effects", &k, &v)?;
-            if effect.participant == participant {
+            if effect.made == Made::Participant(participant) {
                 keys.push(k);
             }
         }
         Ok(keys)
+    }
+
+    /// What the work `mark` names already did, as of `now`.
+    pub fn done_under(
+        &self,
+        mark: &IdempotencyMark,
+        now: DateTime<Utc>,
+    ) -> Result<Done, StoreError> {
+        Ok(match self.idempotent_effect(&mark.record_key, now)? {
+            None => Done::NotYet,
+            Some(e) if e.fingerprint != mark.fingerprint => Done::OtherRequest,
+            Some(e) => Done::Made(e.made),
+        })
+    }
+
+    /// Inserts `mark`'s effect (`made` at `at`) within a transaction over the effects
+    /// tree and the expiry index (see [`Store::idempotency_effect_trees`]).
+    pub(super) fn record_effect(
+        effects: &sled::transaction::TransactionalTree,
+        expiry: &sled::transaction::TransactionalTree,
+        effect: &Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
+    ) -> Result<(), sled::transaction::UnabortableTransactionError> {
+        if let Some((key, value, index)) = effect {
+            effects.insert(key.as_slice(), value.as_slice())?;
+            expiry.insert(index.as_slice(), &[][..])?;
+        }
+        Ok(())
     }
 
     /// The live effect recorded under `record_key` at `now`.
@@ -311,7 +380,7 @@ mod tests {
             .unwrap();
         let done = IdempotentEffect {
             fingerprint: mark.fingerprint.clone(),
-            participant,
+            made: Made::Participant(participant),
             created_at: t0,
         };
         let at = |h| t0 + Duration::hours(h);

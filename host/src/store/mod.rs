@@ -63,7 +63,8 @@ use crate::schedule::timer::{Timer, instant_key};
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use backup::{BackupError, BackupTaken, Manifest, Restored, backup_offline, restore};
 pub use idempotency::{
-    IDEMPOTENCY_TTL, IdempotencyMark, IdempotentAnswer, IdempotentEffect, idempotency_record_key,
+    Done, IDEMPOTENCY_TTL, IdempotencyMark, IdempotentAnswer, IdempotentEffect, Made,
+    idempotency_record_key,
 };
 pub use lock::DataFolderLock;
 pub use outbox_counts::OutboxCounts;
@@ -400,16 +401,7 @@ impl Store {
         let review_tree = self.reviews_tree()?;
         let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
         let effect = write.effect.map(|(mark, at)| {
-            let effect = IdempotentEffect {
-                fingerprint: mark.fingerprint.clone(),
-                participant: write.journey.participant,
-                created_at: at,
-            };
-            (
-                mark.record_key.as_slice(),
-                encode(&effect),
-                idempotency::expiry_index(at, &mark.record_key),
-            )
+            idempotency::effect_entry(mark, Made::Participant(write.journey.participant), at)
         });
         let _writing = self.hold_writes();
         (
@@ -433,10 +425,7 @@ impl Store {
                     effects,
                     expiry,
                 )| {
-                    if let Some((key, value, index)) = &effect {
-                        effects.insert(*key, value.as_slice())?;
-                        expiry.insert(index.as_slice(), &[][..])?;
-                    }
+                    Store::record_effect(effects, expiry, &effect)?;
                     let current = journeys.get(&jkey)?;
                     if current.as_deref() != expected {
                         return Err(ConflictableTransactionError::Abort(StoreError::Conflict));

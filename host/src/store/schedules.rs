@@ -15,7 +15,10 @@ use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
 use super::readable::read_page;
-use super::{Listed, Store, StoreError, action_key, decode, encode, flatten, tx_decode};
+use super::{
+    IdempotencyMark, Listed, Made, Store, StoreError, action_key, decode, encode, flatten,
+    idempotency, tx_decode,
+};
 use crate::council::{Council, CouncilId};
 use crate::outbox::{Action, ActionStatus};
 use crate::schedule::admin::{
@@ -100,9 +103,16 @@ impl Store {
 
     // --- schedules ------------------------------------------------------------------
 
-    /// Stores a new schedule with its index entry.
-    pub fn create_schedule(&self, s: &AdminSchedule) -> Result<(), StoreError> {
-        self.replace_schedule(None, s)
+    /// Stores a new schedule with its index entry, and the `Idempotency-Key` it answers
+    /// (with when), so a retry after a crash finds it instead of making a second one.
+    pub fn create_schedule(
+        &self,
+        s: &AdminSchedule,
+        effect: Option<(&IdempotencyMark, DateTime<Utc>)>,
+    ) -> Result<(), StoreError> {
+        let effect = effect
+            .map(|(mark, at)| idempotency::effect_entry(mark, Made::Schedule(s.id.clone()), at));
+        self.write_schedule(None, s, &effect)
     }
 
     /// The schedule and the exact bytes read, for an optimistic write later.
@@ -125,11 +135,27 @@ impl Store {
         expected: Option<&[u8]>,
         s: &AdminSchedule,
     ) -> Result<(), StoreError> {
+        self.write_schedule(expected, s, &None)
+    }
+
+    fn write_schedule(
+        &self,
+        expected: Option<&[u8]>,
+        s: &AdminSchedule,
+        effect: &Option<(Vec<u8>, Vec<u8>, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
         let key = schedule_key(&s.council, &s.id);
         let bytes = encode(s);
+        let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
         let _writing = self.hold_writes();
-        (&self.sched.schedules, &self.sched.due)
-            .transaction(|(schedules, due)| {
+        (
+            &self.sched.schedules,
+            &self.sched.due,
+            &effect_tree,
+            &expiry_tree,
+        )
+            .transaction(|(schedules, due, effects, expiry)| {
+                Store::record_effect(effects, expiry, effect)?;
                 let current = schedules.get(&key)?;
                 if current.as_deref() != expected {
                     return Err(ConflictableTransactionError::Abort(StoreError::Conflict));
