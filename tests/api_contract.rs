@@ -280,7 +280,7 @@ async fn referred_and_started_under_keys(dir: &std::path::Path, keys: &str) -> K
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_referral_event_or_schedule_whose_answer_was_lost_in_a_crash_is_not_done_again() {
+async fn a_referral_event_schedule_or_key_whose_answer_was_lost_in_a_crash_is_not_made_twice() {
     let dir = tempfile::tempdir().expect("temp dir");
     let Keyed {
         daemon,
@@ -309,6 +309,10 @@ async fn a_referral_event_or_schedule_whose_answer_was_lost_in_a_crash_is_not_do
     });
     let scheduled = post_idem(&admin, &schedules, &digest, "lost-schedule").await;
     assert_eq!(scheduled.status, 201, "{}", scheduled.body);
+    let keys = format!("{STOKE}/keys");
+    let new_key = json!({ "role": "auditor", "name": "lost auditor" });
+    let made = post_idem(&admin, &keys, &new_key, "lost-key").await;
+    assert_eq!(made.status, 201, "{}", made.body);
 
     daemon.kill9();
     lose_kept_answers(dir.path());
@@ -354,6 +358,31 @@ async fn a_referral_event_or_schedule_whose_answer_was_lost_in_a_crash_is_not_do
         "{}",
         listed.body
     );
+
+    // The retried key: its secret was never sent and is kept only as a hash, so the
+    // answer names the key to revoke instead of making a second one.
+    let again = post_idem(&admin, &keys, &new_key, "lost-key").await;
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(
+        problem_type(&again),
+        "urn:waymark:problem:key-secret-unavailable"
+    );
+    let orphan = made.body["id"].as_str().expect("id");
+    assert!(
+        again.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(orphan)),
+        "{}",
+        again.body
+    );
+    let listed = admin.get(&keys).await;
+    let named: Vec<&Value> = listed.body["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter(|k| k["name"] == "lost auditor")
+        .collect();
+    assert_eq!(named.len(), 1, "{}", listed.body);
 
     // The key still names its first request: another body under it is refused.
     let other = post_idem(&worker, &referrals, &referral("ST4 2BB"), "lost-ref").await;

@@ -15,6 +15,7 @@ use super::extract::{CouncilPath, JsonBody, PathParams, QueryParams, page_limit}
 use super::problem::Problem;
 use crate::access::{ApiKey, Caller, KeyId, Role, new_secret, secret_hash};
 use crate::council::CouncilId;
+use crate::store::{Done, IdempotencyMark, Made};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -124,7 +125,25 @@ async fn make_key(
     council: Option<CouncilId>,
     name: String,
     expires_at: Option<DateTime<Utc>>,
+    mark: Option<&IdempotencyMark>,
 ) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
+    let now = state.clock.now();
+    if let Some(mark) = mark {
+        match state.store.done_under(mark, now)? {
+            Done::NotYet => {}
+            // The first answer is kept before it is sent, so a lost one was never
+            // seen: the key exists, but nobody holds its secret.
+            Done::Made(Made::Key(id)) => {
+                return Err(Problem::conflict(
+                    "key-secret-unavailable",
+                    format!(
+                        "the key `{id}` was made by the first attempt with this Idempotency-Key, but the daemon stopped before its secret was sent, and a secret is kept only as a hash: revoke `{id}` (DELETE …/keys/{id}) and make a new key with a new Idempotency-Key"
+                    ),
+                ));
+            }
+            Done::Made(_) | Done::OtherRequest => return Err(super::idempotency::key_reused(None)),
+        }
+    }
     let name = name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Problem::unprocessable(
@@ -132,7 +151,6 @@ async fn make_key(
             "`name` must be 1 to 100 characters",
         ));
     }
-    let now = state.clock.now();
     if expires_at.is_some_and(|e| e <= now) {
         return Err(Problem::unprocessable(
             "invalid-key",
@@ -151,7 +169,9 @@ async fn make_key(
         expires_at,
         revoked_at: None,
     };
-    state.store.put_api_key(&key, &hash)?;
+    state
+        .store
+        .put_api_key(&key, &hash, mark.map(|m| (m, now)))?;
     state.store.flush().await?;
     tracing::info!(key = %key.id, role = %key.role, "API key created");
     Ok((
@@ -170,6 +190,7 @@ async fn make_key(
 async fn create_council_key(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
+    mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewKey>,
 ) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
     if body.role == Role::PlatformAdmin {
@@ -179,19 +200,31 @@ async fn create_council_key(
         ));
     }
     state.caseload.council(&council)?;
-    make_key(&state, body.role, Some(council), body.name, body.expires_at).await
+    let (name, expires_at) = (body.name, body.expires_at);
+    make_key(
+        &state,
+        body.role,
+        Some(council),
+        name,
+        expires_at,
+        mark.as_deref(),
+    )
+    .await
 }
 
 async fn create_platform_key(
     State(state): State<AppState>,
+    mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewPlatformKey>,
 ) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
+    let (name, expires_at) = (body.name, body.expires_at);
     make_key(
         &state,
         Role::PlatformAdmin,
         None,
-        body.name,
-        body.expires_at,
+        name,
+        expires_at,
+        mark.as_deref(),
     )
     .await
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::{Store, StoreError, decode, encode, flatten};
+use crate::access::KeyId;
 use crate::journey::ParticipantId;
 use crate::schedule::admin::ScheduleId;
 use crate::schedule::timer::instant_key;
@@ -74,6 +75,8 @@ pub enum Made {
     Participant(ParticipantId),
     /// An admin schedule created.
     Schedule(ScheduleId),
+    /// An API key made (its secret is kept only as a hash: a retry cannot show it).
+    Key(KeyId),
 }
 
 /// What a retry finds of the work its key names.

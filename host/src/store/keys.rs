@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 
-use super::{Store, StoreError, decode, encode, flatten};
+use super::{IdempotencyMark, Made, Store, StoreError, decode, encode, flatten, idempotency};
 use crate::access::{ApiKey, KeyId};
 use crate::council::CouncilId;
 
@@ -16,12 +16,23 @@ impl Store {
         ))
     }
 
-    pub fn put_api_key(&self, key: &ApiKey, hash: &[u8; 32]) -> Result<(), StoreError> {
+    /// Stores a new key by the hash of its secret, with the `Idempotency-Key` it
+    /// answers (and when), so a retry after a crash finds the key already made.
+    pub fn put_api_key(
+        &self,
+        key: &ApiKey,
+        hash: &[u8; 32],
+        effect: Option<(&IdempotencyMark, DateTime<Utc>)>,
+    ) -> Result<(), StoreError> {
         let (keys, hashes) = self.key_trees()?;
+        let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
         let record = encode(key);
+        let effect =
+            effect.map(|(mark, at)| idempotency::effect_entry(mark, Made::Key(key.id.clone()), at));
         let _writing = self.hold_writes();
-        (&keys, &hashes)
-            .transaction(|(keys, hashes)| {
+        (&keys, &hashes, &effect_tree, &expiry_tree)
+            .transaction(|(keys, hashes, effects, expiry)| {
+                Store::record_effect(effects, expiry, &effect)?;
                 keys.insert(key.id.as_str(), record.as_slice())?;
                 hashes.insert(&hash[..], key.id.as_str())?;
                 Ok(())
@@ -139,7 +150,9 @@ mod tests {
             expires_at: None,
             revoked_at: None,
         };
-        store.put_api_key(&key, &secret_hash(&secret)).unwrap();
+        store
+            .put_api_key(&key, &secret_hash(&secret), None)
+            .unwrap();
         assert_eq!(
             store.api_key_by_hash(&secret_hash(&secret)).unwrap(),
             Some(key.clone())

@@ -177,7 +177,7 @@ mod tests {
             expires_at: None,
             revoked_at: None,
         };
-        store.put_api_key(&key, &[7; 32]).unwrap();
+        store.put_api_key(&key, &[7; 32], None).unwrap();
 
         assert_eq!(
             store.remove_council(&york.id, now).unwrap(),
