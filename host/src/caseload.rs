@@ -690,11 +690,9 @@ mod tests {
     async fn a_referral_waits_while_its_council_is_removed_and_then_finds_it_gone() {
         use crate::clock::ManualClock;
         use crate::policy::{EngineSettings, Limits};
-        use crate::store::{CouncilRemoval, DataFolderLock};
+        use crate::store::CouncilRemoval;
 
-        let dir = tempfile::tempdir().expect("temp dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (_dir, _lock, store) = crate::store::scratch();
         let council = Council::new(
             "york".parse().expect("id"),
             "York".into(),

@@ -107,6 +107,19 @@ pub fn default_reminder_time() -> NaiveTime {
     NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN)
 }
 
+/// A council in London with the defaults, for tests.
+#[cfg(test)]
+impl Council {
+    pub(crate) fn example(id: &str) -> Council {
+        Council::new(
+            id.parse().expect("council id"),
+            "A council".into(),
+            chrono_tz::Europe::London,
+            Default::default(),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,18 +105,10 @@ impl Readiness {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::DataFolderLock;
-
-    fn store() -> (tempfile::TempDir, DataFolderLock, Store) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
-        (dir, lock, store)
-    }
 
     #[tokio::test]
     async fn nothing_started_names_every_missing_part() {
-        let (_dir, _lock, store) = store();
+        let (_dir, _lock, store) = crate::store::scratch();
         let missing = Readiness::default()
             .not_ready(&store, chrono::Utc::now())
             .await;
@@ -128,7 +120,7 @@ mod tests {
 
     #[tokio::test]
     async fn ready_while_workers_run_and_not_after_one_stops() {
-        let (_dir, _lock, store) = store();
+        let (_dir, _lock, store) = crate::store::scratch();
         let readiness = Arc::new(Readiness::default());
         readiness.plugins_preloaded();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

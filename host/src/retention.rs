@@ -178,7 +178,7 @@ mod tests {
     use crate::policy::{Eligibility, Outcome, PluginDigest};
     use crate::review::{ReviewItem, ReviewStatus};
     use crate::schedule::calendar::Nation;
-    use crate::store::{DataFolderLock, JourneyWrite, LegalHold, RetentionPolicy};
+    use crate::store::{JourneyWrite, LegalHold, RetentionPolicy};
     use chrono::NaiveDate;
 
     fn d(m: u32, day: u32) -> NaiveDate {
@@ -232,9 +232,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_sweep_erases_only_what_is_past_the_period_and_not_held() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (_dir, _lock, store) = crate::store::scratch();
         let council = Council::new(
             "stoke-on-trent".parse().expect("id"),
             "Stoke".into(),

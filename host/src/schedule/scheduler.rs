@@ -296,9 +296,7 @@ mod tests {
     }
 
     fn world(start: &str) -> World {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (dir, lock, store) = crate::store::scratch();
         let council = Council::new(
             "stoke-on-trent".parse().expect("id"),
             "Stoke".into(),

@@ -107,18 +107,9 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
-    use crate::store::{DataFolderLock, Store};
-
-    fn store() -> (tempfile::TempDir, DataFolderLock, Store) {
-        let dir = tempfile::tempdir().expect("dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
-        (dir, lock, store)
-    }
-
     #[test]
     fn a_write_waits_while_a_snapshot_holds_the_barrier() {
-        let (_dir, _lock, store) = store();
+        let (_dir, _lock, store) = crate::store::scratch();
         let snapshot = store.hold_snapshot();
         let (done_tx, done) = mpsc::channel();
         let writer = store.clone();
@@ -140,7 +131,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_waits_for_a_write_under_way() {
-        let (_dir, _lock, store) = store();
+        let (_dir, _lock, store) = crate::store::scratch();
         let writing = store.hold_writes();
         let (taken_tx, taken) = mpsc::channel();
         let backup = store.clone();
@@ -157,7 +148,7 @@ mod tests {
 
     #[test]
     fn a_nested_write_does_not_queue_behind_a_waiting_snapshot() {
-        let (_dir, _lock, store) = store();
+        let (_dir, _lock, store) = crate::store::scratch();
         let (done_tx, done) = mpsc::channel();
         let (holding_tx, holding) = mpsc::channel();
         let (go_tx, go) = mpsc::channel::<()>();
@@ -184,8 +175,8 @@ mod tests {
 
     #[test]
     fn barriers_of_two_stores_are_independent() {
-        let (_d1, _l1, one) = store();
-        let (_d2, _l2, two) = store();
+        let (_d1, _l1, one) = crate::store::scratch();
+        let (_d2, _l2, two) = crate::store::scratch();
         let _writing_one = one.hold_writes();
         let (taken_tx, taken) = mpsc::channel();
         std::thread::spawn(move || {

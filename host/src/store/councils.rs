@@ -37,25 +37,15 @@ impl Store {
 mod tests {
     use super::*;
     use crate::policy::Limits;
-    use crate::store::DataFolderLock;
-
-    fn council(id: &str) -> Council {
-        Council::new(
-            id.parse().unwrap(),
-            "A council".into(),
-            chrono_tz::Europe::London,
-            Default::default(),
-        )
-    }
 
     #[test]
     fn an_update_changes_only_its_field_and_a_refused_one_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = DataFolderLock::acquire(dir.path()).unwrap();
-        let store = Store::open(dir.path(), &lock).unwrap();
+        let (_dir, _lock, store) = crate::store::scratch();
         let id: CouncilId = "stoke-on-trent".parse().unwrap();
         assert_eq!(store.update_council(&id, |_| Ok(())).unwrap(), None);
-        store.put_council(&council("stoke-on-trent")).unwrap();
+        store
+            .put_council(&Council::example("stoke-on-trent"))
+            .unwrap();
 
         let updated = store
             .update_council(&id, |c| {

@@ -307,7 +307,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::DataFolderLock;
 
     fn answer(at: DateTime<Utc>, body: &str) -> IdempotentAnswer {
         IdempotentAnswer {
@@ -322,9 +321,7 @@ mod tests {
 
     #[test]
     fn an_answer_is_kept_for_a_day_then_swept() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = DataFolderLock::acquire(dir.path()).unwrap();
-        let store = Store::open(dir.path(), &lock).unwrap();
+        let (_dir, _lock, store) = crate::store::scratch();
         let t0: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
         let mine = idempotency_record_key("key_a", Some("leeds"), "k-1");
         let theirs = idempotency_record_key("key_b", Some("leeds"), "k-1");
@@ -357,9 +354,7 @@ mod tests {
         use crate::journey::{Journey, Referral};
         use crate::store::JourneyWrite;
 
-        let dir = tempfile::tempdir().unwrap();
-        let lock = DataFolderLock::acquire(dir.path()).unwrap();
-        let store = Store::open(dir.path(), &lock).unwrap();
+        let (_dir, _lock, store) = crate::store::scratch();
         let t0: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
         let participant = ParticipantId::new_random();
         let journey = Journey::refer(
@@ -422,9 +417,7 @@ mod tests {
 
     #[test]
     fn a_key_reused_after_expiry_keeps_its_new_answer_through_the_sweep() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = DataFolderLock::acquire(dir.path()).unwrap();
-        let store = Store::open(dir.path(), &lock).unwrap();
+        let (_dir, _lock, store) = crate::store::scratch();
         let t0: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
         let key = idempotency_record_key("key_a", None, "k");
         store

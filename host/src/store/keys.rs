@@ -129,13 +129,10 @@ impl Store {
 mod tests {
     use super::*;
     use crate::access::{Role, new_secret, secret_hash};
-    use crate::store::DataFolderLock;
 
     #[test]
     fn a_key_is_found_by_its_secret_and_revoked_only_within_its_council() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = DataFolderLock::acquire(dir.path()).unwrap();
-        let store = Store::open(dir.path(), &lock).unwrap();
+        let (_dir, _lock, store) = crate::store::scratch();
         let leeds: CouncilId = "leeds".parse().unwrap();
         let stoke: CouncilId = "stoke-on-trent".parse().unwrap();
         let now: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();

@@ -205,6 +205,16 @@ pub struct JourneyWrite<'a> {
     pub effect: Option<(&'a IdempotencyMark, DateTime<Utc>)>,
 }
 
+/// A new store in a temporary folder, for tests: the folder and the lock must outlive
+/// the store, so all three are handed back.
+#[cfg(test)]
+pub(crate) fn scratch() -> (tempfile::TempDir, DataFolderLock, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+    let store = Store::open(dir.path(), &lock).expect("store");
+    (dir, lock, store)
+}
+
 impl<'a> JourneyWrite<'a> {
     /// A journey with its planned timers and nothing else: no decision records, review
     /// items or idempotency mark.

@@ -50,13 +50,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::DataFolderLock;
 
     #[test]
     fn a_damaged_action_is_left_out_of_the_counts_and_the_rest_are_counted() {
-        let dir = tempfile::tempdir().expect("dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (_dir, _lock, store) = crate::store::scratch();
         let pending = |id: &str, status: &str| {
             serde_json::json!({ "council": "derby", "status": status, "id": id }).to_string()
         };

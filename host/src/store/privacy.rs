@@ -389,13 +389,11 @@ mod tests {
     use crate::journey::Referral;
     use crate::policy::TimerKind;
     use crate::schedule::timer::TimerId;
-    use crate::store::{DataFolderLock, JourneyWrite};
+    use crate::store::JourneyWrite;
 
     #[test]
     fn a_damaged_action_decision_or_review_does_not_stop_an_export_or_an_erasure() {
-        let dir = tempfile::tempdir().expect("dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (_dir, _lock, store) = crate::store::scratch();
         let council: CouncilId = "derby".parse().expect("id");
         let participant = ParticipantId::new_random();
         let on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");

@@ -68,14 +68,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::store::DataFolderLock;
 
     #[test]
     fn a_damaged_timer_is_set_aside_and_the_next_one_fires() {
-        let dir = tempfile::tempdir().expect("dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (_dir, _lock, store) = crate::store::scratch();
         store
             .timers
             .insert(

@@ -123,24 +123,13 @@ mod tests {
     use super::*;
     use crate::access::{ApiKey, KeyId, Role};
     use crate::policy::PluginDigest;
-    use crate::store::{ActivatedBy, Activation, DataFolderLock, PluginVersion};
-
-    fn council(id: &str) -> Council {
-        Council::new(
-            id.parse().unwrap(),
-            "A council".into(),
-            chrono_tz::Europe::London,
-            Default::default(),
-        )
-    }
+    use crate::store::{ActivatedBy, Activation, PluginVersion};
 
     #[test]
     fn a_removed_council_leaves_no_configuration_keys_or_unshared_components() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = DataFolderLock::acquire(dir.path()).unwrap();
-        let store = Store::open(dir.path(), &lock).unwrap();
+        let (_dir, _lock, store) = crate::store::scratch();
         let now: DateTime<Utc> = "2026-01-05T10:00:00Z".parse().unwrap();
-        let (york, leeds) = (council("york"), council("leeds"));
+        let (york, leeds) = (Council::example("york"), Council::example("leeds"));
         store.put_council(&york).unwrap();
         store.put_council(&leeds).unwrap();
         let upload = |c: &Council, bytes: &[u8]| {

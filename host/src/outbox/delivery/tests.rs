@@ -84,9 +84,7 @@ struct Rig {
 
 impl Rig {
     fn new(start: &str) -> Rig {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        let store = Store::open(dir.path(), &lock).expect("store");
+        let (dir, lock, store) = crate::store::scratch();
         let (shutdown, _) = watch::channel(false);
         Rig {
             _dir: dir,
