@@ -252,6 +252,17 @@ mod tests {
         }
     }
 
+    /// Accepted on 2 January, then exited (completed) on 3 January: a closed journey.
+    fn completed_on_3_january() -> Journey {
+        let (j, _) = accepted(false)
+            .record(Event::Exited {
+                at: d(2026, 1, 3),
+                reason: ExitReason::Completed,
+            })
+            .expect("exit");
+        j
+    }
+
     fn accepted(in_work: bool) -> Journey {
         let j = Journey::refer(
             "stoke-on-trent".parse().expect("id"),
@@ -418,12 +429,7 @@ mod tests {
 
     #[test]
     fn consent_cannot_change_on_a_closed_journey() {
-        let (j, _) = accepted(false)
-            .record(Event::Exited {
-                at: d(2026, 1, 3),
-                reason: ExitReason::Completed,
-            })
-            .expect("exit");
+        let j = completed_on_3_january();
         let err = j
             .record(consent(false, ConsentPurpose::TakingPart, d(2026, 1, 4)))
             .expect_err("closed");
@@ -579,12 +585,7 @@ mod tests {
 
     #[test]
     fn a_closed_journey_cannot_be_corrected() {
-        let (j, _) = accepted(false)
-            .record(Event::Exited {
-                at: d(2026, 1, 3),
-                reason: ExitReason::Completed,
-            })
-            .expect("exit");
+        let j = completed_on_3_january();
         let err = j
             .correct(d(2026, 1, 4), &new_postcode())
             .expect_err("closed");
