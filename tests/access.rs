@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, Daemon, plugin};
+use support::{Client, Daemon};
 
 const STOKE: &str = "/v1/councils/stoke-on-trent";
 const LEEDS: &str = "/v1/councils/leeds";
@@ -50,19 +50,16 @@ async fn refer(api: &Client, council: &str, postcode: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_and_councils_are_enforced_and_audited() {
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start(dir.path());
     let admin = daemon.client();
     admin.set_clock("2026-01-05T10:00:00Z").await;
-    for (id, name) in [("stoke-on-trent", "Stoke-on-Trent"), ("leeds", "Leeds")] {
-        let r = admin
-            .post("/v1/councils", json!({ "id": id, "name": name }))
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-    }
-    let r = admin.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
+        .await;
+    let r = admin
+        .post("/v1/councils", json!({ "id": "leeds", "name": "Leeds" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
 
     let (_, stoke_admin) = key(&admin, STOKE, "council_admin", None).await;
     let (worker_id, worker) = key(&admin, STOKE, "caseworker", None).await;

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{Client, Daemon, Reply, key, plugin};
+use support::{Client, Daemon, Reply, key};
 
 const STOKE: &str = "/v1/councils/stoke-on-trent";
 const LEEDS: &str = "/v1/councils/leeds";
@@ -56,19 +56,16 @@ fn problem(r: &Reply, status: u16, says: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrected_postcode_replaces_the_old_one_everywhere_the_journey_is_kept() {
-    let wasm = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start(dir.path());
     let admin = daemon.client();
     admin.set_clock("2026-01-05T10:00:00Z").await;
-    for (id, name) in [("stoke-on-trent", "Stoke-on-Trent"), ("leeds", "Leeds")] {
-        let r = admin
-            .post("/v1/councils", json!({ "id": id, "name": name }))
-            .await;
-        assert_eq!(r.status, 201, "{}", r.body);
-    }
-    let r = admin.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
+        .await;
+    let r = admin
+        .post("/v1/councils", json!({ "id": "leeds", "name": "Leeds" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let (_, worker) = key(&admin, STOKE, "caseworker").await;
     let (_, auditor) = key(&admin, STOKE, "auditor").await;
     let (_, stoke_admin) = key(&admin, STOKE, "council_admin").await;
