@@ -64,6 +64,11 @@ struct Ledger {
     server_errors: Vec<String>,
 }
 
+/// Notes an answer that was a server error (or none at all).
+fn server_error(ledger: &Mutex<Ledger>, what: String) {
+    ledger.lock().expect("ledger").server_errors.push(what);
+}
+
 /// Refers and starts participants until told to stop.
 async fn writer(base: String, stop: Arc<AtomicBool>, ledger: Arc<Mutex<Ledger>>, n: u64) {
     let http = reqwest::Client::new();
@@ -83,21 +88,13 @@ async fn writer(base: String, stop: Arc<AtomicBool>, ledger: Arc<Mutex<Ledger>>,
             .send()
             .await;
         let Ok(resp) = resp else {
-            ledger
-                .lock()
-                .expect("ledger")
-                .server_errors
-                .push("a referral got no answer".into());
+            server_error(&ledger, "a referral got no answer".into());
             continue;
         };
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if status >= 500 {
-            ledger
-                .lock()
-                .expect("ledger")
-                .server_errors
-                .push(format!("referral → {status} {body}"));
+            server_error(&ledger, format!("referral → {status} {body}"));
             continue;
         }
         if status != 201 {
@@ -117,19 +114,11 @@ async fn writer(base: String, stop: Arc<AtomicBool>, ledger: Arc<Mutex<Ledger>>,
             .send()
             .await;
         let Ok(resp) = resp else {
-            ledger
-                .lock()
-                .expect("ledger")
-                .server_errors
-                .push("a start got no answer".into());
+            server_error(&ledger, "a start got no answer".into());
             continue;
         };
         if resp.status().as_u16() >= 500 {
-            ledger
-                .lock()
-                .expect("ledger")
-                .server_errors
-                .push(format!("start → {}", resp.status()));
+            server_error(&ledger, format!("start → {}", resp.status()));
         }
     }
 }
