@@ -693,12 +693,7 @@ mod tests {
         use crate::store::CouncilRemoval;
 
         let (_dir, _lock, store) = crate::store::scratch();
-        let council = Council::new(
-            "york".parse().expect("id"),
-            "York".into(),
-            chrono_tz::Europe::London,
-            Default::default(),
-        );
+        let council = Council::example("york");
         store.put_council(&council).expect("council");
         let policies = Arc::new(
             Policies::new(&EngineSettings::default(), Limits::default()).expect("sandbox"),

@@ -177,7 +177,6 @@ mod tests {
     use crate::journey::{Event, ExitReason, Journey, ParticipantId, Referral};
     use crate::policy::{Eligibility, Outcome, PluginDigest};
     use crate::review::{ReviewItem, ReviewStatus};
-    use crate::schedule::calendar::Nation;
     use crate::store::{JourneyWrite, LegalHold, RetentionPolicy};
     use chrono::NaiveDate;
 
@@ -233,12 +232,7 @@ mod tests {
     #[tokio::test]
     async fn a_sweep_erases_only_what_is_past_the_period_and_not_held() {
         let (_dir, _lock, store) = crate::store::scratch();
-        let council = Council::new(
-            "stoke-on-trent".parse().expect("id"),
-            "Stoke".into(),
-            chrono_tz::Europe::London,
-            Nation::EnglandAndWales,
-        );
+        let council = Council::example("stoke-on-trent");
         store.put_council(&council).expect("council");
         let id = &council.id;
         store

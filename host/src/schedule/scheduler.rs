@@ -274,7 +274,6 @@ mod tests {
     use crate::schedule::admin::{
         AdminSchedule, CatchUp, Overlap, RunOutcome, ScheduleDefinition, ScheduledAction,
     };
-    use crate::schedule::calendar::Nation;
     use crate::schedule::recurrence::{DstRules, NonWorkingDays};
     use crate::schedule::timer::Timer;
     use crate::store::{DataFolderLock, JourneyWrite};
@@ -297,12 +296,7 @@ mod tests {
 
     fn world(start: &str) -> World {
         let (dir, lock, store) = crate::store::scratch();
-        let council = Council::new(
-            "stoke-on-trent".parse().expect("id"),
-            "Stoke".into(),
-            chrono_tz::Europe::London,
-            Nation::EnglandAndWales,
-        );
+        let council = Council::example("stoke-on-trent");
         store.put_council(&council).expect("council");
         let clock = Arc::new(ManualClock::new(utc(start)));
         let scheduler = Scheduler::new(store.clone(), clock.clone(), Arc::new(Notify::new()));
