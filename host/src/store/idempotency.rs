@@ -138,6 +138,25 @@ fn live<T: serde::de::DeserializeOwned>(
     Ok(is_live(&record, now).then_some(record))
 }
 
+/// The idempotency trees, opened once with the store (a journey write records into
+/// two of them).
+#[derive(Clone)]
+pub(super) struct IdempotencyTrees {
+    pub(super) answers: sled::Tree,
+    pub(super) effects: sled::Tree,
+    pub(super) by_time: sled::Tree,
+}
+
+impl IdempotencyTrees {
+    pub(super) fn open(db: &sled::Db) -> Result<IdempotencyTrees, sled::Error> {
+        Ok(IdempotencyTrees {
+            answers: db.open_tree("idempotency")?,
+            effects: db.open_tree("idempotency_effects")?,
+            by_time: db.open_tree("idempotency_by_time")?,
+        })
+    }
+}
+
 /// Where one caller's key for one council is recorded. The parts are joined by NUL,
 /// which none of them can contain (key ids and council ids are plain ASCII, and an
 /// idempotency key is printable ASCII).
@@ -146,21 +165,6 @@ pub fn idempotency_record_key(caller: &str, council: Option<&str>, key: &str) ->
 }
 
 impl Store {
-    pub(super) fn idempotency_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
-        Ok((
-            self.db.open_tree("idempotency")?,
-            self.db.open_tree("idempotency_by_time")?,
-        ))
-    }
-
-    /// The effects tree and the expiry index, for a journey write to record into.
-    pub(super) fn idempotency_effect_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
-        Ok((
-            self.db.open_tree("idempotency_effects")?,
-            self.db.open_tree("idempotency_by_time")?,
-        ))
-    }
-
     /// The record keys of the work done under a key for `participant`: their kept
     /// answers hold the participant's details, so erasure removes them. The effects
     /// tree holds at most a day of keyed writes, so the scan is bounded.
@@ -168,9 +172,8 @@ impl Store {
         &self,
         participant: ParticipantId,
     ) -> Result<Vec<sled::IVec>, StoreError> {
-        let (effects, _) = self.idempotency_effect_trees()?;
         let mut keys = Vec::new();
-        for kv in effects.iter() {
+        for kv in self.idem.effects.iter() {
             let (k, v) = kv?;
             let effect: IdempotentEffect = decode("idempotency_effects", &k, &v)?;
             if effect.made == Made::Participant(participant) {
@@ -194,7 +197,7 @@ impl Store {
     }
 
     /// Inserts `mark`'s effect (`made` at `at`) within a transaction over the effects
-    /// tree and the expiry index (see [`Store::idempotency_effect_trees`]).
+    /// tree and the expiry index (`Store::idem`).
     pub(super) fn record_effect(
         effects: &sled::transaction::TransactionalTree,
         expiry: &sled::transaction::TransactionalTree,
@@ -213,9 +216,8 @@ impl Store {
         record_key: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Option<IdempotentEffect>, StoreError> {
-        let (effects, _) = self.idempotency_effect_trees()?;
         live(
-            &effects,
+            &self.idem.effects,
             "idempotency_effects",
             record_key,
             now,
@@ -229,9 +231,8 @@ impl Store {
         record_key: &[u8],
         now: DateTime<Utc>,
     ) -> Result<Option<IdempotentAnswer>, StoreError> {
-        let (records, _) = self.idempotency_trees()?;
         live(
-            &records,
+            &self.idem.answers,
             "idempotency",
             record_key,
             now,
@@ -247,10 +248,14 @@ impl Store {
         answer: &IdempotentAnswer,
     ) -> Result<(), StoreError> {
         let _writing = self.hold_writes();
-        let (records, by_time) = self.idempotency_trees()?;
+        let IdempotencyTrees {
+            answers: records,
+            by_time,
+            ..
+        } = &self.idem;
         let index = expiry_index(answer.created_at, record_key);
         let value = encode(answer);
-        (&records, &by_time)
+        (records, by_time)
             .transaction(|(records, by_time)| {
                 records.insert(record_key, value.as_slice())?;
                 by_time.insert(index.as_slice(), &[][..])?;
@@ -265,8 +270,11 @@ impl Store {
     /// how many went. A record re-written since its index entry was made is kept.
     pub fn sweep_idempotency(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let _writing = self.hold_writes();
-        let (records, by_time) = self.idempotency_trees()?;
-        let (effects, _) = self.idempotency_effect_trees()?;
+        let IdempotencyTrees {
+            answers: records,
+            effects,
+            by_time,
+        } = &self.idem;
         let end = instant_key(now - IDEMPOTENCY_TTL).to_vec();
         let mut removed = 0;
         let expired: Vec<sled::IVec> = by_time
@@ -278,7 +286,7 @@ impl Store {
             let Some(record_key) = index.get(8..) else {
                 continue;
             };
-            (&records, &effects, &by_time)
+            (records, effects, by_time)
                 .transaction(|(records, effects, by_time)| {
                     by_time.remove(&index)?;
                     if let Some(v) = records.get(record_key)? {
@@ -343,7 +351,7 @@ mod tests {
         store
             .put_idempotent_answer(&other, &answer(later, "[]"))
             .unwrap();
-        let (records, by_time) = store.idempotency_trees().unwrap();
+        let (records, by_time) = (&store.idem.answers, &store.idem.by_time);
         assert!(records.get(&mine).unwrap().is_none());
         assert_eq!(records.len(), 1);
         assert_eq!(by_time.len(), 1);
@@ -410,7 +418,7 @@ mod tests {
         );
 
         assert_eq!(store.sweep_idempotency(at(25)).unwrap(), 1);
-        let (effects, by_time) = store.idempotency_effect_trees().unwrap();
+        let (effects, by_time) = (&store.idem.effects, &store.idem.by_time);
         assert!(effects.is_empty());
         assert!(by_time.is_empty());
     }

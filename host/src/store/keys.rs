@@ -25,12 +25,11 @@ impl Store {
         effect: Option<(&IdempotencyMark, DateTime<Utc>)>,
     ) -> Result<(), StoreError> {
         let (keys, hashes) = self.key_trees()?;
-        let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
         let record = encode(key);
         let effect =
             effect.map(|(mark, at)| idempotency::effect_entry(mark, Made::Key(key.id.clone()), at));
         let _writing = self.hold_writes();
-        (&keys, &hashes, &effect_tree, &expiry_tree)
+        (&keys, &hashes, &self.idem.effects, &self.idem.by_time)
             .transaction(|(keys, hashes, effects, expiry)| {
                 Store::record_effect(effects, expiry, &effect)?;
                 keys.insert(key.id.as_str(), record.as_slice())?;

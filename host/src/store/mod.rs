@@ -151,6 +151,7 @@ pub struct Store {
     decisions: sled::Tree,
     meta: sled::Tree,
     sched: schedules::ScheduleTrees,
+    idem: idempotency::IdempotencyTrees,
     webhooks: sled::Tree,
 }
 
@@ -260,6 +261,7 @@ impl Store {
             decisions: db.open_tree("decisions")?,
             meta: db.open_tree("meta")?,
             sched: schedules::ScheduleTrees::open(&db)?,
+            idem: idempotency::IdempotencyTrees::open(&db)?,
             webhooks: db.open_tree("webhooks")?,
             db,
         };
@@ -409,7 +411,6 @@ impl Store {
             })
             .collect::<Result<_, sled::Error>>()?;
         let review_tree = self.reviews_tree()?;
-        let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
         let effect = write.effect.map(|(mark, at)| {
             idempotency::effect_entry(mark, Made::Participant(write.journey.participant), at)
         });
@@ -421,8 +422,8 @@ impl Store {
             &self.actions,
             &self.decisions,
             &review_tree,
-            &effect_tree,
-            &expiry_tree,
+            &self.idem.effects,
+            &self.idem.by_time,
         )
             .transaction(
                 |(

@@ -245,7 +245,6 @@ impl Store {
     ) -> Result<EraseOutcome, StoreError> {
         let (holds, erasures) = self.privacy_trees()?;
         let reviews = self.reviews_tree()?;
-        let (kept_answers, _) = self.idempotency_trees()?;
         let jkey = journey_key(council, participant);
         loop {
             let Some((journey, raw)) = self.journey(council, participant)? else {
@@ -274,7 +273,7 @@ impl Store {
                 &holds,
                 &erasures,
                 &reviews,
-                &kept_answers,
+                &self.idem.answers,
             )
                 .transaction(
                     |(

@@ -146,13 +146,12 @@ impl Store {
     ) -> Result<(), StoreError> {
         let key = schedule_key(&s.council, &s.id);
         let bytes = encode(s);
-        let (effect_tree, expiry_tree) = self.idempotency_effect_trees()?;
         let _writing = self.hold_writes();
         (
             &self.sched.schedules,
             &self.sched.due,
-            &effect_tree,
-            &expiry_tree,
+            &self.idem.effects,
+            &self.idem.by_time,
         )
             .transaction(|(schedules, due, effects, expiry)| {
                 Store::record_effect(effects, expiry, effect)?;
