@@ -72,6 +72,7 @@ fn referral() -> Referral {
         known_to_health_services: false,
         on_other_programme: false,
         cohorts: Vec::new(),
+        health_condition_or_disability: false,
     }
 }
 
@@ -286,6 +287,7 @@ fn main() -> anyhow::Result<()> {
     let variant = Variant {
         plugin: simulate::load_plugin(&policies, &plugin_path)?,
         settings: serde_json::json!({}),
+        programme: waymark::journey::Programme::ConnectToWork,
     };
     let cohort = simulate::generate(&CohortSpec::stoke(10_000, 1));
     let started = Instant::now();

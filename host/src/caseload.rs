@@ -1,13 +1,12 @@
 //! A council's caseload: where journeys, policy and store meet.
 //!
-//! Each operation reads the journey, asks the council's plugin what the journey's
-//! rules say (eligibility, the plan of timers), and writes the journey, its timers
-//! and the decision log in one transaction, flushed before it returns. A plugin that
-//! fails never becomes a decision: the referral goes to human review, or the
-//! journey's existing timers are kept, and the failure is recorded.
+//! Each operation reads the journey, runs one step of the workflow core
+//! (`journey::workflow`) with the council's plugin, and writes what it decided — the
+//! journey, its timers, the decision log, review items and any handover action — in
+//! one transaction, flushed before it returns. A plugin that fails never becomes a
+//! decision: the case goes to human review and the failure is recorded.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
@@ -16,14 +15,13 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::council::{Council, CouncilId};
+use crate::journey::workflow::{self, Decide, HandoverWork, Outcome as Stepped, Sandboxed, Step};
 use crate::journey::{
     CaseworkerEvent, Consents, Event, InvalidReferral, Journey, JourneyError, ParticipantId,
     Referral, ReferralCorrection, State,
 };
-use crate::policy::{
-    CallContext, Decision, DecisionError, Eligibility, Outcome, Plan, Plugin, PluginDigest,
-    Policies,
-};
+use crate::outbox::{Action, ActionKind, HandoverPack};
+use crate::policy::{CallContext, Eligibility, Outcome, PlannedTimer, Plugin, Policies, TimerKind};
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
 use crate::store::{
@@ -137,19 +135,6 @@ impl Caseload {
         self
     }
 
-    /// Counts one decision's latency and fuel.
-    fn observe<T>(
-        &self,
-        council: &Council,
-        hook: &str,
-        started: Instant,
-        decided: &Result<Decision<T>, DecisionError>,
-    ) {
-        let fuel = decided.as_ref().ok().map(|d| d.fuel_used);
-        self.telemetry
-            .decision(&council.id, hook, started.elapsed(), fuel);
-    }
-
     pub fn council(&self, id: &CouncilId) -> Result<Council, CaseloadError> {
         self.store
             .council(id)?
@@ -195,6 +180,30 @@ impl Caseload {
         self.timers_changed.notify_one();
     }
 
+    /// Runs one workflow step with the council's plugin, off the async workers (plugin
+    /// calls are CPU work under a deadline), counting each decision in `/metrics`.
+    async fn step<T: Send + 'static>(
+        &self,
+        council: &Council,
+        f: impl FnOnce(&dyn Decide) -> T + Send + 'static,
+    ) -> Result<T, CaseloadError> {
+        let plugin = self.plugin(council)?;
+        let context = self.context(council)?;
+        let telemetry = self.telemetry.clone();
+        let id = council.id.clone();
+        blocking(move || {
+            let observe = |hook: &'static str, elapsed, fuel| {
+                telemetry.decision(&id, hook, elapsed, fuel);
+            };
+            f(&Sandboxed {
+                plugin: plugin.as_deref(),
+                context: &context,
+                observe: &observe,
+            })
+        })
+        .await
+    }
+
     /// Refers someone: decides eligibility with the council's plugin and plans the journey.
     pub async fn refer(
         &self,
@@ -212,124 +221,55 @@ impl Caseload {
         let participant = ParticipantId::new_random();
         let journey = Journey::refer(council.id.clone(), participant, at, referral);
         let now = self.clock.now();
-
-        let plugin = self.plugin(&council)?;
-        let ctx = self.context(&council)?;
-        let asked = Asked::new(&ctx, &facts, at, plugin.as_deref());
-        let decided = match plugin.clone() {
-            None => Err(DecisionError::NoPlugin),
-            Some(plugin) => {
-                let ctx = ctx.clone();
-                let started = Instant::now();
-                let decided = blocking(move || plugin.eligibility(&ctx, &facts, at)).await?;
-                self.observe(&council, "eligibility", started, &decided);
-                decided
-            }
-        };
-        let mut decisions = vec![record("eligibility", now, &asked, &decided)];
-        let mut reviews = Vec::new();
-        if let Err(e) = &decided {
-            reviews.push(ReviewItem {
-                id: self.store.new_review_id()?,
-                participant,
-                hook: "eligibility".into(),
-                reason: e.to_string(),
-                plugin: asked.plugin.clone(),
-                at: now,
-                as_of: at,
-                status: ReviewStatus::Open,
-                resolution: None,
-            });
-            tracing::warn!(council = %council.id, %participant, hook = "eligibility", "plugin gave no decision; sent for human review");
-        }
-        let (event, decision, review_reason) = match decided {
-            Ok(d) => (
-                Event::EligibilityDecided {
-                    at,
-                    decision: d.value.clone(),
-                    plugin: d.plugin.clone(),
-                },
-                Some(d.value),
-                None,
-            ),
-            Err(e) => (
-                Event::SentForReview {
-                    at,
-                    hook: "eligibility".into(),
-                    error: e.to_string(),
-                },
-                None,
-                Some(e.to_string()),
-            ),
-        };
-        let (journey, state) = journey.record(event)?;
-        let (timers, planned) = self.plan(&council, plugin, ctx, &journey, at, now).await?;
-        reviews.extend(self.plan_review(participant, &planned, at, now)?);
-        decisions.extend(planned);
-        let timers = timers.unwrap_or_default();
+        let programme = council.programme;
+        let out = self
+            .step(&council, move |decide| {
+                let step = Step {
+                    programme: &programme,
+                    as_of: at,
+                    now,
+                };
+                workflow::refer(journey, &facts, step, decide)
+            })
+            .await??;
         let adding = self.new_journeys.read().await;
         // The council may have been removed while its plugin decided.
         self.council(&council.id)?;
-        self.store.write_journey(
+        self.write(
+            &council,
             None,
-            JourneyWrite {
-                journey: &journey,
-                timers: Some(&timers),
-                decisions: &decisions,
-                reviews: &reviews,
+            &out,
+            WriteAlso {
+                as_of: at,
                 effect: mark.map(|m| (m, now)),
+                ..WriteAlso::default()
             },
         )?;
         drop(adding);
         self.store.flush().await?;
         self.timers_changed.notify_one();
-        Ok(Referred {
-            participant_id: participant,
-            state,
-            decision,
-            review_reason,
-        })
+        self.referred(&council.id, participant)
     }
 
-    /// The plan for a journey as of a date: `None` keeps the journey's current timers
-    /// (the plugin failed; the failure is in the returned decision records).
-    async fn plan(
+    /// Writes a workflow step's outcome: the journey, its timers, decision records,
+    /// review items (given ids here) and handover action, in one transaction, if the
+    /// stored journey is still `expected`.
+    fn write(
         &self,
         council: &Council,
-        plugin: Option<Arc<Plugin>>,
-        ctx: CallContext,
-        journey: &Journey,
-        as_of: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> Result<(Option<Vec<Timer>>, Vec<DecisionRecord>), CaseloadError> {
-        let Some(facts) = journey.facts()? else {
-            return Ok((Some(Vec::new()), Vec::new())); // closed or undecided: nothing to plan
-        };
-        let asked = Asked::new(&ctx, &facts, as_of, plugin.as_deref());
-        let Some(plugin) = plugin else {
-            let failed: Result<Decision<Plan>, _> = Err(DecisionError::NoPlugin);
-            return Ok((None, vec![record("plan", now, &asked, &failed)]));
-        };
-        let started = Instant::now();
-        let planned = blocking(move || plugin.plan(&ctx, &facts, as_of)).await?;
-        self.observe(council, "plan", started, &planned);
-        let mut rec = record("plan", now, &asked, &planned);
-        let consents = journey.consents();
-        let timers = planned.ok().map(|d| {
-            let timers = consents.allowed_timers(&d.value.timers);
-            if let Some(reason) = timers.reason() {
-                // The plugin's output stays as it answered (replay compares it); the
-                // host's reason joins the record's reasons.
-                rec.reasons.push(reason);
-                tracing::info!(council = %council.id, participant = %journey.participant, withheld = timers.withheld.len(), "employer contact not scheduled: no consent recorded");
-            }
-            timers
-                .allowed
-                .into_iter()
+        expected: Option<&[u8]>,
+        out: &Stepped,
+        also: WriteAlso<'_>,
+    ) -> Result<(), CaseloadError> {
+        let now = self.clock.now();
+        let participant = out.journey.participant;
+        let timers: Option<Vec<Timer>> = out.timers.as_ref().map(|planned| {
+            planned
+                .iter()
                 .map(|t| {
                     Timer::from_plan(
                         &council.id,
-                        journey.participant,
+                        participant,
                         t,
                         council.timezone,
                         council.reminder_time,
@@ -337,10 +277,42 @@ impl Caseload {
                 })
                 .collect()
         });
-        Ok((timers, vec![rec]))
+        let mut reviews = also.reviews.to_vec();
+        for r in &out.reviews {
+            tracing::warn!(council = %council.id, %participant, hook = r.hook, "plugin gave no decision; sent for human review");
+            reviews.push(ReviewItem {
+                id: self.store.new_review_id()?,
+                participant,
+                hook: r.hook.into(),
+                reason: r.reason.clone(),
+                plugin: r.plugin.clone(),
+                at: now,
+                as_of: also.as_of,
+                status: ReviewStatus::Open,
+                resolution: None,
+            });
+        }
+        let actions: Vec<Action> = out
+            .handover
+            .iter()
+            .map(|work| handover_action(council, participant, work, also.fired, now))
+            .collect();
+        self.store.write_journey(
+            expected,
+            JourneyWrite {
+                journey: &out.journey,
+                timers: timers.as_deref(),
+                decisions: &out.decisions,
+                reviews: &reviews,
+                actions: &actions,
+                effect: also.effect,
+            },
+        )?;
+        Ok(())
     }
 
-    /// Records a caseworker's event and re-plans the journey's timers.
+    /// Records a caseworker's event and decides what follows (outreach, a handover,
+    /// the new plan).
     pub async fn record_event(
         &self,
         council_id: &CouncilId,
@@ -352,15 +324,12 @@ impl Caseload {
             return self.view(council_id, participant);
         }
         let event = Event::from(event).stamped(self.clock.now());
-        let at = event.at();
-        self.change(council_id, participant, at, &[], mark, |journey| {
-            Ok(Some(journey.record(event.clone())?))
-        })
-        .await
+        self.apply_with(council_id, participant, event, &[], mark)
+            .await
     }
 
-    /// Records `event`, re-plans the journey's timers, and writes `reviews` (items
-    /// added or resolved) in the same transaction.
+    /// Records `event` as a caseworker's would be, and writes `reviews` (items added
+    /// or resolved) in the same transaction.
     pub(crate) async fn apply(
         &self,
         council_id: &CouncilId,
@@ -368,11 +337,95 @@ impl Caseload {
         event: Event,
         reviews: &[ReviewItem],
     ) -> Result<ParticipantView, CaseloadError> {
+        self.apply_with(council_id, participant, event, reviews, None)
+            .await
+    }
+
+    async fn apply_with(
+        &self,
+        council_id: &CouncilId,
+        participant: ParticipantId,
+        event: Event,
+        reviews: &[ReviewItem],
+        mark: Option<&IdempotencyMark>,
+    ) -> Result<ParticipantView, CaseloadError> {
         let at = event.at();
-        self.change(council_id, participant, at, reviews, None, |journey| {
-            Ok(Some(journey.record(event.clone())?))
-        })
-        .await
+        let change: Change = Arc::new(move |journey, pending, step, decide| {
+            Ok(Some(workflow::record(
+                journey,
+                pending,
+                event.clone(),
+                step,
+                decide,
+            )?))
+        });
+        self.change(council_id, participant, at, reviews, mark, change)
+            .await
+    }
+
+    /// A timer that ends support fired: the plugin decides the handover, the journey
+    /// closes, and the handover action is written with it and the timer removed, in one
+    /// transaction. `None` when the timer is no longer pending (re-planned away) or
+    /// there was nothing to hand over (the timer is removed all the same).
+    pub async fn end_support(&self, timer: &Timer) -> Result<Option<Action>, CaseloadError> {
+        let council = self.council(&timer.council)?;
+        for attempt in 1..=WRITE_ATTEMPTS {
+            let Some((journey, raw)) = self.store.journey(&council.id, timer.participant)? else {
+                return Err(CaseloadError::UnknownParticipant(
+                    council.id.clone(),
+                    timer.participant,
+                ));
+            };
+            let pending = self.store.pending_timers(&council.id, timer.participant)?;
+            if !pending.iter().any(|t| t.id == timer.id) {
+                return Ok(None);
+            }
+            let now = self.clock.now();
+            let programme = council.programme;
+            let planned = timer.planned();
+            let as_of = timer.due;
+            let rest: Vec<PlannedTimer> = pending
+                .iter()
+                .filter(|t| t.id != timer.id)
+                .map(Timer::planned)
+                .collect();
+            let out = self
+                .step(&council, move |decide| {
+                    let step = Step {
+                        programme: &programme,
+                        as_of,
+                        now,
+                    };
+                    match workflow::end_support(&journey, &planned, step, decide)? {
+                        Some(out) => Ok(out),
+                        // Nothing to hand over: the timer goes, the rest stay.
+                        None => Stepped::unchanged(journey).map(|out| Stepped {
+                            timers: Some(rest),
+                            ..out
+                        }),
+                    }
+                })
+                .await?
+                .map_err(CaseloadError::Journey)?;
+            let also = WriteAlso {
+                as_of,
+                fired: Some(timer),
+                ..WriteAlso::default()
+            };
+            match self.write(&council, Some(&raw), &out, also) {
+                Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
+                    continue;
+                }
+                other => other?,
+            }
+            self.store.flush().await?;
+            self.timers_changed.notify_one();
+            if out.handover.is_none() {
+                return Ok(None);
+            }
+            return Ok(self.store.action(&council.id, &Action::id_for(timer))?);
+        }
+        Err(CaseloadError::Store(StoreError::Conflict))
     }
 
     /// The participant a request with this `Idempotency-Key` already wrote, if its
@@ -434,21 +487,28 @@ impl Caseload {
         let council = self.council(council_id)?;
         let at = self.today(&council);
         let now = self.clock.now();
-        self.change(council_id, participant, at, &[], None, |journey| {
-            Ok(journey
-                .correct(at, correction)?
-                .map(|(mut journey, state)| {
-                    if let Some(last) = journey.events.pop() {
-                        journey.events.push(last.stamped(now));
-                    }
-                    (journey, state)
-                }))
-        })
-        .await
+        let correction = correction.clone();
+        let change: Change = Arc::new(move |journey, pending, step, decide| {
+            let Some((mut journey, _)) = journey.correct(at, &correction)? else {
+                return Ok(None);
+            };
+            if let Some(last) = journey.events.pop() {
+                journey.events.push(last.stamped(now));
+            }
+            Ok(Some(workflow::replan(
+                journey,
+                pending,
+                workflow::Outreach::Keep,
+                step,
+                decide,
+            )?))
+        });
+        self.change(council_id, participant, at, &[], None, change)
+            .await
     }
 
-    /// Writes the journey `change` makes of the stored one (`None`: nothing changes),
-    /// re-planned as of `at`, with `reviews`, retrying on a concurrent write.
+    /// Writes the outcome `change` makes of the stored journey (`None`: nothing
+    /// changes), as of `at`, with `reviews`, retrying on a concurrent write.
     async fn change(
         &self,
         council_id: &CouncilId,
@@ -456,7 +516,7 @@ impl Caseload {
         at: NaiveDate,
         reviews: &[ReviewItem],
         mark: Option<&IdempotencyMark>,
-        change: impl Fn(&Journey) -> Result<Option<(Journey, State)>, CaseloadError>,
+        change: Change,
     ) -> Result<ParticipantView, CaseloadError> {
         let council = self.council(council_id)?;
         let mut attempt = 0;
@@ -468,63 +528,44 @@ impl Caseload {
                     .ok_or_else(|| {
                         CaseloadError::UnknownParticipant(council.id.clone(), participant)
                     })?;
-            let Some((journey, _)) = change(&journey)? else {
+            let pending: Vec<PlannedTimer> = self
+                .store
+                .pending_timers(&council.id, participant)?
+                .iter()
+                .map(Timer::planned)
+                .collect();
+            let now = self.clock.now();
+            let programme = council.programme;
+            let change = change.clone();
+            let out = self
+                .step(&council, move |decide| {
+                    let step = Step {
+                        programme: &programme,
+                        as_of: at,
+                        now,
+                    };
+                    change(&journey, &pending, step, decide)
+                })
+                .await??;
+            let Some(out) = out else {
                 return self.view(council_id, participant);
             };
-            let now = self.clock.now();
-            let plugin = self.plugin(&council)?;
-            let (timers, decisions) = self
-                .plan(&council, plugin, self.context(&council)?, &journey, at, now)
-                .await?;
-            let mut reviews = reviews.to_vec();
-            reviews.extend(self.plan_review(participant, &decisions, at, now)?);
-            let written = self.store.write_journey(
-                Some(&raw),
-                JourneyWrite {
-                    journey: &journey,
-                    timers: timers.as_deref(),
-                    decisions: &decisions,
-                    reviews: &reviews,
-                    effect: mark.map(|m| (m, now)),
-                },
-            );
-            match written {
-                Err(StoreError::Conflict) if attempt < WRITE_ATTEMPTS => continue,
+            let also = WriteAlso {
+                as_of: at,
+                reviews,
+                effect: mark.map(|m| (m, now)),
+                fired: None,
+            };
+            match self.write(&council, Some(&raw), &out, also) {
+                Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
+                    continue;
+                }
                 other => other?,
             }
             self.store.flush().await?;
             self.timers_changed.notify_one();
             return self.view(council_id, participant);
         }
-    }
-
-    /// A failed plan keeps the journey's timers as they were, so a person must check
-    /// them: the failure joins the review queue.
-    fn plan_review(
-        &self,
-        participant: ParticipantId,
-        decisions: &[DecisionRecord],
-        as_of: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> Result<Option<ReviewItem>, CaseloadError> {
-        let Some(failed) = decisions
-            .iter()
-            .find(|d| d.hook == "plan" && d.error.is_some())
-        else {
-            return Ok(None);
-        };
-        tracing::warn!(%participant, hook = "plan", "plugin gave no plan; sent for human review");
-        Ok(Some(ReviewItem {
-            id: self.store.new_review_id()?,
-            participant,
-            hook: "plan".into(),
-            reason: failed.error.clone().unwrap_or_default(),
-            plugin: failed.plugin.clone(),
-            at: now,
-            as_of,
-            status: ReviewStatus::Open,
-            resolution: None,
-        }))
     }
 
     /// Resolves a review item with a person's decision. For an eligibility item the
@@ -594,11 +635,12 @@ impl Caseload {
             .journey(council_id, participant)?
             .ok_or_else(|| CaseloadError::UnknownParticipant(council_id.clone(), participant))?;
         let decisions = self.store.decisions(council_id, participant)?;
+        let programme = self.council(council_id)?.programme;
         Ok(ParticipantView {
             participant_id: participant,
             council: council_id.clone(),
             state: journey.state()?,
-            support_ends_on: journey.support_ends_on(),
+            support_ends_on: journey.support_ends_on(&programme),
             consent: journey.consents(),
             pending_timers: self.store.pending_timers(council_id, participant)?,
             decisions: decisions.items,
@@ -619,67 +661,70 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| CaseloadError::Sandbox(format!("a policy call panicked: {e}")))
 }
 
-/// What a plugin was asked: kept with the decision so it can be replayed.
-pub(crate) struct Asked {
-    pub(crate) plugin: Option<PluginDigest>,
-    pub(crate) settings: String,
-    pub(crate) facts: Option<serde_json::Value>,
-    pub(crate) as_of: NaiveDate,
+/// A change to a journey, run as one workflow step: `None` when it changes nothing.
+type Change = Arc<
+    dyn Fn(
+            &Journey,
+            &[PlannedTimer],
+            Step<'_>,
+            &dyn Decide,
+        ) -> Result<Option<Stepped>, CaseloadError>
+        + Send
+        + Sync,
+>;
+
+/// What a journey write carries besides the workflow's outcome.
+#[derive(Default)]
+struct WriteAlso<'a> {
+    /// The date review items opened by the step are as of.
+    as_of: NaiveDate,
+    /// Review items resolved with this change.
+    reviews: &'a [ReviewItem],
+    effect: Option<(&'a IdempotencyMark, DateTime<Utc>)>,
+    /// The timer that ended support, if one did: the handover action takes its id, so
+    /// a step retried after a crash never makes a second.
+    fired: Option<&'a Timer>,
 }
 
-impl Asked {
-    pub(crate) fn new<F: Serialize>(
-        ctx: &CallContext,
-        facts: &F,
-        as_of: NaiveDate,
-        plugin: Option<&Plugin>,
-    ) -> Asked {
-        Asked {
-            plugin: plugin.map(|p| p.digest().clone()),
-            settings: ctx.settings.clone(),
-            facts: serde_json::to_value(facts).ok(),
-            as_of,
-        }
-    }
-}
-
-pub(crate) fn record<T: Serialize>(
-    hook: &str,
-    at: DateTime<Utc>,
-    asked: &Asked,
-    result: &Result<Decision<T>, DecisionError>,
-) -> DecisionRecord {
-    let mut rec = DecisionRecord {
-        hook: hook.into(),
-        at,
-        plugin: asked.plugin.clone(),
-        input_digest: None,
-        output: None,
-        error: None,
-        fuel_used: 0,
-        elapsed_micros: 0,
-        as_of: Some(asked.as_of),
-        settings: Some(asked.settings.clone()),
-        facts: asked.facts.clone(),
-        reasons: Vec::new(),
-    };
-    match result {
-        Ok(d) => {
-            let output = serde_json::to_value(&d.value).ok();
-            rec.reasons = output
-                .as_ref()
-                .and_then(|o| o.get("reasons"))
-                .and_then(|r| serde_json::from_value(r.clone()).ok())
-                .unwrap_or_default();
-            rec.plugin = Some(d.plugin.clone());
-            rec.input_digest = Some(d.input_digest.clone());
-            rec.output = output;
-            rec.fuel_used = d.fuel_used;
-            rec.elapsed_micros = u64::try_from(d.elapsed.as_micros()).unwrap_or(u64::MAX);
-        }
-        Err(e) => rec.error = Some(e.to_string()),
-    }
-    rec
+/// The `handover` action for a decided (or undecidable) handover.
+fn handover_action(
+    council: &Council,
+    participant: ParticipantId,
+    work: &HandoverWork,
+    fired: Option<&Timer>,
+    now: DateTime<Utc>,
+) -> Action {
+    let timer = fired.cloned().unwrap_or_else(|| {
+        Timer::from_plan(
+            &council.id,
+            participant,
+            &PlannedTimer {
+                kind: TimerKind::Handover,
+                due: work.due,
+                purpose: String::new(),
+            },
+            council.timezone,
+            council.reminder_time,
+        )
+    });
+    let mut action = Action::from_timer(&timer, now);
+    action.kind = ActionKind::Timer(TimerKind::Handover);
+    action.due = work.due;
+    action.purpose = work.purpose();
+    action.handover = Some(HandoverPack {
+        destination: work.decided.as_ref().map(|h| h.destination),
+        pack: work
+            .decided
+            .as_ref()
+            .map(|h| h.pack.clone())
+            .unwrap_or_default(),
+        reasons: work
+            .decided
+            .as_ref()
+            .map(|h| h.reasons.clone())
+            .unwrap_or_default(),
+    });
+    action
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use chrono::NaiveTime;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::journey::Programme;
 use crate::policy::{Limits, PluginDigest};
 use crate::schedule::calendar::{Nation, UkCalendar};
 
@@ -79,6 +80,10 @@ pub struct Council {
     pub settings: serde_json::Value,
     pub active_plugin: Option<PluginDigest>,
     pub limits: Limits,
+    /// The programme the council runs, which fixes the end of support. Councils
+    /// stored before programmes existed ran Connect to Work.
+    #[serde(default)]
+    pub programme: Programme,
 }
 
 impl Council {
@@ -94,6 +99,7 @@ impl Council {
             settings: serde_json::json!({}),
             active_plugin: None,
             limits: Limits::default(),
+            programme: Programme::default(),
         }
     }
 

@@ -113,8 +113,9 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     readiness.plugins_preloaded();
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let scheduler =
-        Scheduler::new(store.clone(), clock.clone(), timers_changed).with_telemetry(telemetry);
+    let scheduler = Scheduler::new(store.clone(), clock.clone(), timers_changed)
+        .with_telemetry(telemetry)
+        .with_caseload(state.caseload.clone());
     let scheduler =
         tokio::spawn(readiness.watch(Worker::Scheduler, scheduler.run(shutdown_rx.clone())));
     let delivery =

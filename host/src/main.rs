@@ -66,6 +66,11 @@ struct SimulateArgs {
     /// Working-day calendar.
     #[arg(long, value_enum, default_value = "england-and-wales")]
     nation: NationArg,
+    /// The council's programme, as JSON like the council's `programme` field:
+    /// `{"kind":"connect_to_work"}` (default), `{"kind":"ipes"}` or
+    /// `{"kind":"ips_primary_care","max_months":9}`.
+    #[arg(long, value_parser = parse_programme)]
+    programme: Option<waymark::journey::Programme>,
     /// A second plugin to run on the same cohort and compare.
     #[arg(long)]
     compare: Option<PathBuf>,
@@ -186,6 +191,13 @@ impl From<NationArg> for waymark::schedule::calendar::Nation {
     }
 }
 
+fn parse_programme(text: &str) -> Result<waymark::journey::Programme, String> {
+    let programme: waymark::journey::Programme =
+        serde_json::from_str(text).map_err(|e| format!("{e}: e.g. {{\"kind\":\"ipes\"}}"))?;
+    programme.validate().map_err(|e| e.to_string())?;
+    Ok(programme)
+}
+
 fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     use std::io::{IsTerminal, Write};
     use waymark::simulate::{self as sim, Comparison, Variant};
@@ -230,9 +242,11 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     };
     let policies = sim::engine()?;
     let settings = sim::load_settings(args.settings.as_deref())?;
+    let programme = args.programme.unwrap_or_default();
     let baseline = Variant {
         plugin: sim::load_plugin(&policies, &plugin)?,
         settings: settings.clone(),
+        programme,
     };
     let cohort = sim::load_cohort(&cohort)?;
     let nation = args.nation.into();
@@ -264,6 +278,7 @@ fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
                 Some(p) => sim::load_settings(Some(p))?,
                 None => settings,
             },
+            programme,
         };
         let (alt, alt_run) = sim::simulate(
             &alternative,

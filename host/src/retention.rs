@@ -121,7 +121,12 @@ fn sweep_all(store: &Store, now: DateTime<Utc>) -> Result<Swept, StoreError> {
         };
         let mut swept = Swept::default();
         let mut damaged = Vec::new();
-        let due = match store.journeys_closed_before(&council.id, cutoff, &mut damaged) {
+        let due = match store.journeys_closed_before(
+            &council.id,
+            &council.programme,
+            cutoff,
+            &mut damaged,
+        ) {
             Ok(due) => due,
             Err(e) => {
                 tracing::error!(council = %council.id, error = %e, "retention sweep could not read this council's journeys; the others go on");

@@ -15,6 +15,7 @@ use super::extract::{CouncilPath, JsonBody, QueryParams, page_limit};
 use super::problem::Problem;
 use crate::access::Caller;
 use crate::council::{Council, CouncilId};
+use crate::journey::Programme;
 use crate::policy::{Limits, PluginDigest};
 use crate::schedule::calendar::Nation;
 use crate::store::{CouncilRemoval, DamagedRecord};
@@ -33,6 +34,10 @@ pub struct NewCouncil {
     pub nation: Nation,
     /// Local time at which dated reminders fire; default 08:00.
     pub reminder_time: Option<NaiveTime>,
+    /// The programme run, which fixes the end of support: `{"kind":"connect_to_work"}`
+    /// (default), `{"kind":"ipes"}` or `{"kind":"ips_primary_care","max_months":9}`.
+    #[serde(default)]
+    pub programme: Programme,
 }
 
 fn london() -> chrono_tz::Tz {
@@ -48,6 +53,7 @@ pub struct CouncilView {
     pub reminder_time: NaiveTime,
     pub active_plugin: Option<PluginDigest>,
     pub settings: serde_json::Value,
+    pub programme: Programme,
 }
 
 impl From<&Council> for CouncilView {
@@ -60,6 +66,7 @@ impl From<&Council> for CouncilView {
             reminder_time: c.reminder_time,
             active_plugin: c.active_plugin.clone(),
             settings: c.settings.clone(),
+            programme: c.programme,
         }
     }
 }
@@ -69,7 +76,9 @@ async fn create_council(
     JsonBody(body): JsonBody<NewCouncil>,
 ) -> Result<(StatusCode, Json<CouncilView>), Problem> {
     valid_name(&body.name)?;
+    valid_programme(&body.programme)?;
     let mut council = Council::new(body.id, body.name, body.timezone, body.nation);
+    council.programme = body.programme;
     if let Some(at) = body.reminder_time {
         council.reminder_time = at;
     }
@@ -140,6 +149,14 @@ pub struct CouncilChange {
     pub nation: Option<Nation>,
     /// Local time at which dated reminders fire (already planned reminders keep theirs).
     pub reminder_time: Option<NaiveTime>,
+    /// The programme run; journeys are re-planned under it at their next change.
+    pub programme: Option<Programme>,
+}
+
+fn valid_programme(programme: &Programme) -> Result<(), Problem> {
+    programme
+        .validate()
+        .map_err(|e| Problem::unprocessable("invalid-council", e.to_string()))
 }
 
 fn valid_name(name: &str) -> Result<(), Problem> {
@@ -160,6 +177,9 @@ async fn update_council(
     if let Some(name) = &change.name {
         valid_name(name)?;
     }
+    if let Some(programme) = &change.programme {
+        valid_programme(programme)?;
+    }
     let updated = state
         .store
         .update_council(&id, |c| {
@@ -174,6 +194,9 @@ async fn update_council(
             }
             if let Some(time) = change.reminder_time {
                 c.reminder_time = time;
+            }
+            if let Some(programme) = change.programme {
+                c.programme = programme;
             }
             Ok(())
         })?

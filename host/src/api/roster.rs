@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::{CouncilPath, ParticipantPath, QueryParams, page_limit};
 use super::problem::Problem;
-use crate::journey::{Journey, ParticipantId, State as JourneyState};
+use crate::journey::{Journey, ParticipantId, Programme, State as JourneyState};
 use crate::store::DamagedRecord;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -50,7 +50,7 @@ pub struct ParticipantPage {
 }
 
 /// The journey's summary, or what to name it by when its events do not fold.
-fn summary(journey: &Journey) -> Result<ParticipantSummary, DamagedRecord> {
+fn summary(journey: &Journey, programme: &Programme) -> Result<ParticipantSummary, DamagedRecord> {
     let state = journey.state().map_err(|e| {
         tracing::error!(participant = %journey.participant, error = %e, "stored journey does not fold; skipped from the list");
         DamagedRecord {
@@ -63,7 +63,7 @@ fn summary(journey: &Journey) -> Result<ParticipantSummary, DamagedRecord> {
         state,
         referred_on: journey.referral().map(|(_, on)| on),
         started_on: journey.started_on(),
-        support_ends_on: journey.support_ends_on(),
+        support_ends_on: journey.support_ends_on(programme),
         last_event_on: journey.events.last().map(|e| e.at()),
         events: journey.events.len(),
     })
@@ -74,14 +74,14 @@ async fn list_participants(
     CouncilPath(council): CouncilPath,
     QueryParams(q): QueryParams<ParticipantQuery>,
 ) -> Result<Json<ParticipantPage>, Problem> {
-    state.caseload.council(&council)?;
+    let programme = state.caseload.council(&council)?.programme;
     let limit = page_limit(q.limit)?;
     let page = state.store.journeys_page(&council, q.after, limit)?;
     let next_cursor = page.next_cursor(|j| j.participant);
     let mut participants = Vec::with_capacity(page.items.len());
     let mut damaged = page.damaged;
     for journey in &page.items {
-        match summary(journey) {
+        match summary(journey, &programme) {
             Ok(s) => participants.push(s),
             Err(d) => damaged.push(d),
         }

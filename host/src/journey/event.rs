@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::consent::ConsentPurpose;
 use super::referral::{Referral, ReferralField};
-use crate::policy::{Eligibility, Outcome, PluginDigest};
+use crate::policy::{Eligibility, Handover, Outcome, PluginDigest};
 use crate::review::ReviewId;
 
 /// Why a journey ended.
@@ -20,6 +20,18 @@ pub enum ExitReason {
     Disengaged,
     MovedAway,
     Died,
+}
+
+/// Why a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobEndReason {
+    Resigned,
+    Dismissed,
+    ContractEnded,
+    /// The participant's health made the job impossible to keep.
+    Health,
+    Other,
 }
 
 /// Every event a journey can hold, including those Waymark records itself.
@@ -75,6 +87,24 @@ pub enum Event {
     ContactMade {
         at: NaiveDate,
     },
+    /// The job recorded by `job_started` ended; support goes back to job search.
+    JobEnded {
+        at: NaiveDate,
+        reason: JobEndReason,
+    },
+    /// An outcome checkpoint was checked: whether the council's job outcome rule
+    /// (e.g. 7 hours a week for 13 of 16 weeks) was met, with the hours worked.
+    OutcomeCheckpoint {
+        at: NaiveDate,
+        met: bool,
+        hours_per_week: u32,
+    },
+    /// The plugin decided the handover at the end of support: where to, and the pack.
+    HandoverDecided {
+        at: NaiveDate,
+        handover: Handover,
+        plugin: PluginDigest,
+    },
     Exited {
         at: NaiveDate,
         reason: ExitReason,
@@ -120,6 +150,9 @@ impl Event {
             | Event::Resumed { at }
             | Event::ContactMissed { at }
             | Event::ContactMade { at }
+            | Event::JobEnded { at, .. }
+            | Event::OutcomeCheckpoint { at, .. }
+            | Event::HandoverDecided { at, .. }
             | Event::Exited { at, .. }
             | Event::ConsentGiven { at, .. }
             | Event::ConsentWithdrawn { at, .. }
@@ -141,6 +174,9 @@ impl Event {
             Event::Resumed { .. } => "resumed",
             Event::ContactMissed { .. } => "contact_missed",
             Event::ContactMade { .. } => "contact_made",
+            Event::JobEnded { .. } => "job_ended",
+            Event::OutcomeCheckpoint { .. } => "outcome_checkpoint",
+            Event::HandoverDecided { .. } => "handover_decided",
             Event::Exited { .. } => "exited",
             Event::ConsentGiven { .. } => "consent_given",
             Event::ConsentWithdrawn { .. } => "consent_withdrawn",
@@ -223,6 +259,19 @@ pub enum CaseworkerEvent {
     ContactMade {
         at: NaiveDate,
     },
+    /// The job ended, e.g. `{"type":"job_ended","at":"2026-05-01","reason":"contract_ended"}`.
+    JobEnded {
+        at: NaiveDate,
+        reason: JobEndReason,
+    },
+    /// An outcome checkpoint: met or not, with the hours a week worked.
+    OutcomeCheckpoint {
+        at: NaiveDate,
+        met: bool,
+        hours_per_week: u32,
+    },
+    /// `completed` and `handed_over` exits ask the council's plugin for the handover
+    /// (destination and pack) before the journey closes.
     Exited {
         at: NaiveDate,
         reason: ExitReason,
@@ -252,6 +301,16 @@ impl From<CaseworkerEvent> for Event {
             CaseworkerEvent::Resumed { at } => Event::Resumed { at },
             CaseworkerEvent::ContactMissed { at } => Event::ContactMissed { at },
             CaseworkerEvent::ContactMade { at } => Event::ContactMade { at },
+            CaseworkerEvent::JobEnded { at, reason } => Event::JobEnded { at, reason },
+            CaseworkerEvent::OutcomeCheckpoint {
+                at,
+                met,
+                hours_per_week,
+            } => Event::OutcomeCheckpoint {
+                at,
+                met,
+                hours_per_week,
+            },
             CaseworkerEvent::Exited { at, reason } => Event::Exited { at, reason },
             CaseworkerEvent::ConsentGiven { at, purpose } => Event::ConsentGiven {
                 at,

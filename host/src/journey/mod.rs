@@ -9,30 +9,25 @@
 mod consent;
 mod event;
 mod participant;
+mod programme;
 mod referral;
 mod state;
+pub mod workflow;
 
 pub use consent::{AllowedTimers, ConsentPurpose, ConsentStatus, Consents, PurposeConsent};
-pub use event::{CaseworkerEvent, Event, ExitReason};
+pub use event::{CaseworkerEvent, Event, ExitReason, JobEndReason};
 pub use participant::{InvalidParticipantId, ParticipantId};
+pub use programme::{InvalidProgramme, Programme, SupportDates};
 pub use referral::{
     InvalidReferral, Referral, ReferralCorrection, ReferralField, age_on, postcode_district,
 };
 pub use state::{Active, IllegalTransition, State};
 
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::council::CouncilId;
-use crate::policy::{Cohort, JourneyFacts, Track};
-
-/// Programme maxima (Connect to Work): a plugin may end support earlier, never later.
-pub fn maximum_months(track: Track) -> u32 {
-    match track {
-        Track::OutOfWork => 12,
-        Track::InWorkAtRisk => 4,
-    }
-}
+use crate::policy::{CheckpointResult, Cohort, JourneyFacts};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journey {
@@ -180,26 +175,40 @@ impl Journey {
         self.last_date(|e| matches!(e, Event::Started { .. }))
     }
 
-    /// The last day the programme allows support, once started.
-    pub fn support_ends_on(&self) -> Option<NaiveDate> {
+    /// The start of the job the participant is in now: the last `job_started` with no
+    /// `job_ended` after it.
+    pub fn in_job_since(&self) -> Option<NaiveDate> {
+        self.events.iter().fold(None, |job, e| match e {
+            Event::JobStarted { at } => Some(*at),
+            Event::JobEnded { .. } => None,
+            _ => job,
+        })
+    }
+
+    /// The last day `programme` allows support, once started.
+    pub fn support_ends_on(&self, programme: &Programme) -> Option<NaiveDate> {
         let (referral, _) = self.referral()?;
-        self.started_on()?
-            .checked_add_months(Months::new(maximum_months(referral.track())))
+        programme.support_ends_on(SupportDates {
+            track: referral.track(),
+            started_on: self.started_on()?,
+            in_job_since: self.in_job_since(),
+        })
     }
 
     /// The date a council's retention period runs from: the day the journey closed
     /// (its exit or decline), or for a journey never closed, the end of the support the
     /// programme allows. `None` for an open journey that has not started.
-    pub fn retention_from(&self) -> Option<NaiveDate> {
+    pub fn retention_from(&self, programme: &Programme) -> Option<NaiveDate> {
         match self.state() {
             Ok(s) if s.is_closed() => self.events.last().map(Event::at),
-            Ok(_) => self.support_ends_on(),
+            Ok(_) => self.support_ends_on(programme),
             Err(_) => None,
         }
     }
 
-    /// What the plugin is shown to plan this journey, or `None` when nothing is planned.
-    pub fn facts(&self) -> Result<Option<JourneyFacts>, JourneyError> {
+    /// What the plugin is shown to plan this journey under `programme`, or `None`
+    /// when nothing is planned.
+    pub fn facts(&self, programme: &Programme) -> Result<Option<JourneyFacts>, JourneyError> {
         let state = self.state()?;
         let (Some(stage), Some((referral, referred_on))) = (state.stage(), self.referral()) else {
             return Ok(None);
@@ -226,6 +235,26 @@ impl Journey {
             missed_contacts: u32::try_from(missed_contacts).unwrap_or(u32::MAX),
             employer_health_consent: consents.allows_health_with_employer(),
             mental_health_needs: referral.cohorts.contains(&Cohort::MentalHealth),
+            programme: programme.kind(),
+            support_ends_on: self.support_ends_on(programme),
+            job_ended_on: self.last_date(|e| matches!(e, Event::JobEnded { .. })),
+            outcome_checkpoints: self
+                .events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::OutcomeCheckpoint {
+                        at,
+                        met,
+                        hours_per_week,
+                    } => Some(CheckpointResult {
+                        on: *at,
+                        met: *met,
+                        hours_per_week: *hours_per_week,
+                    }),
+                    _ => None,
+                })
+                .collect(),
+            health_condition_or_disability: referral.health_condition_or_disability,
         }))
     }
 }
@@ -233,7 +262,7 @@ impl Journey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::{Eligibility, Outcome, PluginDigest, ReferralRoute, Stage};
+    use crate::policy::{Eligibility, Outcome, PluginDigest, ReferralRoute, Stage, Track};
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
@@ -249,6 +278,7 @@ mod tests {
             known_to_health_services: false,
             on_other_programme: false,
             cohorts: vec![Cohort::MentalHealth],
+            health_condition_or_disability: false,
         }
     }
 
@@ -289,11 +319,17 @@ mod tests {
         let (j, _) = accepted(true)
             .record(Event::Started { at: d(2026, 1, 5) })
             .expect("start");
-        assert_eq!(j.support_ends_on(), Some(d(2026, 5, 5)));
+        assert_eq!(
+            j.support_ends_on(&Programme::ConnectToWork),
+            Some(d(2026, 5, 5))
+        );
         let (j, _) = accepted(false)
             .record(Event::Started { at: d(2026, 1, 5) })
             .expect("start");
-        assert_eq!(j.support_ends_on(), Some(d(2027, 1, 5)));
+        assert_eq!(
+            j.support_ends_on(&Programme::ConnectToWork),
+            Some(d(2027, 1, 5))
+        );
     }
 
     #[test]
@@ -315,7 +351,10 @@ mod tests {
         let (j, _) = j
             .record(Event::ContactMissed { at: d(2026, 1, 19) })
             .expect("miss");
-        let facts = j.facts().expect("facts").expect("planned");
+        let facts = j
+            .facts(&Programme::ConnectToWork)
+            .expect("facts")
+            .expect("planned");
         assert_eq!(facts.stage, Stage::Outreach);
         assert_eq!(facts.missed_contacts, 2);
         assert!(facts.mental_health_needs);
@@ -323,7 +362,10 @@ mod tests {
             .record(Event::ContactMade { at: d(2026, 1, 20) })
             .expect("made");
         assert_eq!(
-            j.facts().expect("facts").expect("planned").missed_contacts,
+            j.facts(&Programme::ConnectToWork)
+                .expect("facts")
+                .expect("planned")
+                .missed_contacts,
             0
         );
     }
@@ -359,7 +401,7 @@ mod tests {
                 phase: Active::Started
             }
         );
-        assert_eq!(j.facts().expect("facts"), None);
+        assert_eq!(j.facts(&Programme::ConnectToWork).expect("facts"), None);
         let err = j
             .record(Event::ContactMissed { at: d(2026, 1, 9) })
             .expect_err("refused while withdrawn");
@@ -376,7 +418,10 @@ mod tests {
         let (j, _) = j
             .record(consent(true, ConsentPurpose::TakingPart, d(2026, 2, 2)))
             .expect("re-consent");
-        let facts = j.facts().expect("facts").expect("planned again");
+        let facts = j
+            .facts(&Programme::ConnectToWork)
+            .expect("facts")
+            .expect("planned again");
         assert_eq!(facts.stage, Stage::Started);
         assert_eq!(facts.started_on, Some(d(2026, 1, 5)));
         assert!(j.record(Event::ContactMade { at: d(2026, 2, 3) }).is_ok());
@@ -449,7 +494,7 @@ mod tests {
             ))
             .expect("health");
         assert!(
-            !j.facts()
+            !j.facts(&Programme::ConnectToWork)
                 .expect("facts")
                 .expect("planned")
                 .employer_health_consent
@@ -462,7 +507,7 @@ mod tests {
             ))
             .expect("employer");
         assert!(
-            j.facts()
+            j.facts(&Programme::ConnectToWork)
                 .expect("facts")
                 .expect("planned")
                 .employer_health_consent
@@ -471,18 +516,27 @@ mod tests {
 
     #[test]
     fn retention_runs_from_the_close_or_else_the_end_of_support() {
-        assert_eq!(accepted(false).retention_from(), None);
+        assert_eq!(
+            accepted(false).retention_from(&Programme::ConnectToWork),
+            None
+        );
         let (started, _) = accepted(false)
             .record(Event::Started { at: d(2026, 1, 5) })
             .expect("start");
-        assert_eq!(started.retention_from(), Some(d(2027, 1, 5)));
+        assert_eq!(
+            started.retention_from(&Programme::ConnectToWork),
+            Some(d(2027, 1, 5))
+        );
         let (exited, _) = started
             .record(Event::Exited {
                 at: d(2026, 3, 9),
                 reason: ExitReason::MovedAway,
             })
             .expect("exit");
-        assert_eq!(exited.retention_from(), Some(d(2026, 3, 9)));
+        assert_eq!(
+            exited.retention_from(&Programme::ConnectToWork),
+            Some(d(2026, 3, 9))
+        );
     }
 
     fn new_postcode() -> ReferralCorrection {
@@ -521,7 +575,10 @@ mod tests {
         assert_eq!(referral.date_of_birth, d(1991, 4, 2));
         assert_eq!(referral.track(), Track::InWorkAtRisk);
         // The corrected facts are what the journey now plans from.
-        assert_eq!(fixed.support_ends_on(), Some(d(2026, 5, 5)));
+        assert_eq!(
+            fixed.support_ends_on(&Programme::ConnectToWork),
+            Some(d(2026, 5, 5))
+        );
         assert_eq!(
             fixed.events.last(),
             Some(&Event::DetailsCorrected {
@@ -611,6 +668,6 @@ mod tests {
                 reason: ExitReason::Withdrew,
             })
             .expect("exit");
-        assert_eq!(j.facts().expect("facts"), None);
+        assert_eq!(j.facts(&Programme::ConnectToWork).expect("facts"), None);
     }
 }

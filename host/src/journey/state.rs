@@ -139,6 +139,35 @@ impl State {
             (S::Active { phase } | S::Outreach { phase }, Event::ContactMade { .. }) => {
                 S::Active { phase: *phase }
             }
+            (
+                S::Active {
+                    phase: Active::InWork,
+                },
+                Event::JobEnded { .. },
+            ) => S::Active {
+                phase: Active::Started,
+            },
+            (
+                S::Outreach {
+                    phase: Active::InWork,
+                },
+                Event::JobEnded { .. },
+            ) => S::Outreach {
+                phase: Active::Started,
+            },
+            (
+                S::Paused {
+                    phase: Active::InWork,
+                },
+                Event::JobEnded { .. },
+            ) => S::Paused {
+                phase: Active::Started,
+            },
+            // Facts recorded about support under way: where the journey stands is unchanged.
+            (
+                s @ (S::Active { .. } | S::Paused { .. } | S::Outreach { .. }),
+                Event::OutcomeCheckpoint { .. } | Event::HandoverDecided { .. },
+            ) => s.clone(),
             // Consent changes the plan, not the stage (see `Journey::record` for its rules).
             (s, e) if e.is_consent() && !s.is_closed() => s.clone(),
             // A correction changes what is known, not where the journey stands.
@@ -166,6 +195,7 @@ fn hint(state: &State, event: &Event) -> &'static str {
         (State::AwaitingReview, _) => ": a person must first record `accepted` or `declined`",
         (State::Paused { .. }, _) => ": record `resumed` first",
         (_, Event::Started { .. }) => ": the participant has already started",
+        (_, Event::JobEnded { .. }) => ": record `job_started` first",
         _ => "",
     }
 }

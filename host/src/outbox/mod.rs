@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
-use crate::policy::TimerKind;
+use crate::policy::{Destination, Reason, TimerKind};
 use crate::schedule::admin::{ScheduleFiring, ScheduleKind};
 use crate::schedule::timer::{Timer, instant_key};
 
@@ -117,6 +117,9 @@ pub struct Action {
     /// Set when a council schedule made this action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleFiring>,
+    /// Set on a `handover` action: where support hands over to and the pack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handover: Option<HandoverPack>,
     /// Webhook attempts; all empty for councils that pull.
     #[serde(default)]
     pub delivery: Delivery,
@@ -141,7 +144,18 @@ impl Action {
             status: ActionStatus::Pending,
             acknowledged_at: None,
             schedule: None,
+            handover: None,
             delivery: Delivery::default(),
         }
     }
+}
+
+/// What a `handover` action carries: the plugin's decision, or no destination when
+/// the plugin could not decide and a person must (the case is in the review queue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct HandoverPack {
+    pub destination: Option<Destination>,
+    /// What goes in the handover pack, item by item.
+    pub pack: Vec<String>,
+    pub reasons: Vec<Reason>,
 }

@@ -477,6 +477,7 @@ impl AdminSchedule {
             idempotency_key: key,
             status: ActionStatus::Pending,
             acknowledged_at: None,
+            handover: None,
             schedule: Some(ScheduleFiring {
                 id: self.id.clone(),
                 name: self.name.clone(),

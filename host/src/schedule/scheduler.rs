@@ -7,6 +7,11 @@
 //! timer either pending or fired, never both, and an action's id derives from
 //! (timer, scheduled instant), so a restart cannot fire it a second time.
 //!
+//! A timer that ends support (`end_of_support`, `handover`) is not a plain reminder:
+//! the council's plugin decides the handover and the journey closes, so the loop hands
+//! it to the caseload, which writes the journey, its handover action and the timer's
+//! removal in one transaction.
+//!
 //! Admin schedules ride the same loop: it also wakes for the earliest due schedule,
 //! and [`settle_schedule`] deals with each due schedule's occurrences in order, in
 //! chunks, each chunk one transaction (actions, run records, the schedule's new
@@ -18,8 +23,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
+use crate::caseload::Caseload;
 use crate::clock::Clock;
 use crate::council::CouncilId;
+use crate::journey::workflow::ends_support;
 use crate::outbox::Action;
 use crate::schedule::admin::{MissReason, ScheduleId};
 use crate::store::{Planned, Store, StoreError};
@@ -47,6 +54,9 @@ pub struct Scheduler {
     timers_changed: Arc<Notify>,
     /// Where fired timers and their lag are counted (`/metrics`).
     telemetry: Arc<Telemetry>,
+    /// Decides the handover when a timer ends support. Without one (unit tests of the
+    /// loop alone) such timers fire as plain reminders.
+    caseload: Option<Caseload>,
 }
 
 impl Scheduler {
@@ -56,7 +66,14 @@ impl Scheduler {
             clock,
             timers_changed,
             telemetry: Arc::new(Telemetry::new()),
+            caseload: None,
         }
+    }
+
+    /// Hands timers that end support to `caseload`, which decides the handover.
+    pub fn with_caseload(mut self, caseload: Caseload) -> Scheduler {
+        self.caseload = Some(caseload);
+        self
     }
 
     /// Counts fired timers in `telemetry` (the daemon's, served at `/metrics`).
@@ -68,12 +85,16 @@ impl Scheduler {
     /// Fires every timer due by the clock's now; the number fired.
     pub async fn fire_due(&self) -> Result<usize, StoreError> {
         let mut total = 0;
+        let decides = self.caseload.is_some();
         loop {
             let now = self.clock.now();
             let store = self.store.clone();
-            let fired = tokio::task::spawn_blocking(move || store.fire_due(now, BATCH))
-                .await
-                .map_err(|_| StoreError::Conflict)??;
+            let mut fired = tokio::task::spawn_blocking(move || {
+                store.fire_due(now, BATCH, |t| !(decides && ends_support(t.kind)))
+            })
+            .await
+            .map_err(|_| StoreError::Conflict)??;
+            fired.extend(self.end_support(now).await?);
             if fired.is_empty() {
                 return Ok(total);
             }
@@ -90,6 +111,38 @@ impl Scheduler {
                 );
             }
         }
+    }
+
+    /// Timers due by `now` that end support: each is decided by the caseload (the
+    /// handover, the journey closed). One that cannot be decided (its journey damaged,
+    /// say) fires as a plain reminder, so a person sees it and the loop moves on.
+    async fn end_support(&self, now: DateTime<Utc>) -> Result<Vec<Action>, StoreError> {
+        let Some(caseload) = &self.caseload else {
+            return Ok(Vec::new());
+        };
+        let store = self.store.clone();
+        let due = tokio::task::spawn_blocking(move || {
+            store.due_timers(now, BATCH, |t| ends_support(t.kind))
+        })
+        .await
+        .map_err(|_| StoreError::Conflict)??;
+        let mut fired = Vec::new();
+        for (_, timer) in due {
+            match caseload.end_support(&timer).await {
+                Ok(action) => fired.extend(action),
+                Err(e) => {
+                    tracing::error!(council = %timer.council, timer = timer.id.as_str(), error = %e, "could not decide the end of support; firing it as a reminder");
+                    let id = timer.id.clone();
+                    let store = self.store.clone();
+                    let plain =
+                        tokio::task::spawn_blocking(move || store.fire_due(now, 1, |t| t.id == id))
+                            .await
+                            .map_err(|_| StoreError::Conflict)??;
+                    fired.extend(plain);
+                }
+            }
+        }
+        Ok(fired)
     }
 
     /// Fires every due timer, then deals with every due schedule; the actions made.

@@ -71,6 +71,15 @@ impl Timer {
         }
     }
 
+    /// The planned work this timer is for.
+    pub fn planned(&self) -> PlannedTimer {
+        PlannedTimer {
+            kind: self.kind,
+            due: self.due,
+            purpose: self.purpose.clone(),
+        }
+    }
+
     /// Where this timer sits in the time-ordered index: fire instant first.
     pub fn index_key(&self) -> Vec<u8> {
         let mut key = instant_key(self.fire_at).to_vec();

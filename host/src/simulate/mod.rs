@@ -25,13 +25,16 @@ pub use generate::{CohortSpec, WITHOUT_EMPLOYER_CONSENT, generate};
 pub use report::{CASELOAD_CAP, Comparison, Report};
 pub use run::{Run, SimulationError};
 
+use crate::journey::Programme;
 use crate::policy::{CallContext, EngineSettings, Limits, Plugin, Policies};
 use crate::schedule::calendar::{Nation, UkCalendar};
 
-/// One side of a simulation: a plugin and the settings it runs with.
+/// One side of a simulation: a plugin, the settings it runs with, and the
+/// council's programme (which fixes the end of support).
 pub struct Variant {
     pub plugin: Arc<Plugin>,
     pub settings: serde_json::Value,
+    pub programme: Programme,
 }
 
 /// Why a simulation could not run.
@@ -115,6 +118,7 @@ pub fn simulate(
             calendar: Arc::new(UkCalendar::new(nation)),
             limits: Limits::default(),
         },
+        programme: variant.programme,
         cohort,
         months,
     };
@@ -137,7 +141,11 @@ mod tests {
         let plugin = policies()
             .load(&component("stoke-on-trent"))
             .expect("the Stoke-on-Trent plugin loads");
-        Variant { plugin, settings }
+        Variant {
+            plugin,
+            settings,
+            programme: Programme::ConnectToWork,
+        }
     }
 
     fn small_cohort() -> Vec<CohortMember> {

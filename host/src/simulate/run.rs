@@ -1,30 +1,33 @@
-//! Runs a cohort through the real journey and policy code on a simulated calendar.
+//! Runs a cohort through the workflow core on a simulated calendar.
 //!
 //! Day by day from the first referral: timers due that day fire first (as the
-//! daemon's scheduler would, before anything a caseworker records that day), then
-//! the day's referrals are decided and the day's life events recorded, each followed
-//! by a fresh plan from the council's plugin, filtered by the participant's consent
-//! exactly as the daemon filters it (`Consents::allowed_timers`). Nothing sleeps, nothing touches the
-//! store or HTTP: the same cohort, plugin and settings always give the same run.
+//! daemon's scheduler would at the council's reminder time, before anything a
+//! caseworker records that day): plain reminders become actions, and a timer that
+//! ends support is decided by `journey::workflow::end_support`, as the daemon does.
+//! Then the day's referrals and life events are applied with `workflow::refer` and
+//! `workflow::record` — the same functions the daemon's caseload calls, so outreach,
+//! disengaged exits, handovers, consent and the programme's end are decided in one
+//! place. Nothing sleeps, nothing touches the store or HTTP: the same cohort, plugin
+//! and settings always give the same run.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::cohort::CohortMember;
 use crate::council::CouncilId;
-use crate::journey::{Event, ExitReason, Journey, ParticipantId, State};
-use crate::policy::{
-    CallContext, ContactStep, Decision, DecisionError, Destination, Outcome, PlannedTimer, Plugin,
-    Reason, TimerKind,
-};
+use crate::journey::workflow::{self, Outcome, Sandboxed, Step, ends_support};
+use crate::journey::{Event, Journey, JourneyError, ParticipantId, Programme, State};
+use crate::policy::{CallContext, Destination, PlannedTimer, Plugin, Reason, TimerKind};
+use crate::store::DecisionRecord;
 
 /// What a simulation runs with.
 pub struct Setup<'a> {
     pub plugin: Arc<Plugin>,
     pub context: CallContext,
+    pub programme: Programme,
     pub cohort: &'a [CohortMember],
     /// How long to simulate, from the earliest referral.
     pub months: u32,
@@ -42,11 +45,12 @@ pub struct DecisionTrace {
     pub reasons: Vec<Reason>,
 }
 
-/// A fired timer, as the outbox would hold it.
+/// A fired timer or a decided handover, as the outbox would hold it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fired {
     pub member: usize,
     pub kind: TimerKind,
+    /// The day it is due (and fires).
     pub on: NaiveDate,
 }
 
@@ -88,7 +92,7 @@ pub enum SimulationError {
 struct Member<'a> {
     spec: &'a CohortMember,
     journey: Journey,
-    /// Pending timers, replaced by each new plan.
+    /// Pending timers, as the workflow last left them.
     pending: Vec<PlannedTimer>,
     /// Index of the next life event to record.
     next_event: usize,
@@ -132,41 +136,22 @@ pub fn run(setup: &Setup<'_>, mut progress: impl FnMut(u32, u32)) -> Result<Run,
         // 1. Timers due today fire, in member order.
         for (i, slot) in members.iter_mut().enumerate() {
             let Some(member) = slot else { continue };
-            let due: Vec<PlannedTimer> = member
-                .pending
-                .iter()
-                .filter(|t| t.due <= day)
-                .cloned()
-                .collect();
-            if due.is_empty() {
-                continue;
-            }
-            member.pending.retain(|t| t.due > day);
-            for timer in due {
-                run.fired.push(Fired {
-                    member: i,
-                    kind: timer.kind,
-                    on: day,
-                });
-                if matches!(timer.kind, TimerKind::Handover | TimerKind::EndOfSupport) {
-                    sim.hand_over(&mut run, member, day);
-                }
-            }
+            sim.fire(&mut run, i, member, day);
         }
         // 2. Today's referrals.
         for &i in referrals.get(&day).map(Vec::as_slice).unwrap_or_default() {
             members[i] = Some(sim.refer(&mut run, i, day));
         }
         // 3. Today's life events.
-        for slot in members.iter_mut() {
+        for (i, slot) in members.iter_mut().enumerate() {
             let Some(member) = slot else { continue };
             while let Some(event) = member.spec.life.get(member.next_event) {
-                let at = Event::from(event.clone()).at();
-                if at > day {
+                let event = Event::from(event.clone());
+                if event.at() > day {
                     break;
                 }
                 member.next_event += 1;
-                sim.live(&mut run, member, Event::from(event.clone()), day);
+                sim.live(&mut run, i, member, event);
             }
         }
         // 4. Caseloads, each Monday.
@@ -219,40 +204,115 @@ struct Simulator<'s, 'a> {
     council: CouncilId,
 }
 
+/// Decisions are stamped with the simulated day (no wall clock: runs repeat exactly).
+fn stamp(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 impl<'a> Simulator<'_, 'a> {
-    fn trace<T>(
-        &self,
-        run: &mut Run,
-        member: &CohortMember,
-        hook: &'static str,
-        on: NaiveDate,
-        result: &Result<Decision<T>, DecisionError>,
-        summary: impl FnOnce(&T) -> (String, Vec<Reason>),
-    ) {
+    fn step(&self, as_of: NaiveDate) -> Step<'_> {
+        Step {
+            programme: &self.setup.programme,
+            as_of,
+            now: stamp(as_of),
+        }
+    }
+
+    fn decide<T>(&self, f: impl FnOnce(&Sandboxed<'_>) -> T) -> T {
+        let observe = |_: &'static str, _, _| {};
+        f(&Sandboxed {
+            plugin: Some(&self.setup.plugin),
+            context: &self.setup.context,
+            observe: &observe,
+        })
+    }
+
+    /// Counts what one workflow step decided and keeps its journey and timers.
+    fn apply(&self, run: &mut Run, index: usize, member: &mut Member<'_>, out: Outcome) {
+        for rec in &out.decisions {
+            self.trace(run, member.spec, rec);
+        }
+        for review in &out.reviews {
+            *run.human_review.entry(review.hook).or_default() += 1;
+        }
+        if let Some(work) = &out.handover {
+            let destination = match &work.decided {
+                Some(h) => destination_name(h.destination),
+                None => "human_review",
+            };
+            *run.handovers.entry(destination.to_owned()).or_default() += 1;
+            run.fired.push(Fired {
+                member: index,
+                kind: TimerKind::Handover,
+                on: work.due,
+            });
+        }
+        member.journey = out.journey;
+        if let Some(timers) = out.timers {
+            member.pending = timers;
+        }
+    }
+
+    fn trace(&self, run: &mut Run, member: &CohortMember, rec: &DecisionRecord) {
         run.plugin_calls += 1;
-        let (answer, reasons) = match result {
-            Ok(d) => {
-                run.fuel_used += d.fuel_used;
-                summary(&d.value)
-            }
-            Err(e) => {
-                *run.human_review.entry(hook).or_default() += 1;
-                (
-                    "human_review".to_owned(),
-                    vec![Reason {
-                        rule: "host.human_review".to_owned(),
-                        text: e.to_string(),
-                    }],
-                )
-            }
+        run.fuel_used += rec.fuel_used;
+        let hook = hook_name(&rec.hook);
+        if hook == "plan"
+            && rec
+                .reasons
+                .iter()
+                .any(|r| r.rule == "host.consent.employer_contact")
+        {
+            run.employer_work_withheld += 1;
+        }
+        let (answer, reasons) = match (&rec.output, &rec.error) {
+            (Some(output), None) => (summary(hook, output), rec.reasons.clone()),
+            (_, error) => (
+                "human_review".to_owned(),
+                vec![Reason {
+                    rule: "host.human_review".to_owned(),
+                    text: error.clone().unwrap_or_default(),
+                }],
+            ),
         };
         run.decisions.push(DecisionTrace {
             member: member.id.clone(),
             hook,
-            on,
+            on: rec.as_of.unwrap_or_default(),
             answer,
             reasons,
         });
+    }
+
+    /// Timers due today fire: reminders first, then any that end support.
+    fn fire(&self, run: &mut Run, index: usize, member: &mut Member<'_>, day: NaiveDate) {
+        let mut due: Vec<PlannedTimer> = member
+            .pending
+            .iter()
+            .filter(|t| t.due <= day)
+            .cloned()
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        due.sort_by_key(|t| (ends_support(t.kind), t.due));
+        member.pending.retain(|t| t.due > day);
+        for timer in due {
+            if !ends_support(timer.kind) {
+                run.fired.push(Fired {
+                    member: index,
+                    kind: timer.kind,
+                    on: timer.due,
+                });
+                continue;
+            }
+            let ended = self.decide(|decide| {
+                workflow::end_support(&member.journey, &timer, self.step(timer.due), decide)
+            });
+            if let Ok(Some(out)) = ended {
+                self.apply(run, index, member, out);
+            }
+        }
     }
 
     fn refer(&self, run: &mut Run, index: usize, day: NaiveDate) -> Member<'a> {
@@ -267,168 +327,76 @@ impl<'a> Simulator<'_, 'a> {
         );
         let mut member = Member {
             spec,
-            journey,
+            journey: journey.clone(),
             pending: Vec::new(),
             next_event: 0,
         };
-        let event = match spec.referral.facts(day) {
+        match spec.referral.facts(day) {
             Ok(facts) => {
-                let decided = self
-                    .setup
-                    .plugin
-                    .eligibility(&self.setup.context, &facts, day);
-                self.trace(run, spec, "eligibility", day, &decided, |e| {
-                    (outcome_name(e.outcome).to_owned(), e.reasons.clone())
-                });
-                match decided {
-                    Ok(d) => Event::EligibilityDecided {
-                        at: day,
-                        decision: d.value,
-                        plugin: d.plugin,
-                    },
-                    Err(e) => Event::SentForReview {
-                        at: day,
-                        hook: "eligibility".into(),
-                        error: e.to_string(),
-                    },
+                let referred =
+                    self.decide(|decide| workflow::refer(journey, &facts, self.step(day), decide));
+                if let Ok(out) = referred {
+                    self.apply(run, index, &mut member, out);
                 }
             }
-            Err(e) => Event::SentForReview {
-                at: day,
-                hook: "eligibility".into(),
-                error: e.to_string(),
-            },
-        };
-        self.record(run, &mut member, event, day);
+            Err(e) => {
+                // The cohort's data is not a valid referral: a person would have to
+                // look at it, as the daemon refuses it.
+                *run.human_review.entry("eligibility").or_default() += 1;
+                if let Ok((j, _)) = member.journey.record(Event::SentForReview {
+                    at: day,
+                    hook: "eligibility".into(),
+                    error: e.to_string(),
+                }) {
+                    member.journey = j;
+                }
+            }
+        }
         member
     }
 
     /// Records a life event; what the journey does not allow is skipped and counted.
-    fn live(&self, run: &mut Run, member: &mut Member<'_>, event: Event, day: NaiveDate) {
-        let missed = matches!(event, Event::ContactMissed { .. });
-        if !self.record(run, member, event.clone(), day) {
-            *run.skipped_events.entry(event.name()).or_default() += 1;
-            return;
-        }
-        if !missed {
-            return;
-        }
-        let Ok(Some(facts)) = member.journey.facts() else {
-            return;
-        };
-        let decided = self
-            .setup
-            .plugin
-            .missed_contact(&self.setup.context, &facts, day);
-        self.trace(
-            run,
-            member.spec,
-            "missed_contact",
-            day,
-            &decided,
-            |c| match &c.step {
-                ContactStep::Outreach { timer } => {
-                    (format!("outreach {}", timer.due), c.reasons.clone())
-                }
-                ContactStep::DisengagedExit => ("disengaged_exit".to_owned(), c.reasons.clone()),
-            },
-        );
-        match decided.map(|d| d.value.step) {
-            Ok(ContactStep::Outreach { timer }) => member.pending.push(timer),
-            Ok(ContactStep::DisengagedExit) => {
-                self.record(
-                    run,
-                    member,
-                    Event::Exited {
-                        at: day,
-                        reason: ExitReason::Disengaged,
-                    },
-                    day,
-                );
-            }
-            Err(_) => {} // a person decides; the planned reviews stand meanwhile
-        }
-    }
-
-    /// The end of support: the plugin says where to, and the journey closes.
-    fn hand_over(&self, run: &mut Run, member: &mut Member<'_>, day: NaiveDate) {
-        let Ok(Some(facts)) = member.journey.facts() else {
-            return; // already closed (e.g. a handover and an end of support on one day)
-        };
-        let decided = self.setup.plugin.handover(&self.setup.context, &facts, day);
-        self.trace(run, member.spec, "handover", day, &decided, |h| {
-            (
-                destination_name(h.destination).to_owned(),
-                h.reasons.clone(),
+    fn live(&self, run: &mut Run, index: usize, member: &mut Member<'_>, event: Event) {
+        let name = event.name();
+        let at = event.at();
+        let recorded: Result<Outcome, JourneyError> = self.decide(|decide| {
+            workflow::record(
+                &member.journey,
+                &member.pending,
+                event,
+                self.step(at),
+                decide,
             )
         });
-        let destination = match &decided {
-            Ok(d) => destination_name(d.value.destination),
-            Err(_) => "human_review",
-        };
-        *run.handovers.entry(destination.to_owned()).or_default() += 1;
-        self.record(
-            run,
-            member,
-            Event::Exited {
-                at: day,
-                reason: ExitReason::HandedOver,
-            },
-            day,
-        );
-    }
-
-    /// Appends an event and re-plans; `false` when the journey does not allow it.
-    fn record(&self, run: &mut Run, member: &mut Member<'_>, event: Event, day: NaiveDate) -> bool {
-        let Ok((journey, _)) = member.journey.record(event) else {
-            return false;
-        };
-        member.journey = journey;
-        match member.journey.facts() {
-            Ok(Some(facts)) => {
-                let planned = self.setup.plugin.plan(&self.setup.context, &facts, day);
-                // The host's consent filter, as the daemon applies it: its reason joins
-                // the plan's traced reasons, as it joins the daemon's decision record.
-                let consents = member.journey.consents();
-                let allowed = planned
-                    .as_ref()
-                    .ok()
-                    .map(|p| consents.allowed_timers(&p.value.timers));
-                self.trace(run, member.spec, "plan", day, &planned, |p| {
-                    let mut reasons = p.reasons.clone();
-                    reasons.extend(allowed.as_ref().and_then(|a| a.reason()));
-                    (format!("{} timers", p.timers.len()), reasons)
-                });
-                if let Some(allowed) = allowed {
-                    // Outreach attempts come from the missed-contact hook, not the plan:
-                    // keep those still pending.
-                    let outreach: Vec<PlannedTimer> = member
-                        .pending
-                        .drain(..)
-                        .filter(|t| t.kind == TimerKind::Outreach && t.due > day)
-                        .collect();
-                    if !allowed.withheld.is_empty() {
-                        run.employer_work_withheld += 1;
-                    }
-                    member.pending = allowed.allowed.into_iter().cloned().collect();
-                    for t in outreach {
-                        if !member.pending.contains(&t) {
-                            member.pending.push(t);
-                        }
-                    }
-                }
-            }
-            _ => member.pending.clear(), // closed or undecided: nothing is scheduled
+        match recorded {
+            Ok(out) => self.apply(run, index, member, out),
+            Err(_) => *run.skipped_events.entry(name).or_default() += 1,
         }
-        true
     }
 }
 
-pub fn outcome_name(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Accept => "accept",
-        Outcome::Waitlist => "waitlist",
-        Outcome::Decline => "decline",
+fn hook_name(hook: &str) -> &'static str {
+    match hook {
+        "eligibility" => "eligibility",
+        "plan" => "plan",
+        "missed_contact" => "missed_contact",
+        "handover" => "handover",
+        _ => "other",
+    }
+}
+
+/// A short summary of a recorded answer, for comparing runs.
+fn summary(hook: &str, output: &serde_json::Value) -> String {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+    match hook {
+        "eligibility" => text(&output["outcome"]),
+        "plan" => format!("{} timers", output["timers"].as_array().map_or(0, Vec::len)),
+        "missed_contact" => match output["step"]["step"].as_str() {
+            Some("outreach") => format!("outreach {}", text(&output["step"]["timer"]["due"])),
+            other => other.unwrap_or_default().to_owned(),
+        },
+        "handover" => text(&output["destination"]),
+        _ => String::new(),
     }
 }
 

@@ -201,6 +201,9 @@ pub struct JourneyWrite<'a> {
     pub decisions: &'a [DecisionRecord],
     /// Review items to add or update with the journey (the human-review queue).
     pub reviews: &'a [ReviewItem],
+    /// Actions decided with this change (a handover), written unless one with the
+    /// same id exists: a step retried after a crash never makes a second.
+    pub actions: &'a [Action],
     /// The `Idempotency-Key` this write answers and when, recorded with it (see
     /// `idempotency.rs`).
     pub effect: Option<(&'a IdempotencyMark, DateTime<Utc>)>,
@@ -225,6 +228,7 @@ impl<'a> JourneyWrite<'a> {
             timers: Some(timers),
             decisions: &[],
             reviews: &[],
+            actions: &[],
             effect: None,
         }
     }
@@ -464,6 +468,12 @@ impl Store {
                     for (k, d) in decision_keys.iter().zip(write.decisions) {
                         decisions.insert(k.as_slice(), encode(d))?;
                     }
+                    for action in write.actions {
+                        let akey = action_key(&action.council, &action.id);
+                        if actions.get(&akey)?.is_none() {
+                            actions.insert(akey, encode(action))?;
+                        }
+                    }
                     for item in write.reviews {
                         reviews
                             .insert(reviews::key(&write.journey.council, item.id), encode(item))?;
@@ -539,18 +549,40 @@ impl Store {
         self.timers.len()
     }
 
-    /// Fires up to `limit` timers due at or before `now`: each is removed and becomes
-    /// an action in one transaction, so a crash leaves either the timer or the action.
-    pub fn fire_due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Action>, StoreError> {
+    /// Up to `limit` timers due at or before `now` that `pick` chooses, in due order.
+    pub fn due_timers(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        pick: impl Fn(&Timer) -> bool,
+    ) -> Result<Vec<(Vec<u8>, Timer)>, StoreError> {
         let mut end = instant_key(now).to_vec();
         end.push(0xff);
         let mut due: Vec<(Vec<u8>, Timer)> = Vec::new();
-        for kv in self.timers.range(..end).take(limit) {
+        for kv in self.timers.range(..end) {
+            if due.len() >= limit {
+                break;
+            }
             let (k, v) = kv?;
-            if let Some(timer) = self.timer_or_quarantine(&k, &v)? {
+            if let Some(timer) = self.timer_or_quarantine(&k, &v)?
+                && pick(&timer)
+            {
                 due.push((k.to_vec(), timer));
             }
         }
+        Ok(due)
+    }
+
+    /// Fires up to `limit` timers due at or before `now` that `pick` chooses: each is
+    /// removed and becomes an action in one transaction, so a crash leaves either the
+    /// timer or the action.
+    pub fn fire_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+        pick: impl Fn(&Timer) -> bool,
+    ) -> Result<Vec<Action>, StoreError> {
+        let due = self.due_timers(now, limit, pick)?;
         if due.is_empty() {
             return Ok(Vec::new());
         }

@@ -320,6 +320,7 @@ impl Store {
                                 withdrawn += 1;
                             } else {
                                 current.purpose = ERASED_PURPOSE.to_owned();
+                                current.handover = None;
                                 actions_tx.insert(akey, encode(&current))?;
                                 redacted += 1;
                             }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::readable::decode_or_note;
 use super::{DamagedRecord, Store, StoreError, decode, encode};
 use crate::council::CouncilId;
-use crate::journey::{Journey, ParticipantId};
+use crate::journey::{Journey, ParticipantId, Programme};
 
 /// About seven years: the period commonly asked of employment programmes' records
 /// (e.g. "7 years after the project ends"). A council sets its own over HTTP.
@@ -75,6 +75,7 @@ impl Store {
     pub fn journeys_closed_before(
         &self,
         council: &CouncilId,
+        programme: &Programme,
         cutoff: NaiveDate,
         damaged: &mut Vec<DamagedRecord>,
     ) -> Result<Vec<ParticipantId>, StoreError> {
@@ -84,7 +85,10 @@ impl Store {
             let Some(journey) = decode_or_note::<Journey>("journeys", &k, &v, damaged) else {
                 continue;
             };
-            if journey.retention_from().is_some_and(|on| on < cutoff) {
+            if journey
+                .retention_from(programme)
+                .is_some_and(|on| on < cutoff)
+            {
                 due.push(journey.participant);
             }
         }
