@@ -6,6 +6,8 @@
 //! one transaction, flushed before it returns. A plugin that fails never becomes a
 //! decision: the case goes to human review and the failure is recorded.
 
+mod key_workers;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,6 +30,8 @@ use crate::store::{
     DamagedRecord, DecisionRecord, Done, IdempotencyMark, JourneyWrite, Made, Store, StoreError,
 };
 use crate::telemetry::Telemetry;
+
+pub use key_workers::{AssignError, Assigned, Assignment};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseloadError {
@@ -57,6 +61,8 @@ pub enum CaseloadError {
         format!("a {hook} review takes no `outcome`: check the journey's work by hand, then resolve it with a `note` only")
     })]
     ReviewOutcome { hook: String, wanted: bool },
+    #[error(transparent)]
+    KeyWorker(#[from] AssignError),
 }
 
 /// The answer to a referral.
@@ -212,6 +218,20 @@ impl Caseload {
         referred_on: Option<NaiveDate>,
         mark: Option<&IdempotencyMark>,
     ) -> Result<Referred, CaseloadError> {
+        self.refer_to(council_id, referral, referred_on, mark, None)
+            .await
+    }
+
+    /// Refers someone and, unless the referral is declined, assigns them to a key
+    /// worker in the same write (within the key worker's cap unless overridden).
+    pub async fn refer_to(
+        &self,
+        council_id: &CouncilId,
+        referral: Referral,
+        referred_on: Option<NaiveDate>,
+        mark: Option<&IdempotencyMark>,
+        assignment: Option<&Assignment>,
+    ) -> Result<Referred, CaseloadError> {
         let council = self.council(council_id)?;
         if let Some(participant) = self.done_before(mark)? {
             return self.referred(&council.id, participant);
@@ -232,6 +252,17 @@ impl Caseload {
                 workflow::refer(journey, &facts, step, decide)
             })
             .await??;
+        let mut out = out;
+        let admitted = match assignment {
+            Some(a) => Some(self.admit(&council.id, participant, a).await?),
+            None => None,
+        };
+        let mut assigned = false;
+        if let Some(a) = &admitted
+            && !out.journey.state()?.is_closed()
+        {
+            assigned = Caseload::assign_in(&mut out.journey, &a.key_worker.id, at, now)?;
+        }
         let adding = self.new_journeys.read().await;
         // The council may have been removed while its plugin decided.
         self.council(&council.id)?;
@@ -246,6 +277,12 @@ impl Caseload {
             },
         )?;
         drop(adding);
+        if let Some(a) = &admitted
+            && assigned
+        {
+            self.keep_override(&council.id, participant, a)?;
+        }
+        drop(admitted);
         self.store.flush().await?;
         self.timers_changed.notify_one();
         self.referred(&council.id, participant)
@@ -296,6 +333,10 @@ impl Caseload {
             .handover
             .iter()
             .map(|work| handover_action(council, participant, work, also.fired, now))
+            .map(|action| Action {
+                key_worker: crate::key_workers::current(&out.journey),
+                ..action
+            })
             .collect();
         self.store.write_journey(
             expected,

@@ -20,6 +20,7 @@ pub mod config;
 pub mod council;
 pub mod daemon;
 pub mod journey;
+pub mod key_workers;
 pub mod outbox;
 pub mod policy;
 pub mod readiness;

@@ -13,6 +13,7 @@ mod clock;
 mod councils;
 mod extract;
 mod idempotency;
+mod key_workers;
 mod keys;
 pub mod openapi;
 mod operations;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .merge(actions::routes())
         .merge(schedules::routes())
         .merge(keys::routes())
+        .merge(key_workers::routes())
         .merge(audit::routes())
         .merge(privacy::routes())
         .merge(plugins::routes())

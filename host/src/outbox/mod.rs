@@ -123,6 +123,10 @@ pub struct Action {
     /// Webhook attempts; all empty for councils that pull.
     #[serde(default)]
     pub delivery: Delivery,
+    /// The participant's key worker when the action was made (a digest's key
+    /// worker, for a caseload digest): whose work it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
 }
 
 impl Action {
@@ -146,6 +150,7 @@ impl Action {
             schedule: None,
             handover: None,
             delivery: Delivery::default(),
+            key_worker: None,
         }
     }
 }
