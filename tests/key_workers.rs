@@ -5,6 +5,9 @@
 
 mod support;
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use support::{Client, Daemon};
 
@@ -196,4 +199,162 @@ async fn a_fourth_assignment_over_a_cap_of_three_is_refused_without_an_override_
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["over_cap"], false, "{body}");
+}
+
+/// Every action of the council, all pages, in the store's order.
+async fn all_actions(api: &Client, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let path = match &after {
+            Some(a) => format!("{STOKE}/actions?limit=500&after={a}{query}"),
+            None => format!("{STOKE}/actions?limit=500{query}"),
+        };
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        out.extend(r.body["actions"].as_array().cloned().unwrap_or_default());
+        match r.body["next_cursor"].as_str() {
+            Some(c) => after = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+}
+
+/// Waits until no timer of `ids` is due by `now` (the scheduler has caught up).
+async fn settled(api: &Client, ids: &[String], now: &str) {
+    let now: chrono::DateTime<chrono::Utc> = now.parse().expect("instant");
+    for id in ids {
+        api.wait_for(
+            &format!("{STOKE}/participants/{id}"),
+            Duration::from_secs(30),
+            |view| {
+                view["pending_timers"].as_array().is_some_and(|timers| {
+                    timers.iter().all(|t| {
+                        t["fire_at"]
+                            .as_str()
+                            .and_then(|s| s.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                            .is_some_and(|at| at > now)
+                    })
+                })
+            },
+        )
+        .await;
+    }
+}
+
+/// Three key workers and thirty started participants, ten each (assigned at
+/// referral, round robin): the key worker ids and participant → key worker.
+async fn thirty(api: &Client) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut kws = Vec::new();
+    for name in ["Asha", "Ben", "Cai"] {
+        kws.push(key_worker(api, name, None).await);
+    }
+    let mut of = BTreeMap::new();
+    for i in 0..30 {
+        let kw = &kws[i % 3];
+        let id = referred(api, json!({ "key_worker": kw })).await;
+        let r = api
+            .post(
+                &format!("{STOKE}/participants/{id}/events"),
+                json!({ "type": "started", "at": "2026-01-05" }),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        of.insert(id, kw.clone());
+    }
+    for kw in &kws {
+        let view = caseload(api, kw).await;
+        assert_eq!(view["active_caseload"], 10, "{view}");
+        assert_eq!(view["fidelity_band"], 5, "{view}");
+    }
+    (kws, of)
+}
+
+fn is_sorted_by_due(actions: &[Value]) -> bool {
+    actions
+        .windows(2)
+        .all(|w| w[0]["due"].as_str() <= w[1]["due"].as_str())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_action_names_its_key_worker_and_a_bound_key_sees_its_own_work_by_date() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    stoke(&api).await;
+    let (kws, mut of) = thirty(&api).await;
+    let ids: Vec<String> = of.keys().cloned().collect();
+
+    // Reassigned before anything fires: the actions made later name the new one.
+    let moved = ids[0].clone();
+    let r = assign(&api, &moved, json!({ "key_worker": kws[2] })).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    of.insert(moved.clone(), kws[2].clone());
+
+    let now = "2026-03-02T12:00:00Z";
+    api.set_clock(now).await;
+    settled(&api, &ids, now).await;
+    let actions = all_actions(&api, "").await;
+    let of_participants: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["participant"].is_string())
+        .collect();
+    assert!(of_participants.len() >= 30, "{}", of_participants.len());
+    for a in &of_participants {
+        let p = a["participant"].as_str().unwrap_or_default();
+        assert_eq!(
+            a["key_worker"].as_str(),
+            of.get(p).map(String::as_str),
+            "{a}"
+        );
+    }
+
+    // "My work": by key worker, ordered by due, narrowed by date.
+    for kw in &kws {
+        let mine = all_actions(&api, &format!("&key_worker={kw}")).await;
+        let expected = of_participants
+            .iter()
+            .filter(|a| a["key_worker"] == kw.as_str())
+            .count();
+        assert_eq!(mine.len(), expected, "{kw}");
+        assert!(is_sorted_by_due(&mine), "{mine:?}");
+    }
+    let day = of_participants[0]["due"].as_str().expect("due").to_owned();
+    let on_day = all_actions(&api, &format!("&key_worker={}&due_on={day}", kws[0])).await;
+    assert!(on_day.iter().all(|a| a["due"] == day.as_str()));
+    let expected = of_participants
+        .iter()
+        .filter(|a| a["due"] == day.as_str() && a["key_worker"] == kws[0].as_str())
+        .count();
+    assert_eq!(on_day.len(), expected);
+    let before = all_actions(&api, &format!("&due_before={day}")).await;
+    assert!(
+        before
+            .iter()
+            .all(|a| a["due"].as_str() < Some(day.as_str()))
+    );
+
+    // A caseworker key bound to a key worker sees only their work unless it asks.
+    let r = api
+        .post(
+            &format!("{STOKE}/keys"),
+            json!({ "role": "caseworker", "name": "Ben's key", "key_worker": kws[1] }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["key_worker"], kws[1].as_str());
+    let ben = api.with_token(r.body["secret"].as_str().expect("secret"));
+    let own = all_actions(&ben, "").await;
+    assert!(!own.is_empty());
+    assert!(own.iter().all(|a| a["key_worker"] == kws[1].as_str()));
+    assert!(is_sorted_by_due(&own));
+    let everyone = all_actions(&ben, "&key_worker=any").await;
+    assert_eq!(everyone.len(), actions.len());
+    let r = api
+        .post(
+            &format!("{STOKE}/keys"),
+            json!({ "role": "auditor", "name": "bound auditor", "key_worker": kws[1] }),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
 }

@@ -454,6 +454,7 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Caller, Problem> 
             key: KeyId::bootstrap(),
             role: Role::PlatformAdmin,
             council: None,
+            key_worker: None,
         });
     }
     // Found by the secret's hash: nothing about the secret shows in the lookup's timing.
@@ -475,6 +476,7 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Caller, Problem> 
         key: key.id,
         role: key.role,
         council: key.council,
+        key_worker: key.key_worker,
     })
 }
 
@@ -611,6 +613,7 @@ mod tests {
             key: KeyId::new_random(),
             role,
             council: council.map(|c| c.parse().unwrap()),
+            key_worker: None,
         }
     }
 

@@ -640,7 +640,17 @@ mod tests {
             .filter(|p| p["in"] == "query")
             .filter_map(|p| p["name"].as_str())
             .collect();
-        assert_eq!(query, ["after", "limit", "status"]);
+        assert_eq!(
+            query,
+            [
+                "after",
+                "due_before",
+                "due_on",
+                "key_worker",
+                "limit",
+                "status"
+            ]
+        );
         let header = refer["parameters"]
             .as_array()
             .unwrap()

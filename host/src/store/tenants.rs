@@ -165,6 +165,7 @@ mod tests {
             created_at: now,
             expires_at: None,
             revoked_at: None,
+            key_worker: None,
         };
         store.put_api_key(&key, &[7; 32], None).unwrap();
 
