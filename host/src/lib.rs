@@ -19,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod council;
 pub mod daemon;
+pub mod indicators;
 pub mod journey;
 pub mod key_workers;
 pub mod outbox;

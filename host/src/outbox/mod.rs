@@ -60,6 +60,16 @@ impl ActionId {
 pub enum ActionKind {
     Timer(TimerKind),
     Schedule(ScheduleKind),
+    /// Work a schedule's firing found overdue (`review_escalation`).
+    Escalation(EscalationKind),
+}
+
+/// What a sweep escalates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationKind {
+    /// A review action still pending past the sweep's grace period.
+    ReviewEscalation,
 }
 
 impl ActionKind {
@@ -67,6 +77,7 @@ impl ActionKind {
         match self {
             ActionKind::Timer(k) => k.as_str(),
             ActionKind::Schedule(k) => k.as_str(),
+            ActionKind::Escalation(EscalationKind::ReviewEscalation) => "review_escalation",
         }
     }
 }
@@ -127,6 +138,9 @@ pub struct Action {
     /// worker, for a caseload digest): whose work it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_worker: Option<crate::key_workers::KeyWorkerId>,
+    /// What a schedule's firing computed (a digest, the figures, an escalation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::indicators::ScheduleResult>,
 }
 
 impl Action {
@@ -151,6 +165,7 @@ impl Action {
             handover: None,
             delivery: Delivery::default(),
             key_worker: None,
+            result: None,
         }
     }
 }

@@ -486,6 +486,7 @@ impl AdminSchedule {
             }),
             delivery: crate::outbox::Delivery::default(),
             key_worker: None,
+            result: None,
         }
     }
 

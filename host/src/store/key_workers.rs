@@ -15,6 +15,23 @@ fn key(council: &CouncilId, id: &KeyWorkerId) -> Vec<u8> {
 }
 
 impl Store {
+    /// A council's journeys; damaged ones are logged by key and left out, so a
+    /// scheduled job or a figure computed over all of them goes on without them.
+    pub fn readable_journeys(
+        &self,
+        council: &CouncilId,
+    ) -> Result<Vec<crate::journey::Journey>, StoreError> {
+        Ok(read_page(
+            &self.journeys,
+            "journeys",
+            format!("{council}/").as_bytes(),
+            None,
+            usize::MAX,
+            |_: &crate::journey::Journey| true,
+        )?
+        .items)
+    }
+
     fn key_worker_trees(&self) -> Result<(sled::Tree, sled::Tree), StoreError> {
         Ok((
             self.db.open_tree("key_workers")?,
