@@ -923,3 +923,104 @@ async fn the_export_in_csv_and_json_matches_counts_computed_from_what_was_sent()
     assert!(csv.contains("referrals,self,<5\n"), "{csv}");
     no_personal_data(csv, &sent.ids);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn indicators_on_demand_match_the_export_as_json_and_csv_and_metrics_and_openapi_cover_the_routes()
+ {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    stoke(&api).await;
+    let sent = a_month_of_work(&api).await;
+    api.set_clock("2026-02-02T06:00:00Z").await;
+    let path = format!("{STOKE}/indicators?from=2026-01-02&to=2026-02-01");
+
+    let r = api.get(&path).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut figures = r.body.clone();
+    if let Some(f) = figures.as_object_mut() {
+        for m in [
+            "median_days_referral_to_start",
+            "median_days_start_to_first_employer_contact",
+        ] {
+            f.entry(m.to_owned()).or_insert(Value::Null);
+        }
+    }
+    assert_eq!(figures, sent.figures, "JSON indicators");
+    no_personal_data(&r.body.to_string(), &sent.ids);
+
+    let csv = api
+        .http
+        .get(format!("{}{path}", api.base))
+        .bearer_auth(&api.token)
+        .header("accept", "text/csv")
+        .send()
+        .await
+        .expect("request reached the daemon");
+    assert_eq!(csv.status().as_u16(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.expect("csv");
+    assert_eq!(csv_rows(&csv), expected_rows(&sent.figures), "{csv}");
+    no_personal_data(&csv, &sent.ids);
+
+    // A backwards period is refused with what to change.
+    let r = api
+        .get(&format!("{STOKE}/indicators?from=2026-02-01&to=2026-01-01"))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+
+    // A caseworker may read the figures; only a council admin may make key workers.
+    let (_, worker) = support::key(&api, STOKE, "caseworker").await;
+    assert_eq!(worker.get(&path).await.status, 200);
+    let r = worker
+        .post(&format!("{STOKE}/key-workers"), json!({ "name": "Dee" }))
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+
+    // /metrics counts the new routes by pattern; the OpenAPI document describes them.
+    let metrics = api.get("/metrics").await;
+    let text = metrics.body.as_str().unwrap_or_default().to_owned();
+    for line in [
+        "route=\"/v1/councils/{council}/indicators\",status=\"200\"",
+        "route=\"/v1/councils/{council}/key-workers\",status=\"201\"",
+        "route=\"/v1/councils/{council}/referrals\",status=\"201\"",
+    ] {
+        assert!(text.contains(line), "{line} not in /metrics");
+    }
+    let doc = api.get("/v1/openapi.json").await;
+    assert_eq!(doc.status, 200);
+    for (method, route) in [
+        ("get", "/v1/councils/{council}/key-workers"),
+        ("post", "/v1/councils/{council}/key-workers"),
+        ("get", "/v1/councils/{council}/key-workers/{key_worker}"),
+        ("patch", "/v1/councils/{council}/key-workers/{key_worker}"),
+        (
+            "post",
+            "/v1/councils/{council}/key-workers/{key_worker}/retire",
+        ),
+        (
+            "put",
+            "/v1/councils/{council}/participants/{participant}/key-worker",
+        ),
+        ("get", "/v1/councils/{council}/indicators"),
+    ] {
+        assert!(
+            doc.body["paths"][route][method].is_object(),
+            "{method} {route} not in the OpenAPI document"
+        );
+    }
+    let actions = &doc.body["paths"]["/v1/councils/{council}/actions"]["get"]["parameters"];
+    for name in ["key_worker", "due_before", "due_on"] {
+        assert!(
+            actions
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == name)),
+            "{name} not a documented query parameter of GET …/actions"
+        );
+    }
+}

@@ -340,6 +340,12 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         "/v1/councils/{council}/participants/{participant}/key-worker",
         Council(WriteCases),
     ),
+    // Aggregate figures, small numbers suppressed: for managers, staff and auditors.
+    (
+        "GET",
+        "/v1/councils/{council}/indicators",
+        Council(ReadConfig),
+    ),
     ("POST", "/v1/keys", PlatformAdmin),
     ("GET", "/v1/keys", PlatformAdmin),
     ("DELETE", "/v1/keys/{key}", PlatformAdmin),

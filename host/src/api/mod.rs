@@ -13,6 +13,7 @@ mod clock;
 mod councils;
 mod extract;
 mod idempotency;
+mod indicators;
 mod key_workers;
 mod keys;
 pub mod openapi;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(schedules::routes())
         .merge(keys::routes())
         .merge(key_workers::routes())
+        .merge(indicators::routes())
         .merge(audit::routes())
         .merge(privacy::routes())
         .merge(plugins::routes())

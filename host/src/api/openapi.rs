@@ -25,6 +25,7 @@ use super::clock::SetClock;
 use super::councils::{
     CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
 };
+use super::indicators::IndicatorQuery;
 use super::key_workers::{
     AssignKeyWorker, KeyWorkerAssignment, KeyWorkerChange, KeyWorkerList, NewKeyWorker,
 };
@@ -41,6 +42,7 @@ use super::schedules::{
 };
 use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
+use crate::indicators::Indicators;
 use crate::journey::{CaseworkerEvent, ReferralCorrection};
 use crate::key_workers::KeyWorkerView;
 use crate::outbox::Action;
@@ -169,6 +171,7 @@ const CONTRACTS: &[Contract] = &[
     c("PATCH", "/v1/councils/{council}/key-workers/{key_worker}", None, Body::Json(shape::<KeyWorkerChange>), 200, Some(shape::<KeyWorkerView>)),
     c("POST", "/v1/councils/{council}/key-workers/{key_worker}/retire", None, Body::Empty, 200, Some(shape::<KeyWorkerView>)),
     c("PUT", "/v1/councils/{council}/participants/{participant}/key-worker", None, Body::Json(shape::<AssignKeyWorker>), 200, Some(shape::<KeyWorkerAssignment>)),
+    c("GET", "/v1/councils/{council}/indicators", Some(shape::<IndicatorQuery>), Body::Empty, 200, Some(shape::<Indicators>)),
     c("POST", "/v1/keys", None, Body::Json(shape::<NewPlatformKey>), 201, Some(shape::<CreatedKey>)),
     c("GET", "/v1/keys", Some(shape::<KeyQuery>), Body::Empty, 200, Some(shape::<KeyList>)),
     c("DELETE", "/v1/keys/{key}", None, Body::Empty, 204, None),

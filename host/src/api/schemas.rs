@@ -14,6 +14,7 @@ use super::clock::SetClock;
 use super::councils::{
     CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
 };
+use super::indicators::IndicatorQuery;
 use super::key_workers::{
     AssignKeyWorker, KeyWorkerAssignment, KeyWorkerChange, KeyWorkerList, NewKeyWorker,
 };
@@ -30,6 +31,7 @@ use super::schedules::{
 };
 use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
+use crate::indicators::Indicators;
 use crate::journey::{CaseworkerEvent, ReferralCorrection};
 use crate::key_workers::KeyWorkerView;
 use crate::outbox::Action;
@@ -59,6 +61,8 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("created-key.json", schema::<CreatedKey>()),
         ("erasure.json", schema::<Erasure>()),
         ("key-list.json", schema::<KeyList>()),
+        ("indicators.json", schema::<Indicators>()),
+        ("indicator-query.json", schema::<IndicatorQuery>()),
         ("key-worker.json", schema::<KeyWorkerView>()),
         ("key-worker-list.json", schema::<KeyWorkerList>()),
         ("new-key-worker.json", schema::<NewKeyWorker>()),

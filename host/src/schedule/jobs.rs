@@ -16,12 +16,15 @@
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest as _, Sha256};
 
+use crate::council::CouncilId;
 use crate::indicators::{self, ScheduleResult, Snapshot};
-use crate::key_workers;
+use crate::journey::Journey;
+use crate::key_workers::{self, KeyWorker};
 use crate::outbox::{Action, ActionId, ActionKind, ActionStatus, Delivery, EscalationKind};
 use crate::schedule::admin::{AdminSchedule, ExportFormat, ScheduleKind, ScheduledAction};
 use crate::schedule::calendar::WorkingCalendar;
 use crate::schedule::recurrence::Occurrence;
+use crate::schedule::timer::Timer;
 use crate::store::{Store, StoreError};
 
 /// How far ahead a caseload digest looks, in the council's working days.
@@ -43,6 +46,46 @@ fn key_of(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
+/// What the store holds for one council, read for a [`Snapshot`].
+pub struct Held {
+    pub journeys: Vec<Journey>,
+    pub actions: Vec<Action>,
+    pub timers: Vec<Timer>,
+    pub key_workers: Vec<KeyWorker>,
+}
+
+impl Held {
+    /// Reads a council's journeys (damaged ones left out), actions, pending timers
+    /// and key workers.
+    pub fn read(store: &Store, council: &CouncilId) -> Result<Held, StoreError> {
+        let journeys = store.readable_journeys(council)?;
+        let actions = store.actions(council, None, None, usize::MAX)?.items;
+        let mut timers = Vec::new();
+        for j in &journeys {
+            timers.extend(store.pending_timers(council, j.participant)?);
+        }
+        let key_workers = store.key_workers(council)?.items;
+        Ok(Held {
+            journeys,
+            actions,
+            timers,
+            key_workers,
+        })
+    }
+
+    /// What was held, seen as of `at`.
+    pub fn snapshot(&self, at: DateTime<Utc>, timezone: chrono_tz::Tz) -> Snapshot<'_> {
+        Snapshot {
+            journeys: &self.journeys,
+            actions: &self.actions,
+            timers: &self.timers,
+            key_workers: &self.key_workers,
+            at,
+            timezone,
+        }
+    }
+}
+
 /// Computes the firing of `schedule` at `occurrence` (made at `now`).
 pub fn compute(
     store: &Store,
@@ -54,22 +97,10 @@ pub fn compute(
         return Ok(FiringWork::default());
     };
     let firing = schedule.action_for(occurrence, now);
-    let journeys = store.readable_journeys(&council.id)?;
-    let actions = store.actions(&council.id, None, None, usize::MAX)?.items;
-    let mut timers = Vec::new();
-    for j in &journeys {
-        timers.extend(store.pending_timers(&council.id, j.participant)?);
-    }
-    let key_workers = store.key_workers(&council.id)?.items;
+    let held = Held::read(store, &council.id)?;
+    let journeys = &held.journeys;
     let calendar = store.working_calendar(&council)?;
-    let snapshot = Snapshot {
-        journeys: &journeys,
-        actions: &actions,
-        timers: &timers,
-        key_workers: &key_workers,
-        at: occurrence.at,
-        timezone: council.timezone,
-    };
+    let snapshot = held.snapshot(occurrence.at, council.timezone);
     let today = snapshot.today();
     let derived = |kind: ActionKind, key: String, at: DateTime<Utc>, purpose: String| Action {
         id: ActionId::derive(at, &key),
