@@ -89,6 +89,32 @@ impl Store {
         Ok(())
     }
 
+    /// Removes the cap overrides made for a participant (on erasure: the reason is
+    /// free text about them). The caller flushes.
+    pub fn erase_cap_overrides(
+        &self,
+        council: &CouncilId,
+        participant: crate::journey::ParticipantId,
+    ) -> Result<usize, StoreError> {
+        let (_, overrides) = self.key_worker_trees()?;
+        let mut gone = Vec::new();
+        for kv in overrides.scan_prefix(format!("{council}/")) {
+            let (k, v) = kv?;
+            // An unreadable record is removed too: it may be this participant's.
+            let theirs = serde_json::from_slice::<CapOverride>(&v)
+                .map(|o| o.participant == participant)
+                .unwrap_or(true);
+            if theirs {
+                gone.push(k);
+            }
+        }
+        let _writing = self.hold_writes();
+        for k in &gone {
+            overrides.remove(k)?;
+        }
+        Ok(gone.len())
+    }
+
     /// The overrides made for one key worker, oldest first.
     pub fn cap_overrides(
         &self,
@@ -106,5 +132,45 @@ impl Store {
             usize::MAX,
             |_: &CapOverride| true,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::KeyId;
+    use crate::journey::{Journey, ParticipantId, Referral};
+    use crate::store::{EraseOutcome, JourneyWrite};
+
+    #[test]
+    fn erasing_a_participant_removes_the_cap_overrides_made_for_them() {
+        let (_dir, _lock, store) = crate::store::scratch();
+        let council: CouncilId = "york".parse().expect("id");
+        let at = "2026-01-05T10:00:00Z".parse().expect("instant");
+        let kw = KeyWorkerId::new_random();
+        let (erased, kept) = (ParticipantId::new_random(), ParticipantId::new_random());
+        for p in [erased, kept] {
+            let day = "2026-01-05".parse().expect("date");
+            let journey = Journey::refer(council.clone(), p, day, Referral::example());
+            store
+                .write_journey(None, JourneyWrite::planned(&journey, &[]))
+                .expect("journey");
+            let o = CapOverride {
+                key_worker: kw.clone(),
+                participant: p,
+                at,
+                caseload: 20,
+                cap: 20,
+                reason: "known to them already".into(),
+            };
+            store.record_cap_override(&council, &o).expect("override");
+        }
+        let outcome = store
+            .erase_participant(&council, erased, at, &KeyId::bootstrap())
+            .expect("erased");
+        assert!(matches!(outcome, EraseOutcome::Erased(_)));
+        let left = store.cap_overrides(&council, &kw).expect("overrides").items;
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].participant, kept);
     }
 }

@@ -26,6 +26,8 @@ const PER_COUNCIL_PREFIXED: &[&str] = &[
     "decisions",
     "journey_timers",
     "legal_holds",
+    "key_workers",
+    "caseload_overrides",
 ];
 
 /// Trees keyed by the council id alone.
