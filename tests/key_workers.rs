@@ -142,6 +142,42 @@ async fn a_fourth_assignment_over_a_cap_of_three_is_refused_without_an_override_
     assert!(!audit.body.to_string().contains("Continuity"));
     assert!(!daemon.output().contains("Continuity"), "no reason in logs");
 
+    // At referral too: past the cap with a reason is accepted and audited; a reason
+    // where no cap is passed overrides nothing.
+    referred(
+        &api,
+        json!({ "key_worker": capped, "override_reason": "Continuity of support" }),
+    )
+    .await;
+    referred(
+        &api,
+        json!({ "key_worker": other, "override_reason": "Continuity of support" }),
+    )
+    .await;
+    assert_eq!(caseload(&api, &capped).await["active_caseload"], 5);
+    let audit = api.get(&format!("{STOKE}/audit?limit=500")).await;
+    let referrals: Vec<&Value> = audit.body["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| {
+            e["route"] == "/v1/councils/{council}/referrals" && e["ids"]["key_worker"].is_string()
+        })
+        .collect();
+    let overridden: Vec<&Value> = referrals
+        .iter()
+        .copied()
+        .filter(|e| e["ids"]["override"] == "caseload_cap")
+        .collect();
+    assert_eq!(overridden.len(), 1, "{referrals:?}");
+    assert_eq!(overridden[0]["ids"]["key_worker"], capped.as_str());
+    assert!(
+        referrals
+            .iter()
+            .any(|e| e["ids"]["key_worker"] == other.as_str() && e["ids"]["override"].is_null())
+    );
+    assert!(!audit.body.to_string().contains("Continuity"));
+
     // Reassignment is a journey event naming the key worker only.
     let r = assign(&api, &three[0], json!({ "key_worker": other })).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -162,7 +198,7 @@ async fn a_fourth_assignment_over_a_cap_of_three_is_refused_without_an_override_
         .collect();
     fields.sort_unstable();
     assert_eq!(fields, ["at", "key_worker", "recorded_at", "type"]);
-    assert_eq!(caseload(&api, &capped).await["active_caseload"], 3);
+    assert_eq!(caseload(&api, &capped).await["active_caseload"], 4);
 
     // A closed journey leaves the caseload.
     let r = api
@@ -172,7 +208,7 @@ async fn a_fourth_assignment_over_a_cap_of_three_is_refused_without_an_override_
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(caseload(&api, &capped).await["active_caseload"], 2);
+    assert_eq!(caseload(&api, &capped).await["active_caseload"], 3);
 
     // Retiring: refused while they hold participants; a retired one takes none.
     let r = api
@@ -593,17 +629,24 @@ async fn the_sweep_escalates_exactly_the_overdue_reviews_once_each_across_kill_9
         ("2026-03-03T06:00:00Z", "2026-03-03"),
         // March's are now too; February's are not escalated again.
         ("2026-03-05T06:00:00Z", "2026-03-05"),
+        // Nothing new is overdue: nothing is escalated again.
+        ("2026-03-06T06:00:00Z", "2026-03-06"),
+        ("2026-03-09T06:00:00Z", "2026-03-09"),
     ]
     .into_iter()
     .enumerate()
     {
         let before = all_actions(&api, "").await;
         let expected = overdue_reviews(&before, day.parse().expect("date"), 2);
-        assert!(!expected.is_empty(), "reviews are overdue by {day}");
+        assert!(
+            i > 1 || !expected.is_empty(),
+            "reviews are overdue by {day}"
+        );
         // The sweep fires as the clock reaches it, and the daemon is killed at once,
-        // mid-firing or just after; restarted, it finishes the firing, once.
+        // before, during or just after the firing (a different moment each time);
+        // restarted, it finishes the firing, once.
         api.set_clock(at).await;
-        tokio::time::sleep(Duration::from_millis(5 * i as u64)).await;
+        tokio::time::sleep(Duration::from_millis([0, 3, 10, 30][i])).await;
         daemon.kill9();
         daemon = Daemon::start(dir.path());
         api = daemon.client();
@@ -631,6 +674,13 @@ async fn the_sweep_escalates_exactly_the_overdue_reviews_once_each_across_kill_9
             assert_eq!(e[0]["key_worker"].as_str(), of.get(p).map(String::as_str));
             assert_eq!(e[0]["schedule"]["id"], sweep.as_str());
         }
+        // Each firing computed once: what the firings say they escalated adds up.
+        let said: u64 = after
+            .iter()
+            .filter(|a| a["kind"] == "overdue_review_sweep")
+            .filter_map(|a| a["result"]["escalated"].as_u64())
+            .sum();
+        assert_eq!(said as usize, expected.len(), "{day}");
     }
 }
 

@@ -220,10 +220,12 @@ impl Caseload {
     ) -> Result<Referred, CaseloadError> {
         self.refer_to(council_id, referral, referred_on, mark, None)
             .await
+            .map(|(referred, _)| referred)
     }
 
     /// Refers someone and, unless the referral is declined, assigns them to a key
-    /// worker in the same write (within the key worker's cap unless overridden).
+    /// worker in the same write (within the key worker's cap unless overridden);
+    /// with whether the cap was overridden.
     pub async fn refer_to(
         &self,
         council_id: &CouncilId,
@@ -231,10 +233,10 @@ impl Caseload {
         referred_on: Option<NaiveDate>,
         mark: Option<&IdempotencyMark>,
         assignment: Option<&Assignment>,
-    ) -> Result<Referred, CaseloadError> {
+    ) -> Result<(Referred, bool), CaseloadError> {
         let council = self.council(council_id)?;
         if let Some(participant) = self.done_before(mark)? {
-            return self.referred(&council.id, participant);
+            return Ok((self.referred(&council.id, participant)?, false));
         }
         let at = referred_on.unwrap_or_else(|| self.today(&council));
         let facts = referral.facts(at)?;
@@ -253,14 +255,15 @@ impl Caseload {
             })
             .await??;
         let mut out = out;
+        // A declined referral is assigned to no one, so no cap is checked for it.
         let admitted = match assignment {
-            Some(a) => Some(self.admit(&council.id, participant, a).await?),
-            None => None,
+            Some(a) if !out.journey.state()?.is_closed() => {
+                Some(self.admit(&council.id, participant, a).await?)
+            }
+            _ => None,
         };
         let mut assigned = false;
-        if let Some(a) = &admitted
-            && !out.journey.state()?.is_closed()
-        {
+        if let Some(a) = &admitted {
             assigned = Caseload::assign_in(&mut out.journey, &a.key_worker.id, at, now)?;
         }
         let adding = self.new_journeys.read().await;
@@ -277,15 +280,16 @@ impl Caseload {
             },
         )?;
         drop(adding);
+        let mut overridden = false;
         if let Some(a) = &admitted
             && assigned
         {
-            self.keep_override(&council.id, participant, a)?;
+            overridden = self.keep_override(&council.id, participant, a)?;
         }
         drop(admitted);
         self.store.flush().await?;
         self.timers_changed.notify_one();
-        self.referred(&council.id, participant)
+        Ok((self.referred(&council.id, participant)?, overridden))
     }
 
     /// Writes a workflow step's outcome: the journey, its timers, decision records,

@@ -93,7 +93,7 @@ async fn refer(
         ));
     }
     let (referral, referred_on, assignment) = body.split();
-    let referred = state
+    let (referred, overridden) = state
         .caseload
         .refer_to(
             &council,
@@ -108,10 +108,7 @@ async fn refer(
     if let Some(a) = &assignment {
         response
             .extensions_mut()
-            .insert(super::key_workers::override_ids(
-                &a.key_worker,
-                a.override_reason.is_some(),
-            ));
+            .insert(super::key_workers::override_ids(&a.key_worker, overridden));
     }
     Ok(response)
 }
