@@ -623,6 +623,51 @@ mod tests {
     }
 
     #[test]
+    fn days_to_first_employer_contact_count_the_first_acknowledged_contact_after_the_start() {
+        let mut journeys = Vec::new();
+        let mut actions = Vec::new();
+        for i in 0..5 {
+            let j = journey(
+                ReferralRoute::Jobcentre,
+                "2026-01-05",
+                vec![Event::Started {
+                    at: day("2026-01-05"),
+                }],
+            );
+            // First contact acknowledged 10 + i days after the start; a later check-in
+            // does not count.
+            let mut first = action(
+                j.participant,
+                TimerKind::FirstEmployerContact,
+                "2026-01-12",
+                "2026-01-12T09:00:00Z",
+            );
+            first.acknowledged_at = Some(
+                format!("2026-01-{:02}T11:00:00Z", 15 + i)
+                    .parse()
+                    .expect("t"),
+            );
+            let mut later = action(
+                j.participant,
+                TimerKind::EmployerCheckIn,
+                "2026-01-28",
+                "2026-01-28T09:00:00Z",
+            );
+            later.acknowledged_at = Some("2026-01-28T11:00:00Z".parse().expect("t"));
+            actions.extend([first, later]);
+            journeys.push(j);
+        }
+        let snap = snapshot(&journeys, &actions, &[], "2026-02-01T12:00:00Z");
+        let f = figures(&snap, day("2026-01-01"), day("2026-01-31"));
+        // 10, 11, 12, 13, 14 days.
+        assert_eq!(f.median_days_start_to_first_employer_contact, Some(12.0));
+        // As of an instant before any contact was acknowledged: none yet.
+        let early = snapshot(&journeys, &actions, &[], "2026-01-14T12:00:00Z");
+        let f = figures(&early, day("2026-01-01"), day("2026-01-31"));
+        assert_eq!(f.median_days_start_to_first_employer_contact, None);
+    }
+
+    #[test]
     fn a_review_escalates_only_past_its_grace_in_working_days_and_not_once_acknowledged() {
         let j = journey(ReferralRoute::Jobcentre, "2026-01-05", vec![]);
         let p = j.participant;

@@ -6,8 +6,11 @@
 //!   `caseload`: where a journey, its council's plugin and the store meet.
 //! - `policy`: the wasmtime sandbox that runs council plugins; `review`: cases a
 //!   plugin could not decide; `replay`: re-asking recorded decisions of a new version.
-//! - `schedule`: durable timers, admin cron schedules and the one loop that fires them;
-//!   `outbox`: the actions they make and their webhook delivery.
+//! - `key_workers`: key workers, caseload caps and IPS fidelity bands; `indicators`:
+//!   what scheduled jobs compute (digests, figures, overdue reviews), as pure functions.
+//! - `schedule`: durable timers, admin cron schedules and the one loop that fires them
+//!   (`schedule::jobs`: a firing's work); `outbox`: the actions they make and their
+//!   webhook delivery.
 //! - `store`: everything durable, in sled; `council`, `access`: tenants and API keys.
 //! - `api`: the HTTP admin API; `daemon`: `waymark serve`; `simulate`: what-if runs.
 //! - `clock`: the only place the time is read.
