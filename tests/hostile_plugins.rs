@@ -70,6 +70,7 @@ fn referral() -> ReferralFacts {
         known_to_health_services: false,
         on_other_programme: false,
         cohorts: vec![],
+        health_condition_or_disability: false,
     }
 }
 
@@ -83,6 +84,11 @@ fn journey() -> JourneyFacts {
         missed_contacts: 0,
         employer_health_consent: false,
         mental_health_needs: false,
+        programme: Default::default(),
+        support_ends_on: None,
+        job_ended_on: None,
+        outcome_checkpoints: Vec::new(),
+        health_condition_or_disability: false,
     }
 }
 

@@ -86,6 +86,7 @@ fn main() {
         known_to_health_services: false,
         on_other_programme: false,
         cohorts: vec![],
+        health_condition_or_disability: false,
     };
     let journey = JourneyFacts {
         stage: Stage::Started,
@@ -96,6 +97,11 @@ fn main() {
         missed_contacts: 0,
         employer_health_consent: false,
         mental_health_needs: false,
+        programme: Default::default(),
+        support_ends_on: None,
+        job_ended_on: None,
+        outcome_checkpoints: Vec::new(),
+        health_condition_or_disability: false,
     };
 
     let mut rows = Vec::new();

@@ -72,6 +72,7 @@ fn referral() -> Referral {
         known_to_health_services: false,
         on_other_programme: false,
         cohorts: Vec::new(),
+        health_condition_or_disability: false,
     }
 }
 

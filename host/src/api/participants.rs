@@ -36,6 +36,9 @@ pub struct NewReferral {
     pub on_other_programme: bool,
     #[serde(default)]
     pub cohorts: Vec<Cohort>,
+    /// The person says they have a health condition or disability (self-declared).
+    #[serde(default)]
+    pub health_condition_or_disability: bool,
     /// The referral date; default today in the council's time zone.
     pub referred_on: Option<NaiveDate>,
 }
@@ -51,6 +54,7 @@ impl NewReferral {
             known_to_health_services: self.known_to_health_services,
             on_other_programme: self.on_other_programme,
             cohorts: self.cohorts,
+            health_condition_or_disability: self.health_condition_or_disability,
         };
         (referral, self.referred_on)
     }

@@ -226,6 +226,11 @@ impl Journey {
             missed_contacts: u32::try_from(missed_contacts).unwrap_or(u32::MAX),
             employer_health_consent: consents.allows_health_with_employer(),
             mental_health_needs: referral.cohorts.contains(&Cohort::MentalHealth),
+            programme: Default::default(),
+            support_ends_on: None,
+            job_ended_on: None,
+            outcome_checkpoints: Vec::new(),
+            health_condition_or_disability: false,
         }))
     }
 }
@@ -249,6 +254,7 @@ mod tests {
             known_to_health_services: false,
             on_other_programme: false,
             cohorts: vec![Cohort::MentalHealth],
+            health_condition_or_disability: false,
         }
     }
 

@@ -28,6 +28,10 @@ pub struct Referral {
     /// Priority cohorts the person identifies with.
     #[serde(default)]
     pub cohorts: Vec<Cohort>,
+    /// The person says they have a health condition or disability (self-declared;
+    /// no diagnosis is asked for).
+    #[serde(default)]
+    pub health_condition_or_disability: bool,
 }
 
 #[cfg(test)]
@@ -43,6 +47,7 @@ impl Referral {
             known_to_health_services: false,
             on_other_programme: false,
             cohorts: Vec::new(),
+            health_condition_or_disability: false,
         }
     }
 }
@@ -202,6 +207,7 @@ impl Referral {
             known_to_health_services: self.known_to_health_services,
             on_other_programme: self.on_other_programme,
             cohorts: self.cohorts.clone(),
+            health_condition_or_disability: self.health_condition_or_disability,
         })
     }
 }

@@ -53,6 +53,10 @@ pub struct ReferralFacts {
     pub known_to_health_services: bool,
     pub on_other_programme: bool,
     pub cohorts: Vec<Cohort>,
+    /// Self-declared health condition or disability (no diagnosis asked for): what
+    /// Connect to Work eligibility is about. Contract 1.1; a 1.0 plugin never sees it.
+    #[serde(default)]
+    pub health_condition_or_disability: bool,
 }
 
 /// One rule's verdict, for people to read.
@@ -83,6 +87,8 @@ pub struct Eligibility {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
+    /// On the waiting list (contract 1.1; a 1.0 plugin is not asked to plan it).
+    Waitlisted,
     Accepted,
     Started,
     InWork,
@@ -101,6 +107,44 @@ pub struct JourneyFacts {
     pub missed_contacts: u32,
     pub employer_health_consent: bool,
     pub mental_health_needs: bool,
+    // Contract 1.1: a 1.0 plugin is shown the fields above only.
+    /// The council's programme, which fixes the end of support.
+    #[serde(default)]
+    pub programme: ProgrammeKind,
+    /// The last day of support the programme allows, as the host computes it.
+    #[serde(default)]
+    pub support_ends_on: Option<NaiveDate>,
+    /// When the job started at `job_started_on` ended, if it has.
+    #[serde(default)]
+    pub job_ended_on: Option<NaiveDate>,
+    /// Outcome checkpoints recorded so far, oldest first.
+    #[serde(default)]
+    pub outcome_checkpoints: Vec<CheckpointResult>,
+    /// Self-declared health condition or disability.
+    #[serde(default)]
+    pub health_condition_or_disability: bool,
+}
+
+/// The programmes a council may run; each fixes how long support may last.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeKind {
+    /// Connect to Work: up to 12 months out of work, 4 months in work at risk.
+    #[default]
+    ConnectToWork,
+    /// IPES: up to 21 months, of which up to 6 months in-work support.
+    Ipes,
+    /// IPS in Primary Care: a council-set maximum, in-work support may run on.
+    IpsPrimaryCare,
+}
+
+/// An outcome checkpoint as recorded: whether the job outcome rule was met by then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckpointResult {
+    pub on: NaiveDate,
+    pub met: bool,
+    /// Hours a week worked over the checkpoint's window.
+    pub hours_per_week: u32,
 }
 
 #[derive(

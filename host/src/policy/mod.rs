@@ -43,8 +43,9 @@ pub mod workbench;
 
 pub use call::{CallContext, Decision, DecisionError};
 pub use contract::{
-    Cohort, ContactDecision, ContactStep, Destination, Eligibility, Handover, JourneyFacts,
-    Outcome, Plan, PlannedTimer, Reason, ReferralFacts, ReferralRoute, Stage, TimerKind, Track,
+    CheckpointResult, Cohort, ContactDecision, ContactStep, Destination, Eligibility, Handover,
+    JourneyFacts, Outcome, Plan, PlannedTimer, ProgrammeKind, Reason, ReferralFacts, ReferralRoute,
+    Stage, TimerKind, Track,
 };
 pub use engine::{Compilations, EngineError, EngineSettings};
 pub use limits::{InvalidLimits, Limits};

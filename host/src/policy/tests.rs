@@ -73,6 +73,7 @@ fn st4_adult() -> ReferralFacts {
         known_to_health_services: false,
         on_other_programme: false,
         cohorts: vec![],
+        health_condition_or_disability: false,
     }
 }
 
@@ -86,6 +87,11 @@ fn started_journey(started_on: NaiveDate) -> JourneyFacts {
         missed_contacts: 0,
         employer_health_consent: false,
         mental_health_needs: false,
+        programme: Default::default(),
+        support_ends_on: None,
+        job_ended_on: None,
+        outcome_checkpoints: Vec::new(),
+        health_condition_or_disability: false,
     }
 }
 

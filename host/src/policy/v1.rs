@@ -118,7 +118,9 @@ impl From<contract::Stage> for wit::Stage {
     fn from(stage: contract::Stage) -> Self {
         use contract::Stage as S;
         match stage {
-            S::Accepted => wit::Stage::Accepted,
+            // Contract 1.0 has no waiting-list stage; `call.rs` never asks a 1.0
+            // plugin to plan a waitlisted journey.
+            S::Waitlisted | S::Accepted => wit::Stage::Accepted,
             S::Started => wit::Stage::Started,
             S::InWork => wit::Stage::InWork,
             S::Paused => wit::Stage::Paused,

@@ -192,6 +192,9 @@ fn member(
             || rng.random_bool(KNOWN_TO_HEALTH),
         on_other_programme: rng.random_bool(ON_OTHER_PROGRAMME),
         cohorts,
+        // Everyone referred to these programmes has a health condition or disability
+        // (that is what they are for); no draw, so older seeds give the same cohort.
+        health_condition_or_disability: true,
     };
     CohortMember {
         id: format!("p{i:06}"),
