@@ -23,6 +23,12 @@ pub(crate) fn decide(
     settings.check()?;
     match journey.stage {
         Stage::Accepted => first_meeting(settings, journey, as_of),
+        // Working Well keeps no waiting list of its own: nothing is promised until
+        // the referral is accepted.
+        Stage::Waitlisted => Ok(Plan::nothing([waymark_sdk::Reason::new(
+            "plan.waitlisted",
+            "On the waiting list: the first meeting is planned once the referral is accepted.",
+        )])),
         Stage::Paused => Ok(Plan::nothing([waymark_sdk::Reason::new(
             "plan.paused",
             "Support is paused for the participant's health: no reminders until it resumes, \
