@@ -184,6 +184,40 @@ mod tests {
     }
 
     #[test]
+    fn a_waitlisted_person_gets_a_key_workers_call_before_the_maximum_wait_ends() {
+        // Referred Monday 2 March 2026: ten working days on is Monday 16 March, well
+        // before the eight-week wait ends on 27 April.
+        let journey = Journey::waitlisted_on(date("2026-03-02"));
+        let plan = decide(&Settings::default(), &journey, date("2026-03-02")).expect("plans");
+        assert_eq!(plan.timers.len(), 1, "{plan:?}");
+        let call = &plan.timers[0];
+        assert_eq!(call.kind, TimerKind::Review);
+        assert_eq!(call.due, date("2026-03-16"));
+        assert!(
+            call.purpose.contains("key worker's call"),
+            "{}",
+            call.purpose
+        );
+        assert_eq!(plan.reasons[0].rule, "waitlist.key_worker_call");
+    }
+
+    #[test]
+    fn a_call_that_would_break_the_wait_promise_is_refused_by_the_settings() {
+        let settings = Settings {
+            max_wait_weeks: 2,
+            waitlist_call_working_days: 10,
+            ..Settings::default()
+        };
+        let err = settings
+            .check()
+            .expect_err("a call after the wait is refused");
+        assert!(
+            err.to_string().contains("`waitlist_call_working_days`"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn the_first_meeting_is_due_15_working_days_after_referral() {
         let journey = Journey::accepted_on(date("2026-03-02"));
         let plan = decide(&Settings::default(), &journey, date("2026-03-02")).expect("plans");
