@@ -155,22 +155,16 @@ enum Outcome {
     Failed(DecisionError),
 }
 
-/// The host's decision as the SDK's answer: both sides serialize the contract's
-/// records the same way, so JSON is the bridge.
-fn convert<H: Serialize, S: DeserializeOwned>(
-    decided: Result<super::call::Decision<H>, DecisionError>,
-    wrap: fn(S) -> Answer,
+/// The host's decision as the case's answer. The host and the SDK share the
+/// contract's types (`waymark-contract`), so the decided value is the answer.
+fn convert<T: Serialize>(
+    decided: Result<super::call::Decision<T>, DecisionError>,
+    wrap: fn(T) -> Answer,
 ) -> Outcome {
     match decided {
         Ok(decision) => {
-            let json = serde_json::to_value(&decision.value).unwrap_or_default();
-            let quoted = quote(&json.to_string());
-            match serde_json::from_value::<S>(json) {
-                Ok(answer) => Outcome::Answered(Ok(wrap(answer)), quoted),
-                Err(e) => Outcome::Failed(DecisionError::InvalidAnswer {
-                    what: format!("it does not read as the contract's answer ({e})"),
-                }),
-            }
+            let quoted = quote(&serde_json::to_string(&decision.value).unwrap_or_default());
+            Outcome::Answered(Ok(wrap(decision.value)), quoted)
         }
         Err(DecisionError::PluginRefused { message }) => {
             let quoted = format!("the refusal {:?}", quote(&message));

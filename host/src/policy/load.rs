@@ -16,12 +16,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::Component;
 
-use super::call::{self, DecisionError, Sandbox};
+use super::call::{self, DecisionError};
 use super::engine::{EngineError, EngineSettings, PolicyEngine};
 use super::limits::Limits;
-use super::v1::{self, CouncilPolicy, CouncilPolicyPre};
+use super::v1::{self, Linked, Linkers, Minor};
 use crate::schedule::calendar::{Nation, UkCalendar};
 
 /// A plugin version: the SHA-256 of its bytes, in lowercase hex.
@@ -111,8 +111,8 @@ pub enum PluginRejected {
     )]
     NoPolicy(Vec<String>),
     #[error(
-        "the plugin is built against waymark:policy {0}, but this Waymark runs 1.x plugins: rebuild it \
-         against a 1.x waymark-sdk"
+        "the plugin is built against waymark:policy {0}, but this Waymark runs 1.0 and 1.1 plugins: \
+         rebuild it against the waymark-sdk this Waymark ships with (contract 1.1)"
     )]
     UnsupportedVersion(String),
     #[error(
@@ -154,7 +154,8 @@ pub enum PluginRejected {
 /// an `Arc`; every method takes `&self`.
 pub struct Policies {
     engine: Arc<PolicyEngine>,
-    linker: Linker<Sandbox>,
+    /// One linker per contract version the host runs.
+    linkers: Linkers,
     limits: Limits,
     loaded: Mutex<HashMap<PluginDigest, Arc<Plugin>>>,
 }
@@ -164,7 +165,8 @@ pub struct Plugin {
     pub(crate) digest: PluginDigest,
     pub(crate) schema: serde_json::Value,
     pub(crate) contract_version: String,
-    pub(crate) pre: CouncilPolicyPre<Sandbox>,
+    /// Linked once, with the bindings of the contract version it exports.
+    pub(crate) linked: Linked,
     /// Keeps the engine's epoch ticker running while this plugin can be called.
     pub(crate) engine: Arc<PolicyEngine>,
 }
@@ -200,14 +202,13 @@ impl Policies {
     /// decision then runs under its council's own limits.
     pub fn new(settings: &EngineSettings, limits: Limits) -> Result<Policies, EngineError> {
         let engine = Arc::new(PolicyEngine::new(settings)?);
-        let mut linker = Linker::new(engine.engine());
         // The host interface and nothing else: whatever else a plugin imports fails
         // to link.
-        CouncilPolicy::add_to_linker::<Sandbox, HasSelf<Sandbox>>(&mut linker, |sandbox| sandbox)
-            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let linkers =
+            Linkers::new(engine.engine()).map_err(|e| EngineError::Config(e.to_string()))?;
         Ok(Policies {
             engine,
-            linker,
+            linkers,
             limits,
             loaded: Mutex::new(HashMap::new()),
         })
@@ -262,20 +263,19 @@ impl Policies {
             .engine
             .compile(bytes, &digest)
             .map_err(|e| PluginRejected::Invalid(call::explain(&e)))?;
-        let contract_version = self.check_world(&component)?;
+        let (contract_version, minor) = self.check_world(&component)?;
         self.check_resources(&component)?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(CouncilPolicyPre::new)
+        let linked = self
+            .linkers
+            .link(minor, &component)
             .map_err(|e| PluginRejected::Contract(call::explain(&e)))?;
-        let schema = self.settings_schema(&pre)?;
+        let schema = self.settings_schema(&linked)?;
 
         let plugin = Arc::new(Plugin {
             digest: digest.clone(),
             schema,
             contract_version,
-            pre,
+            linked,
             engine: self.engine.clone(),
         });
         Ok(self.lock().entry(digest).or_insert(plugin).clone())
@@ -288,8 +288,9 @@ impl Policies {
     }
 
     /// Checks the component's imports and exports against the contract, naming
-    /// every offender, and returns the contract version the plugin exports.
-    fn check_world(&self, component: &Component) -> Result<String, PluginRejected> {
+    /// every offender, and returns the contract version the plugin exports (1.0.x
+    /// or 1.1.x), which picks the bindings it runs with.
+    fn check_world(&self, component: &Component) -> Result<(String, Minor), PluginRejected> {
         let ty = component.component_type();
         let engine = self.engine.engine();
 
@@ -317,10 +318,10 @@ impl Policies {
             None => Err(PluginRejected::NoPolicy(
                 exports.iter().map(|s| (*s).to_owned()).collect(),
             )),
-            Some(i) if i.major() != Some(v1::MAJOR) => {
-                Err(PluginRejected::UnsupportedVersion(i.version.to_owned()))
-            }
-            Some(i) => Ok(i.version.to_owned()),
+            Some(i) => match Minor::of(i.version) {
+                Some(minor) => Ok((i.version.to_owned(), minor)),
+                None => Err(PluginRejected::UnsupportedVersion(i.version.to_owned())),
+            },
         }
     }
 
@@ -349,18 +350,15 @@ impl Policies {
     }
 
     /// Asks the plugin for its settings schema, in the sandbox like any decision.
-    fn settings_schema(
-        &self,
-        pre: &CouncilPolicyPre<Sandbox>,
-    ) -> Result<serde_json::Value, PluginRejected> {
+    fn settings_schema(&self, linked: &Linked) -> Result<serde_json::Value, PluginRejected> {
         // settings-schema takes no dates, so which calendar it sees is immaterial.
         let calendar = Arc::new(UkCalendar::new(Nation::default()));
         let sandboxed = call::run(
-            pre,
+            linked.engine(),
             self.engine.memory_ceiling(),
             calendar,
             &self.limits,
-            |policy, store| policy.call_settings_schema(store),
+            |store| linked.settings_schema(store),
         )
         .map_err(PluginRejected::SchemaFailed)?;
         let text = sandboxed.value;
