@@ -25,8 +25,17 @@ fn has_timer(state: &Value, kind: &str, due: &str) -> bool {
 }
 
 async fn council_with_plugin(api: &Client, id: &str, name: &str) {
+    // Working Well runs IPS in Primary Care for up to 9 months; the others Connect to Work.
+    let programme = if id == "working-well-east-midlands" {
+        json!({ "kind": "ips_primary_care", "max_months": 9 })
+    } else {
+        json!({ "kind": "connect_to_work" })
+    };
     let r = api
-        .post("/v1/councils", json!({ "id": id, "name": name }))
+        .post(
+            "/v1/councils",
+            json!({ "id": id, "name": name, "programme": programme }),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let wasm = std::fs::read(plugin(id)).expect("built plugin");
