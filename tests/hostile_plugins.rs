@@ -247,6 +247,33 @@ fn a_refusal_is_recorded_with_the_plugins_message() {
 }
 
 #[test]
+fn a_timer_due_at_the_end_of_time_is_an_invalid_answer_with_its_reason() {
+    let err = plan_error("far_future_timer", Limits::default());
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(
+        what.contains("the review timer is due 262142-12-31, more than 3653 days"),
+        "{what}"
+    );
+    let err = hostile()
+        .missed_contact(
+            &context("far_future_timer", Limits::default()),
+            &journey(),
+            monday(),
+        )
+        .expect_err("the attack must not become a decision");
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(
+        what.contains("the outreach timer is due 262142-12-31"),
+        "{what}"
+    );
+    others_still_decide();
+}
+
+#[test]
 fn a_slow_plugin_within_its_deadline_decides_and_past_it_does_not() {
     let generous = Limits {
         fuel: u64::MAX,

@@ -2,10 +2,11 @@
 //!
 //! The canonical ABI already guarantees the shape of an answer; these checks hold it
 //! to the contract's promises: every decision carries its reasons, timers fall
-//! strictly after the as-of date, and nothing is unboundedly large. An answer that
-//! breaks one is an invalid answer, and the case goes to human review.
+//! strictly after the as-of date and at most [`TIMER_HORIZON_DAYS`] after it, and
+//! nothing is unboundedly large. An answer that breaks one is an invalid answer, and
+//! the case goes to human review.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use super::contract::{
     ContactDecision, ContactStep, Eligibility, Handover, Plan, PlannedTimer, Reason,
@@ -58,12 +59,30 @@ pub(crate) fn within(bytes: usize, what: &str, limit: usize) -> Result<(), Strin
     Ok(())
 }
 
+/// The furthest a timer may be due after the as-of date: ten years. No programme's
+/// support lasts anywhere near that, and it keeps every date the host does
+/// arithmetic on (the reminder instant in the council's time zone, the scheduler's
+/// index) far from the ends of the calendar, where that arithmetic overflows.
+pub(crate) const TIMER_HORIZON_DAYS: u64 = 3653;
+
 /// The contract's timers are "from the as-of date on (strictly after it)": a timer
-/// due on or before it would fire at once, or never be noticed.
+/// due on or before it would fire at once, or never be noticed. And within
+/// [`TIMER_HORIZON_DAYS`] of it, checked before anything computes with the date.
 fn after(timer: &PlannedTimer, as_of: NaiveDate) -> Result<(), String> {
     if timer.due <= as_of {
         return Err(format!(
             "the {} timer is due {}, not after the as-of date {as_of}",
+            timer.kind.as_str(),
+            timer.due
+        ));
+    }
+    let latest = as_of
+        .checked_add_days(Days::new(TIMER_HORIZON_DAYS))
+        .unwrap_or(NaiveDate::MAX);
+    if timer.due > latest {
+        return Err(format!(
+            "the {} timer is due {}, more than {TIMER_HORIZON_DAYS} days (ten years) after the \
+             as-of date {as_of}: a timer may be due at most {latest}",
             timer.kind.as_str(),
             timer.due
         ));
@@ -117,6 +136,36 @@ mod tests {
             err,
             "the review timer is due 2026-03-10, not after the as-of date 2026-03-10"
         );
+    }
+
+    #[test]
+    fn a_timer_past_the_horizon_is_invalid_and_one_on_it_is_not() {
+        let as_of = day(10);
+        let horizon = as_of
+            .checked_add_days(Days::new(TIMER_HORIZON_DAYS))
+            .unwrap();
+        let plan = |due| Plan {
+            timers: vec![review(due)],
+            reasons: vec![reason()],
+        };
+        assert!(super::plan(plan(horizon), as_of, &Limits::default()).is_ok());
+        for due in [horizon.succ_opt().unwrap(), NaiveDate::MAX] {
+            let err = super::plan(plan(due), as_of, &Limits::default()).unwrap_err();
+            assert!(
+                err.contains(&format!(
+                    "the review timer is due {due}, more than 3653 days"
+                )),
+                "{err}"
+            );
+        }
+        let outreach = ContactDecision {
+            step: ContactStep::Outreach {
+                timer: review(NaiveDate::MAX),
+            },
+            reasons: vec![reason()],
+        };
+        let err = super::contact(outreach, as_of).unwrap_err();
+        assert!(err.contains("at most 2036-03-10"), "{err}");
     }
 
     #[test]
