@@ -145,7 +145,7 @@ impl Plugin {
             referral,
             as_of,
             |policy, store, settings, date| policy.call_eligibility(store, settings, &facts, date),
-            |answer, _| answer::eligibility(answer.into()),
+            |answer, limits| answer::eligibility(answer.into(), limits),
         )
     }
 
@@ -183,7 +183,7 @@ impl Plugin {
             |policy, store, settings, date| {
                 policy.call_missed_contact(store, settings, facts, date)
             },
-            |answer, _| answer::contact(answer.try_into()?, as_of),
+            |answer, limits| answer::contact(answer.try_into()?, as_of, limits),
         )
     }
 
@@ -201,7 +201,7 @@ impl Plugin {
             journey,
             as_of,
             |policy, store, settings, date| policy.call_handover(store, settings, facts, date),
-            |answer, _| answer::handover(answer.into()),
+            |answer, limits| answer::handover(answer.into(), limits),
         )
     }
 
@@ -241,9 +241,8 @@ impl Plugin {
                 check(answer, limits).map_err(|what| DecisionError::InvalidAnswer { what })?
             }
         };
-        let size = serde_json::to_vec(&value)
-            .map(|json| json.len())
-            .unwrap_or(usize::MAX);
+        // Each hook's check measured it first; this holds any hook to the cap.
+        let size = answer::json_size(&value, limits.max_output_bytes);
         answer::within(size, "answer", limits.max_output_bytes)
             .map_err(|what| DecisionError::InvalidAnswer { what })?;
         Ok(Decision {
