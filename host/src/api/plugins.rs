@@ -66,6 +66,13 @@ pub(super) async fn install(
         )?
         .ok_or_else(|| Problem::not_found(format!("no council `{}`", council.id)))?;
     state.store.flush().await?;
+    // Accepted and stored: only now is it kept, in memory and as machine code on disk.
+    let plugin = {
+        let (policies, accepted) = (state.policies.clone(), plugin.clone());
+        super::operations::spawn_blocking(move || policies.admit(&accepted))
+            .await
+            .unwrap_or(plugin)
+    };
     *council = stored;
     tracing::info!(council = %council.id, plugin = %plugin.digest(), golden_cases = checked.golden_cases, "plugin uploaded and activated");
     Ok(PluginInstalled {

@@ -52,8 +52,13 @@ pub struct EngineSettings {
     pub memory_ceiling_bytes: usize,
     /// Where compiled plugins are kept across restarts. The directory must be
     /// private to the daemon: what is in it is loaded as machine code. `None`
-    /// compiles every plugin afresh on every start.
+    /// compiles every plugin afresh on every start. Only plugins that were accepted
+    /// are written here (see `Policies::admit`).
     pub cache_dir: Option<PathBuf>,
+    /// How many compiled plugins are kept in memory. Past it the least recently used
+    /// is dropped (decisions already running keep theirs) and compiled again, or read
+    /// from `cache_dir`, when next needed.
+    pub loaded_plugins: usize,
 }
 
 impl Default for EngineSettings {
@@ -64,6 +69,9 @@ impl Default for EngineSettings {
             pooled_instances: 1000,
             memory_ceiling_bytes: 64 << 20,
             cache_dir: None,
+            // Every council's active plugin and a version or two besides, for a few
+            // dozen councils; each is a few megabytes of machine code.
+            loaded_plugins: 64,
         }
     }
 }
@@ -195,6 +203,8 @@ impl PolicyEngine {
     }
 
     /// Compiles a component, or loads it from the cache if it was compiled before.
+    /// Nothing is written: a plugin still being checked may yet be refused, and a
+    /// refused plugin must leave nothing behind ([`PolicyEngine::keep`] writes).
     pub(crate) fn compile(
         &self,
         bytes: &[u8],
@@ -208,10 +218,17 @@ impl PolicyEngine {
         }
         let component = Component::new(&self.engine, bytes)?;
         self.counts.compiled.fetch_add(1, Ordering::Relaxed);
-        if let Some(cache) = &self.cache {
-            cache.store(&component, digest);
-        }
         Ok(component)
+    }
+
+    /// Writes an accepted plugin's machine code to the on-disk cache, if there is
+    /// one and it is not there yet.
+    pub(crate) fn keep(&self, component: &Component, digest: &PluginDigest) {
+        if let Some(cache) = &self.cache
+            && !cache.path(digest).is_file()
+        {
+            cache.store(component, digest);
+        }
     }
 }
 
@@ -411,14 +428,21 @@ mod tests {
         let bytes = crate::policy::componentize(b"\0asm\x01\0\0\0").unwrap();
         let digest = PluginDigest::of(&bytes);
 
-        PolicyEngine::new(&settings)
-            .unwrap()
-            .compile(&bytes, &digest)
-            .unwrap();
-        let cached: Vec<_> = std::fs::read_dir(dir.path().join("compiled"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let engine = PolicyEngine::new(&settings).unwrap();
+        let component = engine.compile(&bytes, &digest).unwrap();
+        let cached = || -> Vec<String> {
+            std::fs::read_dir(dir.path().join("compiled"))
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            cached(),
+            Vec::<String>::new(),
+            "compiling alone writes nothing"
+        );
+        engine.keep(&component, &digest);
+        let cached = cached();
         assert_eq!(cached.len(), 1, "{cached:?}");
         assert!(cached[0].starts_with(digest.as_str()) && cached[0].ends_with(".cwasm"));
 

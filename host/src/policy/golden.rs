@@ -63,7 +63,9 @@ pub struct Checked {
 
 impl Policies {
     /// What an upload must pass: the checks of [`Policies::load`], then every golden
-    /// case the component carries, each in a fresh sandbox under `limits`.
+    /// case the component carries, each in a fresh sandbox under `limits`. Nothing
+    /// is kept: the caller admits the plugin ([`Policies::admit`]) once it has
+    /// accepted it, so a refused upload leaves nothing behind.
     pub fn check_upload(&self, bytes: &[u8], limits: &Limits) -> Result<Checked, PluginRejected> {
         if bytes.len() > limits.max_plugin_bytes {
             return Err(PluginRejected::TooLarge {
@@ -71,7 +73,7 @@ impl Policies {
                 limit: limits.max_plugin_bytes,
             });
         }
-        let plugin = self.load(bytes)?;
+        let plugin = self.prepare(bytes)?;
         let Some(text) = find_section(bytes, GOLDEN_SECTION) else {
             return Ok(Checked {
                 plugin,

@@ -7,6 +7,11 @@
 //! `settings-schema` with a JSON object inside the sandbox. Each refusal says what
 //! is wrong and how to fix it. What passes is linked once into an `InstancePre`
 //! that every later decision instantiates from.
+//!
+//! Nothing is kept for a plugin until it is accepted: [`Policies::prepare`] checks
+//! without keeping, and only [`Policies::admit`] puts a plugin in the in-memory
+//! cache (bounded, least recently used dropped first) and its machine code in the
+//! on-disk one. So a refused upload leaves neither memory nor files behind.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -156,7 +161,47 @@ pub struct Policies {
     engine: Arc<PolicyEngine>,
     linker: Linker<Sandbox>,
     limits: Limits,
-    loaded: Mutex<HashMap<PluginDigest, Arc<Plugin>>>,
+    loaded: Mutex<Loaded>,
+}
+
+/// The plugins kept compiled in memory, each with when it was last used; past the
+/// capacity the least recently used is dropped.
+struct Loaded {
+    plugins: HashMap<PluginDigest, (Arc<Plugin>, u64)>,
+    uses: u64,
+    capacity: usize,
+}
+
+impl Loaded {
+    fn get(&mut self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
+        let (plugin, used) = self.plugins.get_mut(digest)?;
+        self.uses += 1;
+        *used = self.uses;
+        Some(plugin.clone())
+    }
+
+    /// Keeps `plugin` (or returns the one kept from the same bytes), dropping the
+    /// least recently used past the capacity.
+    fn insert(&mut self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
+        if let Some(kept) = self.get(&plugin.digest) {
+            return kept;
+        }
+        while self.plugins.len() >= self.capacity.max(1) {
+            let oldest = self
+                .plugins
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(digest, _)| digest.clone());
+            match oldest {
+                Some(digest) => self.plugins.remove(&digest),
+                None => break,
+            };
+        }
+        self.uses += 1;
+        self.plugins
+            .insert(plugin.digest.clone(), (plugin.clone(), self.uses));
+        plugin.clone()
+    }
 }
 
 /// A validated plugin, linked and ready to decide.
@@ -209,7 +254,11 @@ impl Policies {
             engine,
             linker,
             limits,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(Loaded {
+                plugins: HashMap::new(),
+                uses: 0,
+                capacity: settings.loaded_plugins,
+            }),
         })
     }
 
@@ -234,14 +283,35 @@ impl Policies {
         &self.limits
     }
 
-    /// A plugin loaded earlier, by digest.
+    /// A plugin loaded earlier, by digest, if it is still kept.
     pub fn get(&self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
-        self.lock().get(digest).cloned()
+        self.lock().get(digest)
     }
 
-    /// Validates, compiles and links a plugin, or returns the one already loaded
-    /// from the same bytes.
+    /// How many plugins are kept compiled in memory.
+    pub fn loaded(&self) -> usize {
+        self.lock().plugins.len()
+    }
+
+    /// Validates, compiles and links a plugin that was accepted before (a stored
+    /// version) and keeps it, or returns the one already kept from the same bytes.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
+        let plugin = self.prepare(bytes)?;
+        Ok(self.admit(&plugin))
+    }
+
+    /// Keeps an accepted plugin: in memory, and its machine code in the on-disk
+    /// cache. Returns the plugin kept from the same bytes, if one already was.
+    pub fn admit(&self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
+        self.engine
+            .keep(plugin.pre.instance_pre().component(), &plugin.digest);
+        self.lock().insert(plugin)
+    }
+
+    /// Validates, compiles and links a plugin without keeping it anywhere (the one
+    /// already kept, if the same bytes were accepted before): what an upload does
+    /// before its golden cases and settings are checked.
+    pub fn prepare(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
         let limit = self.limits.max_plugin_bytes;
         if bytes.len() > limit {
             return Err(PluginRejected::TooLarge {
@@ -256,8 +326,8 @@ impl Policies {
         }
 
         // Compiling is the expensive part, and it is deliberately outside the lock:
-        // two uploads of the same plugin at once compile twice, and both return
-        // whichever finished first.
+        // two uploads of the same plugin at once compile twice, and `admit` keeps
+        // whichever came first.
         let component = self
             .engine
             .compile(bytes, &digest)
@@ -271,17 +341,16 @@ impl Policies {
             .map_err(|e| PluginRejected::Contract(call::explain(&e)))?;
         let schema = self.settings_schema(&pre)?;
 
-        let plugin = Arc::new(Plugin {
-            digest: digest.clone(),
+        Ok(Arc::new(Plugin {
+            digest,
             schema,
             contract_version,
             pre,
             engine: self.engine.clone(),
-        });
-        Ok(self.lock().entry(digest).or_insert(plugin).clone())
+        }))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PluginDigest, Arc<Plugin>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
         // The map is only ever inserted into whole; a panic elsewhere while it was
         // held cannot have left it half-updated.
         self.loaded.lock().unwrap_or_else(PoisonError::into_inner)

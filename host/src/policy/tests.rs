@@ -300,3 +300,90 @@ fn a_restart_loads_compiled_plugins_from_the_cache_without_recompiling() {
         .unwrap();
     assert_eq!(decision.value.outcome, Outcome::Accept);
 }
+
+/// An engine of its own, with an on-disk cache in `dir` and room for `kept` plugins.
+fn engine_with_cache(dir: &Path, kept: usize) -> Policies {
+    let settings = EngineSettings {
+        pooled_instances: 0,
+        cache_dir: Some(dir.join("compiled")),
+        loaded_plugins: kept,
+        ..EngineSettings::default()
+    };
+    Policies::new(&settings, Limits::default()).unwrap()
+}
+
+/// Stoke-on-Trent with `nonce` in a custom section: the same plugin, another digest.
+fn stoke_on_trent_variant(nonce: &str) -> Vec<u8> {
+    let mut bytes = component("stoke-on-trent");
+    golden::embed_section(&mut bytes, "waymark:test-nonce", nonce.as_bytes());
+    bytes
+}
+
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("compiled")).unwrap().count()
+}
+
+#[test]
+fn refused_uploads_leave_nothing_in_memory_or_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = engine_with_cache(dir.path(), 8);
+    for n in 0..3 {
+        let wrong = format!(
+            r#"[{{"name": "refused upload {n}", "hook": "eligibility",
+                "input": {{"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                          "in_work": false, "on_universal_credit": false,
+                          "known_to_health_services": false, "on_other_programme": false,
+                          "cohorts": []}},
+                "as_of": "2026-01-05", "expect": {{"outcome": "decline"}}}}]"#
+        );
+        let mut bytes = golden::strip_section(&component("stoke-on-trent"), golden::GOLDEN_SECTION);
+        golden::embed_section(&mut bytes, golden::GOLDEN_SECTION, wrong.as_bytes());
+        let err = policies
+            .check_upload(&bytes, &Limits::default())
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(err, PluginRejected::GoldenFailed { .. }),
+            "{err:?}"
+        );
+        assert!(policies.get(&PluginDigest::of(&bytes)).is_none());
+        assert_eq!((policies.loaded(), files_in(dir.path())), (0, 0));
+    }
+
+    // An upload that passes is kept only once the caller admits it.
+    let checked = policies
+        .check_upload(&component("stoke-on-trent"), &Limits::default())
+        .unwrap();
+    assert_eq!((policies.loaded(), files_in(dir.path())), (0, 0));
+    policies.admit(&checked.plugin);
+    assert_eq!((policies.loaded(), files_in(dir.path())), (1, 1));
+    assert!(policies.get(checked.plugin.digest()).is_some());
+}
+
+#[test]
+fn the_in_memory_cache_drops_the_least_recently_used_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = engine_with_cache(dir.path(), 2);
+    let [a, b, c] = ["a", "b", "c"].map(stoke_on_trent_variant);
+    let a = policies.load(&a).unwrap();
+    let b = policies.load(&b).unwrap();
+    policies.get(a.digest()).expect("a is kept"); // a is now used more recently than b
+    let c = policies.load(&c).unwrap();
+    assert_eq!(policies.loaded(), 2);
+    assert!(
+        policies.get(b.digest()).is_none(),
+        "b was least recently used"
+    );
+    assert!(policies.get(a.digest()).is_some());
+    assert!(policies.get(c.digest()).is_some());
+    // A dropped plugin still decides for whoever holds it, and loads again from disk.
+    assert_eq!(files_in(dir.path()), 3);
+    let decision = b
+        .eligibility(
+            &context("{}", Limits::default()),
+            &st4_adult(),
+            day(2026, 3, 2),
+        )
+        .unwrap();
+    assert_eq!(decision.value.outcome, Outcome::Accept);
+}
