@@ -144,15 +144,22 @@ pub enum PluginRejected {
     )]
     GoldenUnreadable(String),
     #[error(
-        "{} of {ran} golden cases failed in the sandbox: {}; fix the plugin or its `golden.json`, \
-         then rebuild with `waymark plugin build`",
-        .failures.len(),
+        "{failed} of {ran} golden cases failed in the sandbox{}: {}; fix the plugin or its \
+         `golden.json`, then rebuild with `waymark plugin build`",
+        if *.failed > .failures.len() { format!(" (the first {} shown)", .failures.len()) } else { String::new() },
         .failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | ")
     )]
     GoldenFailed {
         ran: usize,
+        /// How many failed; `failures` describes at most the first few.
+        failed: usize,
         failures: Vec<super::golden::GoldenCaseFailure>,
     },
+    #[error(
+        "the plugin's golden cases are over an upload's budget: {0}; make `golden.json` fewer \
+         or cheaper cases, then rebuild with `waymark plugin build`"
+    )]
+    GoldenOverBudget(String),
 }
 
 /// The daemon's loaded plugins, and the engine they run on. Cheap to share behind

@@ -217,7 +217,7 @@ fn a_failing_golden_case_rejects_the_upload_naming_the_case_expected_and_actual(
         .check_upload(&bytes, &Limits::default())
         .err()
         .expect("rejected");
-    let PluginRejected::GoldenFailed { ran, failures } = &err else {
+    let PluginRejected::GoldenFailed { ran, failures, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!((*ran, failures.len()), (1, 1));
@@ -386,4 +386,114 @@ fn the_in_memory_cache_drops_the_least_recently_used_plugin() {
         )
         .unwrap();
     assert_eq!(decision.value.outcome, Outcome::Accept);
+}
+
+/// Stoke-on-Trent carrying `cases` as its golden cases.
+fn stoke_on_trent_with_cases(cases: &str) -> Vec<u8> {
+    let mut bytes = golden::strip_section(&component("stoke-on-trent"), golden::GOLDEN_SECTION);
+    golden::embed_section(&mut bytes, golden::GOLDEN_SECTION, cases.as_bytes());
+    bytes
+}
+
+/// `n` eligibility cases for an adult in ST4, named `name(i)`, expecting `outcome`.
+fn eligibility_cases(n: usize, name: impl Fn(usize) -> String, outcome: &str) -> String {
+    let cases: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "name": name(i),
+                "hook": "eligibility",
+                "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                          "in_work": false, "on_universal_credit": false,
+                          "known_to_health_services": false, "on_other_programme": false,
+                          "cohorts": []},
+                "as_of": "2026-01-05",
+                "expect": {"outcome": outcome}
+            })
+        })
+        .collect();
+    serde_json::Value::Array(cases).to_string()
+}
+
+#[test]
+fn ten_thousand_golden_cases_are_refused_by_the_cap_before_any_runs() {
+    let bytes = stoke_on_trent_with_cases(&eligibility_cases(
+        10_000,
+        |i| format!("case {i}"),
+        "accept",
+    ));
+    let started = std::time::Instant::now();
+    let err = policies()
+        .check_upload(&bytes, &Limits::default())
+        .err()
+        .expect("refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("10000 golden cases, more than the 1000 an upload may"),
+        "{text}"
+    );
+    // Nothing was even compiled for it.
+    assert!(policies().get(&PluginDigest::of(&bytes)).is_none());
+}
+
+#[test]
+fn a_refusal_describes_a_few_failing_cases_each_cut_short() {
+    let long_name = |i: usize| format!("case {i} {}", "é".repeat(100_000));
+    let bytes = stoke_on_trent_with_cases(&eligibility_cases(40, long_name, "decline"));
+    let err = policies()
+        .check_upload(&bytes, &Limits::default())
+        .err()
+        .expect("refused");
+    let PluginRejected::GoldenFailed {
+        ran,
+        failed,
+        failures,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        (*ran, *failed, failures.len()),
+        (40, 40, golden::MAX_REPORTED_FAILURES)
+    );
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.name.chars().count() <= golden::MAX_QUOTE + 1)
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with("40 of 40 golden cases failed in the sandbox (the first 10 shown)"),
+        "{}",
+        &text[..200]
+    );
+    assert!(text.len() < 40_000, "{} bytes", text.len());
+}
+
+#[test]
+fn golden_cases_share_one_fuel_budget() {
+    let plugin = stoke_on_trent();
+    let cases = waymark_sdk::testing::golden::parse(&eligibility_cases(
+        3,
+        |i| format!("case {i}"),
+        "accept",
+    ))
+    .unwrap();
+    let run = golden::run_within(&plugin, &cases, &Limits::default(), u64::MAX).unwrap();
+    assert_eq!(run.failed, 0);
+    let one = run.fuel / 3;
+    assert!(one > 0);
+    // The same cases, with fuel for about one and a half of them: the second runs
+    // out, and the same budget always runs out at the same case.
+    for _ in 0..2 {
+        let err = golden::run_within(&plugin, &cases, &Limits::default(), one + one / 2)
+            .err()
+            .expect("over budget");
+        let text = err.to_string();
+        assert!(text.contains("by case 2 of 3 (0 failed by then"), "{text}");
+    }
 }
