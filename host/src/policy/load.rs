@@ -138,6 +138,9 @@ pub enum PluginRejected {
     SchemaFailed(DecisionError),
     #[error("the plugin's settings schema {0}: settings-schema must return a JSON Schema object")]
     SchemaInvalid(String),
+    /// Unusable, or not checkable in bounded time (see `policy::settings`).
+    #[error("{0}")]
+    SchemaRefused(super::settings::InvalidSettings),
     #[error(
         "the plugin's golden cases (custom section `waymark:golden`) cannot be read: {0}; fix \
          `golden.json` and rebuild with `waymark plugin build`"
@@ -447,7 +450,10 @@ impl Policies {
             )));
         }
         match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(schema @ serde_json::Value::Object(_)) => Ok(schema),
+            Ok(schema @ serde_json::Value::Object(_)) => {
+                super::settings::compile(&schema).map_err(PluginRejected::SchemaRefused)?;
+                Ok(schema)
+            }
             Ok(other) => Err(PluginRejected::SchemaInvalid(format!(
                 "is JSON but not an object (it starts {})",
                 excerpt(&other.to_string())
