@@ -69,13 +69,8 @@ async fn put_settings(
     CouncilPath(id): CouncilPath,
     JsonBody(settings): JsonBody<serde_json::Value>,
 ) -> Result<Json<CouncilSettings>, Problem> {
+    // `JsonBody` already refused anything but a JSON object.
     let mut council = state.caseload.council(&id)?;
-    if !settings.is_object() {
-        return Err(Problem::unprocessable(
-            "invalid-settings",
-            "settings are a JSON object of the plugin's settings, e.g. {\"review_weeks\": 4}",
-        ));
-    }
     let Some(schema) = active_schema(&state, &council).await? else {
         return Err(Problem::conflict(
             "no-plugin",
