@@ -23,7 +23,7 @@ use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 use super::answer;
 use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan, ReferralFacts};
-use super::engine::TICK;
+use super::engine::{TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK};
 use super::limits::Limits;
 use super::load::{Plugin, PluginDigest};
 use super::v1::{self, CouncilPolicyPre, Guest, wit};
@@ -375,6 +375,16 @@ fn classify(
             limit: memory_limit,
         };
     }
+    // Like memory: a refused `table.grow` returns -1, and the plugin's own trap
+    // ("unreachable executed") that follows is not the reason.
+    if sandbox.limiter.table_refused {
+        return DecisionError::Trap {
+            message: format!(
+                "it tried to grow a table past the sandbox's limit of {TABLE_ELEMENTS} elements"
+            ),
+            log: sandbox.log.lines,
+        };
+    }
     if let Some(fault) = sandbox.fault {
         return DecisionError::Trap {
             message: fault,
@@ -386,12 +396,11 @@ fn classify(
             message: busy.to_string(),
         };
     }
-    let message = match (trap, sandbox.limiter.table_refused) {
-        (Some(trap), _) => trap.to_string(),
-        (None, true) => "it tried to grow a table past the sandbox's limit".to_owned(),
+    let message = match trap {
+        Some(trap) => trap.to_string(),
         // Not a wasm trap: the canonical ABI refusing what the plugin handed back
         // (a bad string or discriminant), or instantiation failing.
-        (None, false) => explain(error),
+        None => explain(error),
     };
     DecisionError::Trap {
         message,
@@ -436,9 +445,9 @@ impl Sandbox {
             // A plugin component is one memory and a few small tables and instances
             // (see engine.rs); anything past these is not a plugin we built.
             .memories(1)
-            .tables(8)
+            .tables(TABLES_PER_COMPONENT as usize)
             .instances(16)
-            .table_elements(100_000)
+            .table_elements(TABLE_ELEMENTS)
             .build();
         Sandbox {
             calendar,
@@ -665,6 +674,28 @@ mod tests {
         assert!(
             matches!(err, DecisionError::InputTooLarge { limit: 100, .. }),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_refused_table_grow_is_named_not_the_trap_after_it() {
+        let calendar = Arc::new(crate::schedule::calendar::UkCalendar::new(
+            crate::schedule::calendar::Nation::EnglandAndWales,
+        ));
+        let mut sandbox = Sandbox::new(calendar, 1 << 20, 1024);
+        let allowed = sandbox
+            .limiter
+            .table_growing(10, TABLE_ELEMENTS + 1, None)
+            .unwrap();
+        assert!(!allowed);
+        let trap = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        let err = classify(&trap, sandbox, &Limits::default(), 1 << 20);
+        let DecisionError::Trap { message, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            message,
+            "it tried to grow a table past the sandbox's limit of 20000 elements"
         );
     }
 

@@ -37,8 +37,14 @@ const WASM_PAGE: usize = 64 << 10;
 /// `waymark plugin build` has a few: the plugin and wit-component's small shims.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
 
-/// Tables a plugin component may contain (the plugin's own and the shims').
-const TABLES_PER_COMPONENT: u32 = 4;
+/// Tables a plugin component may contain (the plugin's own and the shims'), and a
+/// single module in it. The pool reserves this many per component and per module;
+/// each store's limiter allows the same (`call.rs`), so the two never disagree.
+pub(crate) const TABLES_PER_COMPONENT: u32 = 4;
+
+/// The most elements one table may grow to, in the pool and in each store's limiter:
+/// the pool's own default, far above the few hundred a Rust plugin's table holds.
+pub(crate) const TABLE_ELEMENTS: usize = 20_000;
 
 /// How the daemon's policy engine is set up. Part of the daemon's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -250,6 +256,8 @@ fn pool(instances: u32, memory: usize) -> PoolingAllocationConfig {
         .max_memory_size(memory)
         .total_tables(instances.saturating_mul(TABLES_PER_COMPONENT))
         .max_tables_per_component(TABLES_PER_COMPONENT)
+        .max_tables_per_module(TABLES_PER_COMPONENT)
+        .table_elements(TABLE_ELEMENTS)
         // Keep recently used slots warm for their plugin, but few enough that
         // an idle daemon's resident memory stays small.
         .max_unused_warm_slots(instances.min(16));
