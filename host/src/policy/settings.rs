@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn a_validation_bomb_is_refused_naming_the_bound() {
         let started = std::time::Instant::now();
-        let err = compile(&validation_bomb(28)).err().expect("refused");
+        let err = compile(&validation_bomb(28)).expect_err("refused");
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
         let InvalidSettings::Unbounded(why) = &err else {
             panic!("{err:?}");
@@ -367,7 +367,7 @@ mod tests {
                 "type": "object",
                 "properties": { "name": { "type": "string", "pattern": pattern } }
             });
-            let err = compile(&schema).err().expect("refused");
+            let err = compile(&schema).expect_err("refused");
             assert!(
                 err.to_string()
                     .contains("linear-time regex engine does not accept"),
@@ -398,7 +398,7 @@ mod tests {
             ),
             (json!({ "$dynamicRef": "#meta" }), "`$dynamicRef`"),
         ] {
-            let err = compile(&schema).err().expect("refused");
+            let err = compile(&schema).expect_err("refused");
             assert!(err.to_string().contains(why), "{schema}: {err}");
         }
     }
@@ -409,7 +409,7 @@ mod tests {
         for _ in 0..(MAX_SCHEMA_DEPTH + 1) {
             schema = json!({ "not": schema });
         }
-        let err = compile(&schema).err().expect("refused");
+        let err = compile(&schema).expect_err("refused");
         assert!(err.to_string().contains("more than 64 levels"), "{err}");
     }
 

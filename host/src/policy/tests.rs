@@ -491,8 +491,7 @@ fn golden_cases_share_one_fuel_budget() {
     // out, and the same budget always runs out at the same case.
     for _ in 0..2 {
         let err = golden::run_within(&plugin, &cases, &Limits::default(), one + one / 2)
-            .err()
-            .expect("over budget");
+            .expect_err("over budget");
         let text = err.to_string();
         assert!(text.contains("by case 2 of 3 (0 failed by then"), "{text}");
     }
