@@ -103,6 +103,12 @@ pub enum PluginRejected {
     #[error("not a valid WebAssembly component ({0}): rebuild it with `waymark plugin build`")]
     Invalid(String),
     #[error(
+        "the plugin needs more than the sandbox allows ({0}): a plugin built with waymark-sdk \
+         and `waymark plugin build` stays well inside, so drop whatever adds tables, memories \
+         or instances, or shrink its initial memory"
+    )]
+    OverSandbox(String),
+    #[error(
         "the plugin imports {}, but a plugin may import only `waymark:policy/host@1.x`: build it for \
          `wasm32-unknown-unknown` (not WASI) with waymark-sdk, and drop dependencies that need files, \
          clocks, randomness or the network",
@@ -341,7 +347,7 @@ impl Policies {
         let component = self
             .engine
             .compile(bytes, &digest)
-            .map_err(|e| PluginRejected::Invalid(call::explain(&e)))?;
+            .map_err(|e| compile_refusal(&e))?;
         let contract_version = self.check_world(&component)?;
         self.check_resources(&component)?;
         let pre = self
@@ -463,6 +469,18 @@ impl Policies {
     }
 }
 
+/// Why a component did not compile: over one of the instance pool's limits (tables,
+/// memories, instances, their sizes: wasmtime says which, and that it "exceeds" it),
+/// or not valid at all.
+fn compile_refusal(error: &wasmtime::Error) -> PluginRejected {
+    let why = call::explain(error);
+    if why.contains("exceeds the") {
+        PluginRejected::OverSandbox(why)
+    } else {
+        PluginRejected::Invalid(why)
+    }
+}
+
 /// Tells garbage and core modules from components by the 8-byte preamble: the magic
 /// `\0asm`, then a version and a layer (0 for a core module, 1 for a component).
 fn check_header(bytes: &[u8]) -> Result<(), PluginRejected> {
@@ -547,6 +565,30 @@ pub(crate) mod tests {
                 "failed to parse WebAssembly module: unexpected end-of-file (at offset 0xa)".into()
             )
         );
+    }
+
+    #[test]
+    fn a_component_over_the_pools_limits_is_refused_by_the_limit_it_breaks() {
+        // A core module with five tables (the pool allows four per module)...
+        let mut tables = b"\0asm\x01\0\0\0\x04\x10\x05".to_vec();
+        tables.extend([0x70, 0x00, 0x01].repeat(5));
+        // ... and one whose memory starts at 2000 pages (125 MiB, over the ceiling).
+        let memory = b"\0asm\x01\0\0\0\x05\x04\x01\x00\xd0\x0f".to_vec();
+        for (module, broken) in [
+            (
+                tables,
+                "tables count of 5 exceeds the per-instance limit of 4",
+            ),
+            (memory, "exceeds the limit of"),
+        ] {
+            let component = crate::policy::componentize(&module).unwrap();
+            let err = policies().load(&component).unwrap_err();
+            let PluginRejected::OverSandbox(why) = &err else {
+                panic!("{err:?}");
+            };
+            assert!(why.contains(broken), "{why}");
+            assert!(err.to_string().contains("more than the sandbox allows"));
+        }
     }
 
     #[test]
