@@ -16,7 +16,10 @@
 //! What remains: the answer is lifted out of the plugin's memory (wasmtime's
 //! canonical ABI) before these checks can run. Its size there is bounded by the
 //! plugin's memory limit (`memory_bytes`, at most the engine's ceiling), but lifting
-//! many tiny strings costs the host several times that while it lasts.
+//! many tiny strings costs the host several times that while it lasts. Measuring in
+//! guest memory first would mean calling the exports with lazily lifted results
+//! (wasmtime's `WasmList` and `WasmStr` in hand-written record types) instead of the
+//! generated bindings' owned ones: a change to `v1.rs` and `call.rs` for later.
 
 use chrono::{Days, NaiveDate};
 
