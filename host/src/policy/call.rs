@@ -330,6 +330,7 @@ pub(crate) fn run<R>(
     let elapsed = started.elapsed();
     // `get_fuel` only fails when fuel is off, which `set_fuel` above already ruled out.
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    LAST_FUEL.set(Some(fuel_used));
     match result {
         Ok(value) => {
             let sandbox = store.into_data();
@@ -343,6 +344,18 @@ pub(crate) fn run<R>(
         }
         Err(error) => Err(classify(&error, store.into_data(), limits, memory_limit)),
     }
+}
+
+thread_local! {
+    /// The fuel the last sandboxed call on this thread used, whatever its outcome.
+    static LAST_FUEL: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The fuel the last sandboxed call on this thread used, if one ran since the last
+/// time this was asked, refusals and crashes included (a [`DecisionError`] has no
+/// room for it). Golden cases charge it against their upload's fuel budget.
+pub(crate) fn take_last_fuel() -> Option<u64> {
+    LAST_FUEL.take()
 }
 
 /// Ticks of [`TICK`] that cover `deadline`. One more than the quotient: the first

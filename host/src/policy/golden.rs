@@ -44,8 +44,8 @@ pub const MAX_QUOTE: usize = 600;
 pub const MAX_GOLDEN_CASES: usize = 1_000;
 
 /// The most fuel one upload's golden cases may burn together: a hundred decisions
-/// at the default fuel limit. A case that gives no decision is charged its whole
-/// fuel limit.
+/// at the default fuel limit. Each case is charged the fuel it burned, refusals and
+/// crashes included.
 pub const GOLDEN_FUEL_BUDGET: u64 = 5_000_000_000;
 
 /// A golden case's wall-clock deadline, as a multiple of the council's `deadline_ms`.
@@ -181,7 +181,13 @@ pub(crate) fn run_within(
             deadline: limits.deadline.saturating_mul(GOLDEN_DEADLINE_MULTIPLE),
             ..*limits
         };
-        let ran = run_case(plugin, case, &case_limits);
+        super::call::take_last_fuel();
+        let mut ran = run_case(plugin, case, &case_limits);
+        // What the case really burned, refusals and crashes included; a case whose
+        // sandbox never ran is charged nothing, one we cannot tell its whole limit.
+        if let Some(burned) = super::call::take_last_fuel() {
+            ran.fuel = Some(burned);
+        }
         // Out of fuel only because the budget clipped its limit: the budget's doing.
         let out_of_budget = case_limits.fuel < limits.fuel
             && matches!(ran.error, Some(DecisionError::OutOfFuel { .. }));
@@ -201,10 +207,14 @@ pub(crate) fn run_within(
             .saturating_add(ran.fuel.unwrap_or(case_limits.fuel));
         let more = index + 1 < cases.len();
         if out_of_budget || (more && run.fuel >= budget) {
+            let first = run
+                .failures
+                .first()
+                .map(|f| format!("; the first failure: {f}"))
+                .unwrap_or_default();
             return Err(PluginRejected::GoldenOverBudget(format!(
-                "they used the {budget} fuel all of an upload's cases may use by \
-                 case {} of {} ({} failed by then; a case that gives no decision is charged \
-                 its whole fuel limit)",
+                "they used the {budget} fuel all of an upload's cases may use by case {} of {} \
+                 ({} failed by then{first})",
                 index + 1,
                 cases.len(),
                 run.failed,

@@ -493,6 +493,36 @@ fn golden_cases_share_one_fuel_budget() {
         let err = golden::run_within(&plugin, &cases, &Limits::default(), one + one / 2)
             .expect_err("over budget");
         let text = err.to_string();
-        assert!(text.contains("by case 2 of 3 (0 failed by then"), "{text}");
+        assert!(text.contains("by case 2 of 3 (0 failed by then)"), "{text}");
     }
+}
+
+#[test]
+fn a_refusal_is_charged_the_fuel_it_burned_and_the_budget_names_the_first_failure() {
+    let plugin = stoke_on_trent();
+    // A case whose input the plugin refuses (an unknown setting), then two that fail.
+    let mut cases: Vec<serde_json::Value> =
+        serde_json::from_str(&eligibility_cases(3, |i| format!("case {i}"), "decline")).unwrap();
+    cases[0]["settings"] = serde_json::json!({"no_such_setting": 1});
+    cases[0]["expect"] = serde_json::json!({"error": "no_such_setting"});
+    let cases =
+        waymark_sdk::testing::golden::parse(&serde_json::Value::Array(cases).to_string()).unwrap();
+    let run = golden::run_within(&plugin, &cases, &Limits::default(), u64::MAX).unwrap();
+    assert_eq!(run.failed, 2, "{:?}", run.failures);
+    // Charged what it burned, far below a whole 50,000,000 fuel limit per case.
+    assert!(run.fuel < Limits::default().fuel, "{}", run.fuel);
+
+    // Fuel for the first two cases and half the third: the last case runs out, and
+    // the refusal names the failure before it.
+    let two = golden::run_within(&plugin, &cases[..2], &Limits::default(), u64::MAX)
+        .unwrap()
+        .fuel;
+    let budget = two + (run.fuel - two) / 2;
+    let text = golden::run_within(&plugin, &cases, &Limits::default(), budget)
+        .expect_err("over budget")
+        .to_string();
+    assert!(
+        text.contains("by case 3 of 3 (1 failed by then; the first failure: case 2 (\"case 1\")"),
+        "{text}"
+    );
 }
