@@ -14,13 +14,15 @@
 //! together. A case passes or fails on its answer and its fuel, which are the same
 //! on every machine; its wall-clock deadline is the council's times
 //! [`GOLDEN_DEADLINE_MULTIPLE`], a safety net only, so whether a plugin is accepted
-//! does not depend on how busy the machine is. A refusal describes at most
+//! does not depend on how busy the machine is ([`GOLDEN_TIME_BUDGET`] for all the
+//! cases is a last safety net). A refusal describes at most
 //! [`MAX_REPORTED_FAILURES`] failing cases (it counts them all), each cut to
 //! [`MAX_QUOTE`] characters per quote.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
@@ -48,8 +50,17 @@ pub const MAX_GOLDEN_CASES: usize = 1_000;
 /// crashes included.
 pub const GOLDEN_FUEL_BUDGET: u64 = 5_000_000_000;
 
-/// A golden case's wall-clock deadline, as a multiple of the council's `deadline_ms`.
+/// A golden case's wall-clock deadline, as a multiple of the council's `deadline_ms`,
+/// up to [`GOLDEN_MAX_CASE_DEADLINE`].
 pub const GOLDEN_DEADLINE_MULTIPLE: u32 = 10;
+
+/// The longest wall-clock deadline a golden case gets, whatever the council's.
+pub const GOLDEN_MAX_CASE_DEADLINE: Duration = Duration::from_secs(20);
+
+/// How long all of an upload's golden cases may take, in wall-clock time: a safety
+/// net far past what their fuel budget takes on a working machine, for a plugin that
+/// spends its time in host calls rather than fuel.
+pub const GOLDEN_TIME_BUDGET: Duration = Duration::from_secs(60);
 
 /// How many failing cases a refusal describes.
 pub const MAX_REPORTED_FAILURES: usize = 10;
@@ -163,6 +174,18 @@ pub(crate) fn run_within(
     limits: &Limits,
     budget: u64,
 ) -> Result<GoldenRun, PluginRejected> {
+    run_timed(plugin, cases, limits, budget, GOLDEN_TIME_BUDGET)
+}
+
+/// [`run_within`] with a wall-clock safety net of `time` for all the cases.
+pub(crate) fn run_timed(
+    plugin: &Plugin,
+    cases: &[Case],
+    limits: &Limits,
+    budget: u64,
+    time: Duration,
+) -> Result<GoldenRun, PluginRejected> {
+    let started = Instant::now();
     if cases.len() > MAX_GOLDEN_CASES {
         return Err(PluginRejected::GoldenOverBudget(format!(
             "it carries {} golden cases, more than the {MAX_GOLDEN_CASES} an upload may",
@@ -178,7 +201,10 @@ pub(crate) fn run_within(
         let remaining = budget.saturating_sub(run.fuel);
         let case_limits = Limits {
             fuel: limits.fuel.min(remaining),
-            deadline: limits.deadline.saturating_mul(GOLDEN_DEADLINE_MULTIPLE),
+            deadline: limits
+                .deadline
+                .saturating_mul(GOLDEN_DEADLINE_MULTIPLE)
+                .min(GOLDEN_MAX_CASE_DEADLINE),
             ..*limits
         };
         super::call::take_last_fuel();
@@ -218,6 +244,15 @@ pub(crate) fn run_within(
                 index + 1,
                 cases.len(),
                 run.failed,
+            )));
+        }
+        if more && started.elapsed() > time {
+            return Err(PluginRejected::GoldenOverBudget(format!(
+                "they ran for more than the {} s all of an upload's cases may take (a safety \
+                 net: this machine may be very busy) by case {} of {}",
+                time.as_secs(),
+                index + 1,
+                cases.len(),
             )));
         }
     }

@@ -526,3 +526,23 @@ fn a_refusal_is_charged_the_fuel_it_burned_and_the_budget_names_the_first_failur
         "{text}"
     );
 }
+
+#[test]
+fn golden_cases_stop_at_their_wall_clock_safety_net() {
+    let plugin = stoke_on_trent();
+    let cases = waymark_sdk::testing::golden::parse(&eligibility_cases(
+        3,
+        |i| format!("case {i}"),
+        "accept",
+    ))
+    .unwrap();
+    let err = golden::run_timed(
+        &plugin,
+        &cases,
+        &Limits::default(),
+        u64::MAX,
+        std::time::Duration::ZERO,
+    )
+    .expect_err("past the safety net");
+    assert!(err.to_string().contains("by case 1 of 3"), "{err}");
+}
