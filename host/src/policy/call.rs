@@ -144,7 +144,7 @@ impl Plugin {
             referral,
             as_of,
             |linked, store, settings| linked.eligibility(store, settings, referral, as_of),
-            |answer, limits| answer::eligibility(answer, limits),
+            answer::eligibility,
         )
     }
 
@@ -210,7 +210,7 @@ impl Plugin {
             journey,
             as_of,
             |linked, store, settings| linked.handover(store, settings, journey, as_of),
-            |answer, limits| answer::handover(answer, limits),
+            answer::handover,
         )
     }
 
