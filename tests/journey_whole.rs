@@ -241,16 +241,7 @@ async fn the_end_of_support_hands_over_once_and_closes_the_journey() {
         "{view}"
     );
 
-    let now = "2027-01-05T12:00:00Z";
-    api.set_clock(now).await;
-    let view = api
-        .wait_for(
-            &format!("{STOKE}/participants/{id}"),
-            Duration::from_secs(20),
-            |v| v["state"]["state"] == "exited",
-        )
-        .await;
-    assert_eq!(view["state"]["reason"], "handed_over", "{view}");
+    let (view, handover) = handed_over_at(&api, STOKE, &id, "2027-01-05T12:00:00Z").await;
     assert_eq!(view["pending_timers"], json!([]));
     let history = view["history"].as_array().expect("history");
     let decided: Vec<&Value> = history
@@ -273,12 +264,6 @@ async fn the_end_of_support_hands_over_once_and_closes_the_journey() {
     );
 
     let actions = all_actions(&api, STOKE).await;
-    let handovers: Vec<&Value> = of_participant(&actions, &id)
-        .into_iter()
-        .filter(|a| a["kind"] == "handover")
-        .collect();
-    assert_eq!(handovers.len(), 1, "{handovers:?}");
-    let handover = handovers[0];
     assert_eq!(handover["due"], "2027-01-05");
     assert_eq!(
         handover["handover"]["destination"],
@@ -605,6 +590,275 @@ async fn the_daemon_and_the_simulator_decide_the_same_actions_for_a_cohort() {
         "daemon and simulator agree on {} actions for {} people: {kinds:?}",
         simulated.len(),
         cohort.len()
+    );
+    daemon.stop();
+}
+
+/// Creates `id` running `programme` with `plugin_name` as its plugin.
+async fn council_running(api: &Client, id: &str, plugin_name: &str, programme: Value) {
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": id, "name": id, "programme": programme }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let wasm = std::fs::read(support::plugin(plugin_name)).expect("built plugin");
+    let r = api
+        .put_wasm(&format!("/v1/councils/{id}/plugin"), wasm)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Refers someone `council` accepts and starts them on `start`: their id and view.
+async fn accepted_and_started(
+    api: &Client,
+    council: &str,
+    referral: Value,
+    start: &str,
+) -> (String, Value) {
+    let referred = refer(api, council, referral).await;
+    assert_eq!(referred["state"]["state"], "accepted", "{referred}");
+    let id = referred["participant_id"].as_str().expect("id").to_owned();
+    let view = event(api, council, &id, json!({ "type": "started", "at": start })).await;
+    (id, view)
+}
+
+/// Moves the clock to `now` and waits for the journey to close by its handover:
+/// the participant's view and their one `handover` action.
+async fn handed_over_at(api: &Client, council: &str, id: &str, now: &str) -> (Value, Value) {
+    api.set_clock(now).await;
+    let view = api
+        .wait_for(
+            &format!("{council}/participants/{id}"),
+            Duration::from_secs(20),
+            |v| v["state"]["state"] == "exited",
+        )
+        .await;
+    assert_eq!(view["state"]["reason"], "handed_over", "{view}");
+    let actions = all_actions(api, council).await;
+    let handovers: Vec<&Value> = of_participant(&actions, id)
+        .into_iter()
+        .filter(|a| a["kind"] == "handover")
+        .collect();
+    assert_eq!(handovers.len(), 1, "one handover: {actions:?}");
+    (view, handovers[0].clone())
+}
+
+async fn refer(api: &Client, council: &str, body: Value) -> Value {
+    let r = api.post(&format!("{council}/referrals"), body).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn working_well_hands_over_to_nhs_talking_therapies_nine_months_after_the_start() {
+    const WWEM: &str = "/v1/councils/working-well";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    council_running(
+        &api,
+        "working-well",
+        "working-well-east-midlands",
+        json!({ "kind": "ips_primary_care", "max_months": 9 }),
+    )
+    .await;
+    let (id, view) = accepted_and_started(
+        &api,
+        WWEM,
+        json!({
+            "route": "health", "date_of_birth": "1985-06-01", "postcode": "NG7 2RD",
+            "known_to_health_services": true, "cohorts": ["mental_health"],
+            "health_condition_or_disability": true
+        }),
+        "2026-01-05",
+    )
+    .await;
+    // The view's end of support and the plugin's planned end agree: nine months.
+    assert_eq!(view["support_ends_on"], "2026-10-05", "{view}");
+    let ends: Vec<&Value> = view["pending_timers"]
+        .as_array()
+        .expect("timers")
+        .iter()
+        .filter(|t| t["kind"] == "end_of_support")
+        .collect();
+    assert_eq!(ends.len(), 1, "{view}");
+    assert_eq!(ends[0]["due"], "2026-10-05");
+    assert!(
+        !view["decisions"]
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .any(|d| d["reasons"].as_array().is_some_and(|r| r
+                .iter()
+                .any(|r| r["rule"] == "host.programme.end_of_support"))),
+        "the plugin planned the end itself: {view}"
+    );
+
+    let (view, handover) = handed_over_at(&api, WWEM, &id, "2026-10-05T12:00:00Z").await;
+    let pack = &handover["handover"];
+    assert_eq!(pack["destination"], "nhs_talking_therapies", "{pack}");
+    assert!(
+        pack["pack"]
+            .as_array()
+            .is_some_and(|items| items.iter().any(|i| i
+                .as_str()
+                .is_some_and(|i| i.contains("NHS Talking Therapies")))),
+        "{pack}"
+    );
+    assert_eq!(handover["due"], view["support_ends_on"]);
+    daemon.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn central_london_forward_calls_a_waitlisted_referral_before_the_wait_ends() {
+    const CLF: &str = "/v1/councils/central-london-forward";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-03-02T10:00:00Z").await;
+    council_running(
+        &api,
+        "central-london-forward",
+        "central-london-forward",
+        json!({ "kind": "connect_to_work" }),
+    )
+    .await;
+    let r = api
+        .put(&format!("{CLF}/settings"), json!({ "intake_open": false }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let referred = refer(
+        &api,
+        CLF,
+        json!({ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "N1 9GU" }),
+    )
+    .await;
+    assert_eq!(referred["state"]["state"], "waitlisted", "{referred}");
+    let id = referred["participant_id"].as_str().expect("id").to_owned();
+    let view = api.get(&format!("{CLF}/participants/{id}")).await.body;
+    let call = view["pending_timers"]
+        .as_array()
+        .expect("timers")
+        .iter()
+        .find(|t| {
+            t["purpose"]
+                .as_str()
+                .is_some_and(|p| p.contains("key worker's call"))
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no key worker's call planned: {view}"));
+    assert_eq!(call["due"], "2026-03-16", "{call}");
+
+    api.set_clock("2026-03-16T12:00:00Z").await;
+    let page = api
+        .wait_for(&format!("{CLF}/actions"), Duration::from_secs(20), |p| {
+            p["actions"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|a| a["participant"] == id.as_str()))
+        })
+        .await;
+    let fired: Vec<&Value> = page["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter(|a| a["participant"] == id.as_str())
+        .collect();
+    assert_eq!(fired.len(), 1, "{page}");
+    assert_eq!(fired[0]["due"], "2026-03-16");
+    assert_eq!(fired[0]["purpose"], call["purpose"]);
+    daemon.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipes_support_runs_21_months_with_6_in_work_and_a_timer_past_the_end_is_dropped() {
+    const IPES: &str = "/v1/councils/ipes";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    council_running(&api, "ipes", "ipes-provider", json!({ "kind": "ipes" })).await;
+    // A checkpoint 30 weeks after a job start falls after six months in work.
+    let r = api
+        .put(
+            &format!("{IPES}/settings"),
+            json!({ "outcome_checkpoint_weeks": 30 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (id, view) = accepted_and_started(
+        &api,
+        IPES,
+        json!({
+            "route": "jobcentre", "date_of_birth": "1980-02-01", "postcode": "ST4 1AB",
+            "health_condition_or_disability": true
+        }),
+        "2026-01-05",
+    )
+    .await;
+    // Before a job: up to 15 months.
+    assert_eq!(view["support_ends_on"], "2027-04-05", "{view}");
+
+    // A job on the last day before the end (recorded before that day's reminders):
+    // six months in work take support to 21 months.
+    api.set_clock("2027-04-05T05:00:00Z").await;
+    let view = event(
+        &api,
+        IPES,
+        &id,
+        json!({ "type": "job_started", "at": "2027-04-05" }),
+    )
+    .await;
+    assert_eq!(view["support_ends_on"], "2027-10-05", "{view}");
+    let timers = view["pending_timers"].as_array().expect("timers");
+    assert!(
+        timers
+            .iter()
+            .all(|t| t["due"].as_str().is_some_and(|d| d <= "2027-10-05")),
+        "{view}"
+    );
+    assert!(
+        !timers.iter().any(|t| t["kind"] == "outcome_checkpoint"),
+        "the checkpoint after the end is dropped: {view}"
+    );
+    let plan = view["decisions"]
+        .as_array()
+        .and_then(|d| d.iter().rev().find(|d| d["hook"] == "plan"))
+        .expect("plan");
+    let asked: Vec<&Value> = plan["output"]["timers"]
+        .as_array()
+        .expect("the plugin's answer, as it gave it")
+        .iter()
+        .filter(|t| t["kind"] == "outcome_checkpoint")
+        .collect();
+    assert_eq!(asked.len(), 1, "the plugin did ask for it: {plan}");
+    assert!(
+        plan["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| {
+                r["rule"] == "host.programme.end"
+                    && r["text"]
+                        .as_str()
+                        .is_some_and(|t| t.contains("outcome_checkpoint"))
+            })),
+        "{plan}"
+    );
+    let weekly = timers
+        .iter()
+        .filter(|t| t["kind"] == "in_work_review")
+        .count();
+    assert!(
+        weekly >= 20,
+        "weekly in-work contact for 182 days: {weekly}"
+    );
+
+    let (_, handover) = handed_over_at(&api, IPES, &id, "2027-10-05T12:00:00Z").await;
+    assert_eq!(handover["due"], "2027-10-05");
+    assert_eq!(
+        handover["handover"]["destination"], "employer",
+        "{handover}"
     );
     daemon.stop();
 }

@@ -356,6 +356,27 @@ impl Caseload {
         Ok(())
     }
 
+    /// Writes a step's outcome over the stored journey `raw` and makes it durable;
+    /// `false` when another write got there first and the step should be run again.
+    async fn commit(
+        &self,
+        council: &Council,
+        raw: &[u8],
+        out: &Stepped,
+        also: WriteAlso<'_>,
+        attempt: usize,
+    ) -> Result<bool, CaseloadError> {
+        match self.write(council, Some(raw), out, also) {
+            Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
+                return Ok(false);
+            }
+            other => other?,
+        }
+        self.store.flush().await?;
+        self.timers_changed.notify_one();
+        Ok(true)
+    }
+
     /// Records a caseworker's event and decides what follows (outreach, a handover,
     /// the new plan).
     pub async fn record_event(
@@ -457,14 +478,9 @@ impl Caseload {
                 fired: Some(timer),
                 ..WriteAlso::default()
             };
-            match self.write(&council, Some(&raw), &out, also) {
-                Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
-                    continue;
-                }
-                other => other?,
+            if !self.commit(&council, &raw, &out, also, attempt).await? {
+                continue;
             }
-            self.store.flush().await?;
-            self.timers_changed.notify_one();
             if out.handover.is_none() {
                 return Ok(None);
             }
@@ -601,14 +617,9 @@ impl Caseload {
                 effect: mark.map(|m| (m, now)),
                 fired: None,
             };
-            match self.write(&council, Some(&raw), &out, also) {
-                Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
-                    continue;
-                }
-                other => other?,
+            if !self.commit(&council, &raw, &out, also, attempt).await? {
+                continue;
             }
-            self.store.flush().await?;
-            self.timers_changed.notify_one();
             return self.view(council_id, participant);
         }
     }

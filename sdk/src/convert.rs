@@ -12,8 +12,9 @@ use chrono::Datelike;
 
 use crate::bindings::waymark::policy::types as wit;
 use crate::{
-    Cohort, ContactDecision, ContactStep, Date, Destination, Eligibility, Handover, Journey,
-    Outcome, Plan, Reason, Referral, ReferralRoute, Stage, Timer, TimerKind, Track,
+    CheckpointResult, Cohort, ContactDecision, ContactStep, Date, Destination, Eligibility,
+    Handover, Journey, Outcome, Plan, ProgrammeKind, Reason, Referral, ReferralRoute, Stage, Timer,
+    TimerKind, Track,
 };
 
 pub(crate) fn date_to_wit(date: Date) -> wit::Date {
@@ -126,6 +127,7 @@ impl From<wit::Stage> for Stage {
             wit::Stage::InWork => Stage::InWork,
             wit::Stage::Paused => Stage::Paused,
             wit::Stage::Outreach => Stage::Outreach,
+            wit::Stage::Waitlisted => Stage::Waitlisted,
         }
     }
 }
@@ -138,6 +140,27 @@ impl From<Stage> for wit::Stage {
             Stage::InWork => wit::Stage::InWork,
             Stage::Paused => wit::Stage::Paused,
             Stage::Outreach => wit::Stage::Outreach,
+            Stage::Waitlisted => wit::Stage::Waitlisted,
+        }
+    }
+}
+
+impl From<wit::Programme> for ProgrammeKind {
+    fn from(programme: wit::Programme) -> Self {
+        match programme {
+            wit::Programme::ConnectToWork => ProgrammeKind::ConnectToWork,
+            wit::Programme::Ipes => ProgrammeKind::Ipes,
+            wit::Programme::IpsPrimaryCare => ProgrammeKind::IpsPrimaryCare,
+        }
+    }
+}
+
+impl From<ProgrammeKind> for wit::Programme {
+    fn from(programme: ProgrammeKind) -> Self {
+        match programme {
+            ProgrammeKind::ConnectToWork => wit::Programme::ConnectToWork,
+            ProgrammeKind::Ipes => wit::Programme::Ipes,
+            ProgrammeKind::IpsPrimaryCare => wit::Programme::IpsPrimaryCare,
         }
     }
 }
@@ -227,6 +250,7 @@ impl From<wit::Referral> for Referral {
             known_to_health_services: r.known_to_health_services,
             on_other_programme: r.on_other_programme,
             cohorts: r.cohorts.into_iter().map(Into::into).collect(),
+            health_condition_or_disability: r.health_condition_or_disability,
         }
     }
 }
@@ -242,6 +266,7 @@ impl From<&Referral> for wit::Referral {
             known_to_health_services: r.known_to_health_services,
             on_other_programme: r.on_other_programme,
             cohorts: r.cohorts.iter().map(|&c| c.into()).collect(),
+            health_condition_or_disability: r.health_condition_or_disability,
         }
     }
 }
@@ -265,6 +290,27 @@ impl TryFrom<wit::Journey> for Journey {
             missed_contacts: j.missed_contacts,
             employer_health_consent: j.employer_health_consent,
             mental_health_needs: j.mental_health_needs,
+            programme: j.programme.into(),
+            support_ends_on: j
+                .support_ends_on
+                .map(|d| field_date("support_ends_on", d))
+                .transpose()?,
+            job_ended_on: j
+                .job_ended_on
+                .map(|d| field_date("job_ended_on", d))
+                .transpose()?,
+            outcome_checkpoints: j
+                .outcome_checkpoints
+                .into_iter()
+                .map(|c| {
+                    Ok(CheckpointResult {
+                        on: field_date("outcome_checkpoints", c.on)?,
+                        met: c.met,
+                        hours_per_week: c.hours_per_week,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
+            health_condition_or_disability: j.health_condition_or_disability,
         })
     }
 }
@@ -280,6 +326,19 @@ impl From<&Journey> for wit::Journey {
             missed_contacts: j.missed_contacts,
             employer_health_consent: j.employer_health_consent,
             mental_health_needs: j.mental_health_needs,
+            programme: j.programme.into(),
+            support_ends_on: j.support_ends_on.map(date_to_wit),
+            job_ended_on: j.job_ended_on.map(date_to_wit),
+            outcome_checkpoints: j
+                .outcome_checkpoints
+                .iter()
+                .map(|c| wit::CheckpointResult {
+                    on: date_to_wit(c.on),
+                    met: c.met,
+                    hours_per_week: c.hours_per_week,
+                })
+                .collect(),
+            health_condition_or_disability: j.health_condition_or_disability,
         }
     }
 }
@@ -461,16 +520,7 @@ mod tests {
 
     #[test]
     fn a_bad_journey_date_names_its_field() {
-        let journey = Journey {
-            stage: Stage::Started,
-            track: Track::OutOfWork,
-            referred_on: Date::from_ymd_opt(2026, 1, 5).expect("a date"),
-            started_on: None,
-            job_started_on: None,
-            missed_contacts: 0,
-            employer_health_consent: false,
-            mental_health_needs: false,
-        };
+        let journey = Journey::started_on(Date::from_ymd_opt(2026, 1, 5).expect("a date"));
         let mut wit = wit::Journey::from(&journey);
         wit.started_on = Some(wit::Date {
             year: 2026,
@@ -479,5 +529,23 @@ mod tests {
         });
         let err = Journey::try_from(wit).unwrap_err();
         assert_eq!(err, "started_on: date 2026-13-01 is not a calendar date");
+    }
+
+    #[test]
+    fn the_1_1_facts_cross_the_glue_both_ways() {
+        let day = |d| Date::from_ymd_opt(2026, 1, d).expect("a date");
+        let journey = Journey::waitlisted_on(day(5))
+            .with_programme(ProgrammeKind::Ipes)
+            .with_support_ends_on(day(30))
+            .with_job_ended_on(day(20))
+            .with_checkpoint(day(19), false, 6);
+        let back = Journey::try_from(wit::Journey::from(&journey)).expect("converts back");
+        assert_eq!(back, journey);
+        let mut wit = wit::Journey::from(&journey);
+        wit.outcome_checkpoints[0].on.day = 32;
+        let err = Journey::try_from(wit).unwrap_err();
+        assert!(err.starts_with("outcome_checkpoints:"), "{err}");
+        let referral = Referral::example().with_health_condition_or_disability(false);
+        assert_eq!(Referral::from(wit::Referral::from(&referral)), referral);
     }
 }

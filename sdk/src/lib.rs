@@ -2,12 +2,13 @@
 //!
 //! Waymark runs each council's rules (who is eligible, when reviews fall due, what
 //! happens after missed contacts, where people are handed over to) as a
-//! WebAssembly component that implements the `waymark:policy@1.0.0` contract
-//! (`sdk/wit/v1.0.0/policy.wit`). This crate is everything a council developer
-//! needs to write one without seeing WIT:
+//! WebAssembly component that implements the `waymark:policy@1.1.0` contract
+//! (`sdk/wit/v1.1.0/policy.wit`; the host also still runs 1.0.0 components).
+//! This crate is everything a council developer needs to write one without
+//! seeing WIT:
 //!
 //! - plain domain types ([`Referral`], [`Journey`], [`Eligibility`], [`Plan`], ...)
-//!   that serialize exactly as the host's do;
+//!   from the `waymark-contract` crate, the very types the host uses;
 //! - the [`Policy`] trait, one function per hook, and [`export_policy!`], which
 //!   turns an implementation into the component's exports;
 //! - [`calendar`]: working days from the council's calendar, date arithmetic that
@@ -86,27 +87,25 @@ mod export;
 mod policy;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
-mod types;
-
-/// A calendar date in the council's time zone.
-pub use chrono::NaiveDate as Date;
 
 pub use policy::{Policy, PolicyError};
-pub use types::{
-    Cohort, ContactDecision, ContactStep, Destination, Eligibility, Handover, Journey, Outcome,
-    Plan, PlanBuilder, Reason, Referral, ReferralRoute, Stage, Timer, TimerKind, Track,
+/// The contract's types, from the `waymark-contract` crate the host shares.
+pub use waymark_contract::{
+    CheckpointResult, Cohort, ContactDecision, ContactStep, Date, Destination, Eligibility,
+    Handover, Journey, Outcome, Plan, PlanBuilder, ProgrammeKind, Reason, Referral, ReferralRoute,
+    Stage, Timer, TimerKind, Track,
 };
 
 #[doc(hidden)]
 pub use export::__private;
 
-/// The WIT bindings of `waymark:policy@1.0.0`, generated here once so that every
+/// The WIT bindings of `waymark:policy@1.1.0`, generated here once so that every
 /// plugin links the same glue. Not part of the API: [`export_policy!`] is the only
 /// user, and plugin code sees the plain types above.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit/v1.0.0",
+        path: "wit/v1.1.0",
         world: "council-policy",
         // The export macro is used from plugin crates, not from here.
         pub_export_macro: true,

@@ -86,6 +86,8 @@ impl State {
     /// The stage a plugin plans for, or `None` when there is nothing to plan.
     pub fn stage(&self) -> Option<Stage> {
         match self {
+            // Planned too: a council may promise a call before the waiting list ends.
+            State::Waitlisted => Some(Stage::Waitlisted),
             State::Accepted => Some(Stage::Accepted),
             State::Active {
                 phase: Active::Started,
@@ -95,11 +97,9 @@ impl State {
             } => Some(Stage::InWork),
             State::Paused { .. } => Some(Stage::Paused),
             State::Outreach { .. } => Some(Stage::Outreach),
-            State::Referred
-            | State::AwaitingReview
-            | State::Waitlisted
-            | State::Declined
-            | State::Exited { .. } => None,
+            State::Referred | State::AwaitingReview | State::Declined | State::Exited { .. } => {
+                None
+            }
         }
     }
 

@@ -19,14 +19,14 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 use super::answer;
 use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan, ReferralFacts};
-use super::engine::TICK;
+use super::engine::{TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK};
 use super::limits::Limits;
 use super::load::{Plugin, PluginDigest};
-use super::v1::{self, CouncilPolicyPre, Guest, wit};
+use super::v1::{self, Called, Linked};
 use crate::schedule::calendar::WorkingCalendar;
 
 /// What a decision runs with: the council's settings, calendar and limits.
@@ -138,32 +138,45 @@ impl Plugin {
         referral: &ReferralFacts,
         as_of: NaiveDate,
     ) -> Result<Decision<Eligibility>, DecisionError> {
-        let facts = wit::Referral::from(referral);
         self.decide(
             Hook::Eligibility,
             ctx,
             referral,
             as_of,
-            |policy, store, settings, date| policy.call_eligibility(store, settings, &facts, date),
-            |answer, _| answer::eligibility(answer.into()),
+            |linked, store, settings| linked.eligibility(store, settings, referral, as_of),
+            answer::eligibility,
         )
     }
 
-    /// The timers a journey wants after `as_of`, and why.
+    /// The timers a journey wants after `as_of`, and why. A plan the plugin's
+    /// contract version cannot be asked for (a waitlisted journey, for a 1.0 plugin)
+    /// is answered by the host without running the plugin.
     pub fn plan(
         &self,
         ctx: &CallContext,
         journey: &JourneyFacts,
         as_of: NaiveDate,
     ) -> Result<Decision<Plan>, DecisionError> {
-        let facts = wit::Journey::from(journey);
+        if let Some(plan) = v1::answered_by_the_host(self.linked.minor(), journey) {
+            let input_digest =
+                digest_input(Hook::Plan, &ctx.settings, journey, as_of, &ctx.limits)?;
+            return Ok(Decision {
+                value: plan,
+                plugin: self.digest.clone(),
+                input_digest,
+                fuel_used: 0,
+                peak_memory_bytes: 0,
+                elapsed: Duration::ZERO,
+                log: Vec::new(),
+            });
+        }
         self.decide(
             Hook::Plan,
             ctx,
             journey,
             as_of,
-            |policy, store, settings, date| policy.call_plan(store, settings, facts, date),
-            |answer, limits| answer::plan(answer.try_into()?, as_of, limits),
+            |linked, store, settings| linked.plan(store, settings, journey, as_of),
+            |answer, limits| answer::plan(answer, as_of, limits),
         )
     }
 
@@ -174,16 +187,13 @@ impl Plugin {
         journey: &JourneyFacts,
         as_of: NaiveDate,
     ) -> Result<Decision<ContactDecision>, DecisionError> {
-        let facts = wit::Journey::from(journey);
         self.decide(
             Hook::MissedContact,
             ctx,
             journey,
             as_of,
-            |policy, store, settings, date| {
-                policy.call_missed_contact(store, settings, facts, date)
-            },
-            |answer, _| answer::contact(answer.try_into()?, as_of),
+            |linked, store, settings| linked.missed_contact(store, settings, journey, as_of),
+            |answer, limits| answer::contact(answer, as_of, limits),
         )
     }
 
@@ -194,42 +204,35 @@ impl Plugin {
         journey: &JourneyFacts,
         as_of: NaiveDate,
     ) -> Result<Decision<Handover>, DecisionError> {
-        let facts = wit::Journey::from(journey);
         self.decide(
             Hook::Handover,
             ctx,
             journey,
             as_of,
-            |policy, store, settings, date| policy.call_handover(store, settings, facts, date),
-            |answer, _| answer::handover(answer.into()),
+            |linked, store, settings| linked.handover(store, settings, journey, as_of),
+            answer::handover,
         )
     }
 
-    /// Runs one hook: checks the input, calls the plugin in a fresh sandbox, then
-    /// converts and checks its answer.
-    fn decide<I: Serialize, W, T: Serialize>(
+    /// Runs one hook: checks the input, calls the plugin in a fresh sandbox through
+    /// the bindings of its contract version, then checks its answer.
+    fn decide<I: Serialize, A, T: Serialize>(
         &self,
         hook: Hook,
         ctx: &CallContext,
         input: &I,
         as_of: NaiveDate,
-        call: impl FnOnce(
-            &Guest,
-            &mut Store<Sandbox>,
-            &str,
-            wit::Date,
-        ) -> wasmtime::Result<Result<W, String>>,
-        check: impl FnOnce(W, &Limits) -> Result<T, String>,
+        call: impl FnOnce(&Linked, &mut Store<Sandbox>, &str) -> Called<A>,
+        check: impl FnOnce(A, &Limits) -> Result<T, String>,
     ) -> Result<Decision<T>, DecisionError> {
         let limits = &ctx.limits;
         let input_digest = digest_input(hook, &ctx.settings, input, as_of, limits)?;
-        let date = v1::date_to_wit(as_of);
         let sandboxed = run(
-            &self.pre,
+            self.linked.engine(),
             self.engine.memory_ceiling(),
             ctx.calendar.clone(),
             limits,
-            |policy, store| call(policy, store, &ctx.settings, date),
+            |store| call(&self.linked, store, &ctx.settings),
         )?;
         let value = match sandboxed.value {
             Err(message) => {
@@ -237,13 +240,12 @@ impl Plugin {
                     .map_err(|what| DecisionError::InvalidAnswer { what })?;
                 return Err(DecisionError::PluginRefused { message });
             }
-            Ok(answer) => {
-                check(answer, limits).map_err(|what| DecisionError::InvalidAnswer { what })?
-            }
+            Ok(converted) => converted
+                .and_then(|answer| check(answer, limits))
+                .map_err(|what| DecisionError::InvalidAnswer { what })?,
         };
-        let size = serde_json::to_vec(&value)
-            .map(|json| json.len())
-            .unwrap_or(usize::MAX);
+        // Each hook's check measured it first; this holds any hook to the cap.
+        let size = answer::json_size(&value, limits.max_output_bytes);
         answer::within(size, "answer", limits.max_output_bytes)
             .map_err(|what| DecisionError::InvalidAnswer { what })?;
         Ok(Decision {
@@ -302,18 +304,19 @@ pub(crate) struct Sandboxed<R> {
     pub(crate) log: Vec<String>,
 }
 
-/// Instantiates the plugin in a fresh store under `limits` and runs `call` on it.
+/// Makes a fresh store under `limits` and runs `call` in it, which instantiates the
+/// plugin (from its `InstancePre`) and calls one export.
 pub(crate) fn run<R>(
-    pre: &CouncilPolicyPre<Sandbox>,
+    engine: &Engine,
     memory_ceiling: usize,
     calendar: Arc<dyn WorkingCalendar>,
     limits: &Limits,
-    call: impl FnOnce(&Guest, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+    call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>,
 ) -> Result<Sandboxed<R>, DecisionError> {
     let started = Instant::now();
     let memory_limit = limits.memory_bytes.min(memory_ceiling);
     let mut store = Store::new(
-        pre.engine(),
+        engine,
         Sandbox::new(calendar, memory_limit, limits.max_log_bytes),
     );
     store.limiter(|sandbox| &mut sandbox.limiter);
@@ -325,12 +328,11 @@ pub(crate) fn run<R>(
     store.set_epoch_deadline(deadline_ticks(limits.deadline));
     store.epoch_deadline_trap();
 
-    let result = pre
-        .instantiate(&mut store)
-        .and_then(|bindings| call(bindings.waymark_policy_policy(), &mut store));
+    let result = call(&mut store);
     let elapsed = started.elapsed();
     // `get_fuel` only fails when fuel is off, which `set_fuel` above already ruled out.
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    LAST_FUEL.set(Some(fuel_used));
     match result {
         Ok(value) => {
             let sandbox = store.into_data();
@@ -344,6 +346,18 @@ pub(crate) fn run<R>(
         }
         Err(error) => Err(classify(&error, store.into_data(), limits, memory_limit)),
     }
+}
+
+thread_local! {
+    /// The fuel the last sandboxed call on this thread used, whatever its outcome.
+    static LAST_FUEL: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The fuel the last sandboxed call on this thread used, if one ran since the last
+/// time this was asked, refusals and crashes included (a [`DecisionError`] has no
+/// room for it). Golden cases charge it against their upload's fuel budget.
+pub(crate) fn take_last_fuel() -> Option<u64> {
+    LAST_FUEL.take()
 }
 
 /// Ticks of [`TICK`] that cover `deadline`. One more than the quotient: the first
@@ -376,6 +390,16 @@ fn classify(
             limit: memory_limit,
         };
     }
+    // Like memory: a refused `table.grow` returns -1, and the plugin's own trap
+    // ("unreachable executed") that follows is not the reason.
+    if sandbox.limiter.table_refused {
+        return DecisionError::Trap {
+            message: format!(
+                "it tried to grow a table past the sandbox's limit of {TABLE_ELEMENTS} elements"
+            ),
+            log: sandbox.log.lines,
+        };
+    }
     if let Some(fault) = sandbox.fault {
         return DecisionError::Trap {
             message: fault,
@@ -387,12 +411,11 @@ fn classify(
             message: busy.to_string(),
         };
     }
-    let message = match (trap, sandbox.limiter.table_refused) {
-        (Some(trap), _) => trap.to_string(),
-        (None, true) => "it tried to grow a table past the sandbox's limit".to_owned(),
+    let message = match trap {
+        Some(trap) => trap.to_string(),
         // Not a wasm trap: the canonical ABI refusing what the plugin handed back
         // (a bad string or discriminant), or instantiation failing.
-        (None, false) => explain(error),
+        None => explain(error),
     };
     DecisionError::Trap {
         message,
@@ -437,9 +460,9 @@ impl Sandbox {
             // A plugin component is one memory and a few small tables and instances
             // (see engine.rs); anything past these is not a plugin we built.
             .memories(1)
-            .tables(8)
+            .tables(TABLES_PER_COMPONENT as usize)
             .instances(16)
-            .table_elements(100_000)
+            .table_elements(TABLE_ELEMENTS)
             .build();
         Sandbox {
             calendar,
@@ -455,11 +478,14 @@ impl Sandbox {
     }
 }
 
-impl v1::wit::Host for Sandbox {}
-
-impl v1::host::Host for Sandbox {
-    fn is_working_day(&mut self, day: wit::Date) -> wasmtime::Result<bool> {
-        let fault = match v1::date_from_wit(day) {
+/// The host interface, as each contract version's bindings call it.
+impl Sandbox {
+    /// Answers `is-working-day` for a date the bindings converted (or could not).
+    pub(crate) fn answer_is_working_day(
+        &mut self,
+        day: Result<NaiveDate, String>,
+    ) -> wasmtime::Result<bool> {
+        let fault = match day {
             Ok(day) => {
                 // The calendar is host code fed a plugin-chosen date: catch a panic
                 // (say, date arithmetic overflowing at the end of time) so it becomes
@@ -476,7 +502,8 @@ impl v1::host::Host for Sandbox {
         Err(wasmtime::Error::msg(fault))
     }
 
-    fn log(&mut self, message: String) {
+    /// Keeps a line of the plugin's decision log.
+    pub(crate) fn push_log(&mut self, message: String) {
         self.log.push(message);
     }
 }
@@ -666,6 +693,28 @@ mod tests {
         assert!(
             matches!(err, DecisionError::InputTooLarge { limit: 100, .. }),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_refused_table_grow_is_named_not_the_trap_after_it() {
+        let calendar = Arc::new(crate::schedule::calendar::UkCalendar::new(
+            crate::schedule::calendar::Nation::EnglandAndWales,
+        ));
+        let mut sandbox = Sandbox::new(calendar, 1 << 20, 1024);
+        let allowed = sandbox
+            .limiter
+            .table_growing(10, TABLE_ELEMENTS + 1, None)
+            .unwrap();
+        assert!(!allowed);
+        let trap = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        let err = classify(&trap, sandbox, &Limits::default(), 1 << 20);
+        let DecisionError::Trap { message, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            message,
+            "it tried to grow a table past the sandbox's limit of 20000 elements"
         );
     }
 

@@ -7,6 +7,11 @@
 //! `settings-schema` with a JSON object inside the sandbox. Each refusal says what
 //! is wrong and how to fix it. What passes is linked once into an `InstancePre`
 //! that every later decision instantiates from.
+//!
+//! Nothing is kept for a plugin until it is accepted: [`Policies::prepare`] checks
+//! without keeping, and only [`Policies::admit`] puts a plugin in the in-memory
+//! cache (bounded, least recently used dropped first) and its machine code in the
+//! on-disk one. So a refused upload leaves neither memory nor files behind.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,12 +21,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::Component;
 
-use super::call::{self, DecisionError, Sandbox};
+use super::call::{self, DecisionError};
 use super::engine::{EngineError, EngineSettings, PolicyEngine};
 use super::limits::Limits;
-use super::v1::{self, CouncilPolicy, CouncilPolicyPre};
+use super::v1::{self, Linked, Linkers, Minor};
 use crate::schedule::calendar::{Nation, UkCalendar};
 
 /// A plugin version: the SHA-256 of its bytes, in lowercase hex.
@@ -98,6 +103,12 @@ pub enum PluginRejected {
     #[error("not a valid WebAssembly component ({0}): rebuild it with `waymark plugin build`")]
     Invalid(String),
     #[error(
+        "the plugin needs more than the sandbox allows ({0}): a plugin built with waymark-sdk \
+         and `waymark plugin build` stays well inside, so drop whatever adds tables, memories \
+         or instances, or shrink its initial memory"
+    )]
+    OverSandbox(String),
+    #[error(
         "the plugin imports {}, but a plugin may import only `waymark:policy/host@1.x`: build it for \
          `wasm32-unknown-unknown` (not WASI) with waymark-sdk, and drop dependencies that need files, \
          clocks, randomness or the network",
@@ -111,8 +122,8 @@ pub enum PluginRejected {
     )]
     NoPolicy(Vec<String>),
     #[error(
-        "the plugin is built against waymark:policy {0}, but this Waymark runs 1.x plugins: rebuild it \
-         against a 1.x waymark-sdk"
+        "the plugin is built against waymark:policy {0}, but this Waymark runs 1.0 and 1.1 plugins: \
+         rebuild it against the waymark-sdk this Waymark ships with (contract 1.1)"
     )]
     UnsupportedVersion(String),
     #[error(
@@ -133,30 +144,81 @@ pub enum PluginRejected {
     SchemaFailed(DecisionError),
     #[error("the plugin's settings schema {0}: settings-schema must return a JSON Schema object")]
     SchemaInvalid(String),
+    /// Unusable, or not checkable in bounded time (see `policy::settings`).
+    #[error("{0}")]
+    SchemaRefused(super::settings::InvalidSettings),
     #[error(
         "the plugin's golden cases (custom section `waymark:golden`) cannot be read: {0}; fix \
          `golden.json` and rebuild with `waymark plugin build`"
     )]
     GoldenUnreadable(String),
     #[error(
-        "{} of {ran} golden cases failed in the sandbox: {}; fix the plugin or its `golden.json`, \
-         then rebuild with `waymark plugin build`",
-        .failures.len(),
+        "{failed} of {ran} golden cases failed in the sandbox{}: {}; fix the plugin or its \
+         `golden.json`, then rebuild with `waymark plugin build`",
+        if *.failed > .failures.len() { format!(" (the first {} shown)", .failures.len()) } else { String::new() },
         .failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | ")
     )]
     GoldenFailed {
         ran: usize,
+        /// How many failed; `failures` describes at most the first few.
+        failed: usize,
         failures: Vec<super::golden::GoldenCaseFailure>,
     },
+    #[error(
+        "the plugin's golden cases are over an upload's budget: {0}; make `golden.json` fewer \
+         or cheaper cases, then rebuild with `waymark plugin build`"
+    )]
+    GoldenOverBudget(String),
 }
 
 /// The daemon's loaded plugins, and the engine they run on. Cheap to share behind
 /// an `Arc`; every method takes `&self`.
 pub struct Policies {
     engine: Arc<PolicyEngine>,
-    linker: Linker<Sandbox>,
+    /// One linker per contract version the host runs.
+    linkers: Linkers,
     limits: Limits,
-    loaded: Mutex<HashMap<PluginDigest, Arc<Plugin>>>,
+    loaded: Mutex<Loaded>,
+}
+
+/// The plugins kept compiled in memory, each with when it was last used; past the
+/// capacity the least recently used is dropped.
+struct Loaded {
+    plugins: HashMap<PluginDigest, (Arc<Plugin>, u64)>,
+    uses: u64,
+    capacity: usize,
+}
+
+impl Loaded {
+    fn get(&mut self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
+        let (plugin, used) = self.plugins.get_mut(digest)?;
+        self.uses += 1;
+        *used = self.uses;
+        Some(plugin.clone())
+    }
+
+    /// Keeps `plugin` (or returns the one kept from the same bytes), dropping the
+    /// least recently used past the capacity.
+    fn insert(&mut self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
+        if let Some(kept) = self.get(&plugin.digest) {
+            return kept;
+        }
+        while self.plugins.len() >= self.capacity.max(1) {
+            let oldest = self
+                .plugins
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(digest, _)| digest.clone());
+            match oldest {
+                Some(digest) => self.plugins.remove(&digest),
+                None => break,
+            };
+        }
+        self.uses += 1;
+        self.plugins
+            .insert(plugin.digest.clone(), (plugin.clone(), self.uses));
+        plugin.clone()
+    }
 }
 
 /// A validated plugin, linked and ready to decide.
@@ -164,7 +226,8 @@ pub struct Plugin {
     pub(crate) digest: PluginDigest,
     pub(crate) schema: serde_json::Value,
     pub(crate) contract_version: String,
-    pub(crate) pre: CouncilPolicyPre<Sandbox>,
+    /// Linked once, with the bindings of the contract version it exports.
+    pub(crate) linked: Linked,
     /// Keeps the engine's epoch ticker running while this plugin can be called.
     pub(crate) engine: Arc<PolicyEngine>,
 }
@@ -200,16 +263,19 @@ impl Policies {
     /// decision then runs under its council's own limits.
     pub fn new(settings: &EngineSettings, limits: Limits) -> Result<Policies, EngineError> {
         let engine = Arc::new(PolicyEngine::new(settings)?);
-        let mut linker = Linker::new(engine.engine());
         // The host interface and nothing else: whatever else a plugin imports fails
         // to link.
-        CouncilPolicy::add_to_linker::<Sandbox, HasSelf<Sandbox>>(&mut linker, |sandbox| sandbox)
-            .map_err(|e| EngineError::Config(e.to_string()))?;
+        let linkers =
+            Linkers::new(engine.engine()).map_err(|e| EngineError::Config(e.to_string()))?;
         Ok(Policies {
             engine,
-            linker,
+            linkers,
             limits,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(Loaded {
+                plugins: HashMap::new(),
+                uses: 0,
+                capacity: settings.loaded_plugins,
+            }),
         })
     }
 
@@ -234,14 +300,34 @@ impl Policies {
         &self.limits
     }
 
-    /// A plugin loaded earlier, by digest.
+    /// A plugin loaded earlier, by digest, if it is still kept.
     pub fn get(&self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
-        self.lock().get(digest).cloned()
+        self.lock().get(digest)
     }
 
-    /// Validates, compiles and links a plugin, or returns the one already loaded
-    /// from the same bytes.
+    /// How many plugins are kept compiled in memory.
+    pub fn loaded(&self) -> usize {
+        self.lock().plugins.len()
+    }
+
+    /// Validates, compiles and links a plugin that was accepted before (a stored
+    /// version) and keeps it, or returns the one already kept from the same bytes.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
+        let plugin = self.prepare(bytes)?;
+        Ok(self.admit(&plugin))
+    }
+
+    /// Keeps an accepted plugin: in memory, and its machine code in the on-disk
+    /// cache. Returns the plugin kept from the same bytes, if one already was.
+    pub fn admit(&self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
+        self.engine.keep(plugin.linked.component(), &plugin.digest);
+        self.lock().insert(plugin)
+    }
+
+    /// Validates, compiles and links a plugin without keeping it anywhere (the one
+    /// already kept, if the same bytes were accepted before): what an upload does
+    /// before its golden cases and settings are checked.
+    pub fn prepare(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
         let limit = self.limits.max_plugin_bytes;
         if bytes.len() > limit {
             return Err(PluginRejected::TooLarge {
@@ -256,40 +342,39 @@ impl Policies {
         }
 
         // Compiling is the expensive part, and it is deliberately outside the lock:
-        // two uploads of the same plugin at once compile twice, and both return
-        // whichever finished first.
+        // two uploads of the same plugin at once compile twice, and `admit` keeps
+        // whichever came first.
         let component = self
             .engine
             .compile(bytes, &digest)
-            .map_err(|e| PluginRejected::Invalid(call::explain(&e)))?;
-        let contract_version = self.check_world(&component)?;
+            .map_err(|e| compile_refusal(&e))?;
+        let (contract_version, minor) = self.check_world(&component)?;
         self.check_resources(&component)?;
-        let pre = self
-            .linker
-            .instantiate_pre(&component)
-            .and_then(CouncilPolicyPre::new)
+        let linked = self
+            .linkers
+            .link(minor, &component)
             .map_err(|e| PluginRejected::Contract(call::explain(&e)))?;
-        let schema = self.settings_schema(&pre)?;
+        let schema = self.settings_schema(&linked)?;
 
-        let plugin = Arc::new(Plugin {
-            digest: digest.clone(),
+        Ok(Arc::new(Plugin {
+            digest,
             schema,
             contract_version,
-            pre,
+            linked,
             engine: self.engine.clone(),
-        });
-        Ok(self.lock().entry(digest).or_insert(plugin).clone())
+        }))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PluginDigest, Arc<Plugin>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
         // The map is only ever inserted into whole; a panic elsewhere while it was
         // held cannot have left it half-updated.
         self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Checks the component's imports and exports against the contract, naming
-    /// every offender, and returns the contract version the plugin exports.
-    fn check_world(&self, component: &Component) -> Result<String, PluginRejected> {
+    /// every offender, and returns the contract version the plugin exports (1.0.x
+    /// or 1.1.x), which picks the bindings it runs with.
+    fn check_world(&self, component: &Component) -> Result<(String, Minor), PluginRejected> {
         let ty = component.component_type();
         let engine = self.engine.engine();
 
@@ -317,10 +402,10 @@ impl Policies {
             None => Err(PluginRejected::NoPolicy(
                 exports.iter().map(|s| (*s).to_owned()).collect(),
             )),
-            Some(i) if i.major() != Some(v1::MAJOR) => {
-                Err(PluginRejected::UnsupportedVersion(i.version.to_owned()))
-            }
-            Some(i) => Ok(i.version.to_owned()),
+            Some(i) => match Minor::of(i.version) {
+                Some(minor) => Ok((i.version.to_owned(), minor)),
+                None => Err(PluginRejected::UnsupportedVersion(i.version.to_owned())),
+            },
         }
     }
 
@@ -349,18 +434,15 @@ impl Policies {
     }
 
     /// Asks the plugin for its settings schema, in the sandbox like any decision.
-    fn settings_schema(
-        &self,
-        pre: &CouncilPolicyPre<Sandbox>,
-    ) -> Result<serde_json::Value, PluginRejected> {
+    fn settings_schema(&self, linked: &Linked) -> Result<serde_json::Value, PluginRejected> {
         // settings-schema takes no dates, so which calendar it sees is immaterial.
         let calendar = Arc::new(UkCalendar::new(Nation::default()));
         let sandboxed = call::run(
-            pre,
+            linked.engine(),
             self.engine.memory_ceiling(),
             calendar,
             &self.limits,
-            |policy, store| policy.call_settings_schema(store),
+            |store| linked.settings_schema(store),
         )
         .map_err(PluginRejected::SchemaFailed)?;
         let text = sandboxed.value;
@@ -371,13 +453,28 @@ impl Policies {
             )));
         }
         match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(schema @ serde_json::Value::Object(_)) => Ok(schema),
+            Ok(schema @ serde_json::Value::Object(_)) => {
+                super::settings::compile(&schema).map_err(PluginRejected::SchemaRefused)?;
+                Ok(schema)
+            }
             Ok(other) => Err(PluginRejected::SchemaInvalid(format!(
                 "is JSON but not an object (it starts {})",
                 excerpt(&other.to_string())
             ))),
             Err(e) => Err(PluginRejected::SchemaInvalid(format!("is not JSON ({e})"))),
         }
+    }
+}
+
+/// Why a component did not compile: over one of the instance pool's limits (tables,
+/// memories, instances, their sizes: wasmtime says which, and that it "exceeds" it),
+/// or not valid at all.
+fn compile_refusal(error: &wasmtime::Error) -> PluginRejected {
+    let why = call::explain(error);
+    if why.contains("exceeds the") {
+        PluginRejected::OverSandbox(why)
+    } else {
+        PluginRejected::Invalid(why)
     }
 }
 
@@ -465,6 +562,30 @@ pub(crate) mod tests {
                 "failed to parse WebAssembly module: unexpected end-of-file (at offset 0xa)".into()
             )
         );
+    }
+
+    #[test]
+    fn a_component_over_the_pools_limits_is_refused_by_the_limit_it_breaks() {
+        // A core module with five tables (the pool allows four per module)...
+        let mut tables = b"\0asm\x01\0\0\0\x04\x10\x05".to_vec();
+        tables.extend([0x70, 0x00, 0x01].repeat(5));
+        // ... and one whose memory starts at 2000 pages (125 MiB, over the ceiling).
+        let memory = b"\0asm\x01\0\0\0\x05\x04\x01\x00\xd0\x0f".to_vec();
+        for (module, broken) in [
+            (
+                tables,
+                "tables count of 5 exceeds the per-instance limit of 4",
+            ),
+            (memory, "exceeds the limit of"),
+        ] {
+            let component = crate::policy::componentize(&module).unwrap();
+            let err = policies().load(&component).unwrap_err();
+            let PluginRejected::OverSandbox(why) = &err else {
+                panic!("{err:?}");
+            };
+            assert!(why.contains(broken), "{why}");
+            assert!(err.to_string().contains("more than the sandbox allows"));
+        }
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //!   store and return a [`Decision`] with the input digest, fuel and log that let it
 //!   be explained and replayed, or a [`DecisionError`] naming what went wrong.
 //! - `answer`: the contract's promises an answer must keep (reasons, future dates).
-//! - `v1`: the `waymark:policy@1.x` bindings; a 2.0 contract would live beside it.
+//! - `v1`: the `waymark:policy@1.x` bindings, one module per minor (1.0, 1.1); a
+//!   plugin runs with those of the version it exports. A 2.0 would live beside it.
 //! - [`package`](build_plugin): builds a plugin crate into an uploadable component,
 //!   with its golden cases embedded.
 //! - [`golden`]: runs those cases in the sandbox when the plugin is uploaded.

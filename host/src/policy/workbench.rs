@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use waymark_sdk::testing::golden::{self, Answer, Case, Hook};
@@ -329,28 +328,40 @@ fn decide(plugin: &Plugin, ctx: &CallContext, case: &Case) -> Result<Decided, St
         Hook::Eligibility => {
             let referral: ReferralFacts = input(case, "a referral")?;
             match plugin.eligibility(ctx, &referral, as_of) {
-                Ok(d) => Ok((Answer::Eligibility(sdk(&d.value)?), cost(&d))),
+                Ok(d) => {
+                    let cost = cost(&d);
+                    Ok((Answer::Eligibility(d.value), cost))
+                }
                 Err(e) => Err(e),
             }
         }
         Hook::Plan => {
             let journey: JourneyFacts = input(case, "a journey")?;
             match plugin.plan(ctx, &journey, as_of) {
-                Ok(d) => Ok((Answer::Plan(sdk(&d.value)?), cost(&d))),
+                Ok(d) => {
+                    let cost = cost(&d);
+                    Ok((Answer::Plan(d.value), cost))
+                }
                 Err(e) => Err(e),
             }
         }
         Hook::MissedContact => {
             let journey: JourneyFacts = input(case, "a journey")?;
             match plugin.missed_contact(ctx, &journey, as_of) {
-                Ok(d) => Ok((Answer::ContactDecision(sdk(&d.value)?), cost(&d))),
+                Ok(d) => {
+                    let cost = cost(&d);
+                    Ok((Answer::ContactDecision(d.value), cost))
+                }
                 Err(e) => Err(e),
             }
         }
         Hook::Handover => {
             let journey: JourneyFacts = input(case, "a journey")?;
             match plugin.handover(ctx, &journey, as_of) {
-                Ok(d) => Ok((Answer::Handover(sdk(&d.value)?), cost(&d))),
+                Ok(d) => {
+                    let cost = cost(&d);
+                    Ok((Answer::Handover(d.value), cost))
+                }
                 Err(e) => Err(e),
             }
         }
@@ -364,13 +375,6 @@ fn input<T: DeserializeOwned>(case: &Case, what: &str) -> Result<T, String> {
             case.hook.as_str()
         )
     })
-}
-
-/// The host's answer as the SDK's type: both serialize alike, by design.
-fn sdk<T: Serialize, U: DeserializeOwned>(value: &T) -> Result<U, String> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
-        .map_err(|e| format!("the answer does not fit waymark-sdk's types: {e}"))
 }
 
 fn cost<T>(d: &Decision<T>) -> Cost {

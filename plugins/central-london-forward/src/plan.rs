@@ -33,12 +33,46 @@ pub(crate) fn decide(
                 )
                 .build())
         }
+        Stage::Waitlisted => waiting(settings, journey, as_of),
         Stage::Paused => Ok(Plan::nothing([Reason::new(
             "plan.paused",
             "Support is paused: nothing is planned until it resumes.",
         )])),
         Stage::Started | Stage::InWork | Stage::Outreach => active(settings, journey, as_of),
     }
+}
+
+/// The partnership promises everyone on its waiting list a key worker's call before
+/// the longest wait (`max_wait_weeks`) is up, so nobody waits without hearing.
+fn waiting(settings: &Settings, journey: &Journey, as_of: Date) -> Result<Plan, PolicyError> {
+    let days = settings.waitlist_call_working_days;
+    let weeks = settings.max_wait_weeks;
+    let due = calendar::add_working_days(journey.referred_on, days)?;
+    let wait_ends = calendar::add_weeks(journey.referred_on, weeks)?;
+    if due >= wait_ends {
+        // `Settings::check` rules this out; a plan that broke the promise would be wrong.
+        return Err(PolicyError::new(format!(
+            "the key worker's call on {} would come after the {weeks}-week wait ends;              lower `waitlist_call_working_days`",
+            describe(due)
+        )));
+    }
+    Ok(Plan::after(as_of)
+        .timer(
+            TimerKind::Review,
+            due,
+            format!(
+                "A key worker's call to someone on the waiting list: before the {weeks}-week                  maximum wait ends"
+            ),
+        )
+        .reason(
+            "waitlist.key_worker_call",
+            format!(
+                "Everyone waitlisted gets a key worker's call within {days} working days of the                  referral on {}, before the maximum wait ends on {}.",
+                describe(journey.referred_on),
+                describe(wait_ends)
+            ),
+        )
+        .build())
 }
 
 fn active(settings: &Settings, journey: &Journey, as_of: Date) -> Result<Plan, PolicyError> {
@@ -147,6 +181,40 @@ mod tests {
             .filter(|t| t.kind == kind)
             .map(|t| t.due)
             .collect()
+    }
+
+    #[test]
+    fn a_waitlisted_person_gets_a_key_workers_call_before_the_maximum_wait_ends() {
+        // Referred Monday 2 March 2026: ten working days on is Monday 16 March, well
+        // before the eight-week wait ends on 27 April.
+        let journey = Journey::waitlisted_on(date("2026-03-02"));
+        let plan = decide(&Settings::default(), &journey, date("2026-03-02")).expect("plans");
+        assert_eq!(plan.timers.len(), 1, "{plan:?}");
+        let call = &plan.timers[0];
+        assert_eq!(call.kind, TimerKind::Review);
+        assert_eq!(call.due, date("2026-03-16"));
+        assert!(
+            call.purpose.contains("key worker's call"),
+            "{}",
+            call.purpose
+        );
+        assert_eq!(plan.reasons[0].rule, "waitlist.key_worker_call");
+    }
+
+    #[test]
+    fn a_call_that_would_break_the_wait_promise_is_refused_by_the_settings() {
+        let settings = Settings {
+            max_wait_weeks: 2,
+            waitlist_call_working_days: 10,
+            ..Settings::default()
+        };
+        let err = settings
+            .check()
+            .expect_err("a call after the wait is refused");
+        assert!(
+            err.to_string().contains("`waitlist_call_working_days`"),
+            "{err}"
+        );
     }
 
     #[test]

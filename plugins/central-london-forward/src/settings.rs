@@ -45,6 +45,9 @@ pub struct Settings {
     pub max_wait_weeks: u32,
     /// Where a waitlisted person can get help meanwhile.
     pub waitlist_signpost: String,
+    /// Working days from referral to the key worker's call a waitlisted person is
+    /// promised; it must fall before the maximum wait (`max_wait_weeks`) ends.
+    pub waitlist_call_working_days: u32,
     /// Working days from referral to the first meeting once accepted.
     pub first_meeting_working_days: u32,
     /// Weeks between key-worker reviews, from the start.
@@ -115,6 +118,7 @@ impl Default for Settings {
             waitlist_signpost: "Your Jobcentre work coach, or your borough's employment \
                 service, can help while you wait."
                 .to_owned(),
+            waitlist_call_working_days: 10,
             first_meeting_working_days: 15,
             review_every_weeks: 4,
             max_months_out_of_work: 12,
@@ -148,6 +152,15 @@ impl Settings {
             )));
         }
         in_range("max_wait_weeks", self.max_wait_weeks, 1, 52)?;
+        // A week of the wait is five working days at most, so a call this many working
+        // days after the referral always comes before the maximum wait ends.
+        let before_the_wait_ends = self.max_wait_weeks.saturating_mul(5).saturating_sub(1);
+        in_range(
+            "waitlist_call_working_days",
+            self.waitlist_call_working_days,
+            1,
+            before_the_wait_ends.max(1),
+        )?;
         in_range(
             "first_meeting_working_days",
             self.first_meeting_working_days,

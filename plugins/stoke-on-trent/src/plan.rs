@@ -27,6 +27,12 @@ pub(crate) fn decide(
             "plan.not_started",
             "Support has not started yet: reviews are planned from the start date.",
         )])),
+        // Stoke-on-Trent keeps no waiting list (it accepts or declines), so nothing
+        // is promised to someone waitlisted elsewhere in the journey.
+        Stage::Waitlisted => Ok(Plan::nothing([Reason::new(
+            "plan.waitlisted",
+            "On the waiting list: nothing is planned until the referral is accepted.",
+        )])),
         Stage::Paused => Ok(Plan::nothing([Reason::new(
             "plan.paused",
             "Support is paused: no reminders until it resumes, when the plan is made again.",
@@ -225,6 +231,7 @@ fn stage_name(stage: Stage) -> &'static str {
         Stage::InWork => "in work",
         Stage::Paused => "paused",
         Stage::Outreach => "in outreach",
+        Stage::Waitlisted => "waitlisted",
     }
 }
 

@@ -23,6 +23,12 @@ pub(crate) fn decide(
     settings.check()?;
     match journey.stage {
         Stage::Accepted => first_meeting(settings, journey, as_of),
+        // Working Well keeps no waiting list of its own: nothing is promised until
+        // the referral is accepted.
+        Stage::Waitlisted => Ok(Plan::nothing([waymark_sdk::Reason::new(
+            "plan.waitlisted",
+            "On the waiting list: the first meeting is planned once the referral is accepted.",
+        )])),
         Stage::Paused => Ok(Plan::nothing([waymark_sdk::Reason::new(
             "plan.paused",
             "Support is paused for the participant's health: no reminders until it resumes, \
@@ -69,7 +75,7 @@ fn pre_employment(
 ) -> Result<Plan, PolicyError> {
     let start = start_of(journey)?;
     let months = settings.max_months;
-    let end = calendar::next_working_day_from(calendar::add_months(start, months)?)?;
+    let (end, duration) = end_of_support(settings, journey, start, as_of)?;
     let mut plan = Plan::after(as_of);
     for due in review_dates(settings, start, end)? {
         plan = plan.timer(
@@ -78,15 +84,16 @@ fn pre_employment(
             "Review with the employment specialist: job search and health",
         );
     }
-    let ended = if end <= as_of { "ended" } else { "ends" };
+    let handover = if journey.mental_health_needs {
+        "Hand over to NHS Talking Therapies employment advisers, with the pack"
+    } else {
+        "Agree the handover, to NHS Talking Therapies if mental-health needs remain"
+    };
     Ok(plan
         .timer(
             TimerKind::EndOfSupport,
             end,
-            format!(
-                "End of support: {months} months since the start. Agree the handover, to NHS \
-                 Talking Therapies if mental-health needs remain."
-            ),
+            format!("End of support: {months} months since the start. {handover}."),
         )
         .reason(
             "cadence.review",
@@ -97,14 +104,37 @@ fn pre_employment(
                 settings.review_every_weeks
             ),
         )
-        .reason(
-            "duration.maximum",
-            format!(
-                "Support before a job lasts up to {months} months: it {ended} on {}.",
-                describe(end)
-            ),
-        )
+        .reason("duration.maximum", duration)
         .build())
+}
+
+/// The last day of support before a job, and the reason saying how it was found.
+///
+/// The host computes the programme's end of support (`support_ends_on`, contract
+/// 1.1) and drops any timer after it, so when it is given the end of support is
+/// planned on that very day: the participant view, the retention clock and this
+/// plan agree. Without it (a host that does not say), it is `max_months` after
+/// the start, on the next working day.
+fn end_of_support(
+    settings: &Settings,
+    journey: &Journey,
+    start: Date,
+    as_of: Date,
+) -> Result<(Date, String), PolicyError> {
+    let months = settings.max_months;
+    let (end, whose) = match journey.support_ends_on {
+        Some(day) => (day, ", the programme's end as the host computes it"),
+        None => (
+            calendar::next_working_day_from(calendar::add_months(start, months)?)?,
+            "",
+        ),
+    };
+    let ends = if end <= as_of { "ended" } else { "ends" };
+    let reason = format!(
+        "Support before a job lasts up to {months} months: it {ends} on {}{whose}.",
+        describe(end)
+    );
+    Ok((end, reason))
 }
 
 /// Weekly for the first weeks, then every `review_every_weeks`, before `end`.
@@ -262,6 +292,41 @@ mod tests {
             .filter(|t| t.kind == kind)
             .map(|t| t.due)
             .collect()
+    }
+
+    #[test]
+    fn the_end_of_support_is_the_hosts_when_it_says() {
+        // The host's programme end for a 2 Feb start: before the plugin's own
+        // nine-months-on-a-working-day, which would be 2 November.
+        let journey = Journey::started_on(date("2026-02-02"))
+            .with_mental_health_needs(true)
+            .with_support_ends_on(date("2026-11-01"));
+        let plan = decide(&Settings::default(), &journey, date("2026-02-02")).expect("plans");
+        assert_eq!(
+            of_kind(&plan, TimerKind::EndOfSupport),
+            vec![date("2026-11-01")]
+        );
+        assert!(plan.timers.iter().all(|t| t.due <= date("2026-11-01")));
+        let end = plan
+            .timers
+            .iter()
+            .find(|t| t.kind == TimerKind::EndOfSupport)
+            .expect("an end of support");
+        assert!(
+            end.purpose.contains("NHS Talking Therapies"),
+            "{}",
+            end.purpose
+        );
+        let without = decide(
+            &Settings::default(),
+            &Journey::started_on(date("2026-02-02")),
+            date("2026-02-02"),
+        )
+        .expect("plans");
+        assert_eq!(
+            of_kind(&without, TimerKind::EndOfSupport),
+            vec![date("2026-11-02")]
+        );
     }
 
     #[test]

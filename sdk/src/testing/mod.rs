@@ -12,7 +12,6 @@
 //!
 //! Only on native targets: none of this is compiled into a plugin's wasm.
 
-mod examples;
 pub mod golden;
 
 use std::collections::BTreeSet;

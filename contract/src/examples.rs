@@ -1,13 +1,17 @@
 //! Example inputs for tests, and builder methods to vary one fact at a time.
+//! (Native targets only: none of this is compiled into a plugin's wasm.)
 //!
 //! A test should say only what matters to it: `Referral::example().with_age(17)`
 //! reads as "an otherwise ordinary referral, aged 17".
 
-use crate::{Cohort, Date, Journey, Referral, ReferralRoute, Stage, Track};
+use crate::{
+    CheckpointResult, Cohort, Date, Journey, ProgrammeKind, Referral, ReferralRoute, Stage, Track,
+};
 
 impl Referral {
-    /// An ordinary referral: a 30-year-old in `ST4`, out of work, not on Universal
-    /// Credit, referred by the Jobcentre, in no priority cohort.
+    /// An ordinary referral: a 30-year-old in `ST4` with a (self-declared) health
+    /// condition or disability, out of work, not on Universal Credit, referred by
+    /// the Jobcentre, in no priority cohort.
     pub fn example() -> Referral {
         Referral {
             route: ReferralRoute::Jobcentre,
@@ -18,6 +22,7 @@ impl Referral {
             known_to_health_services: false,
             on_other_programme: false,
             cohorts: Vec::new(),
+            health_condition_or_disability: true,
         }
     }
 
@@ -65,10 +70,26 @@ impl Referral {
         self.cohorts.push(cohort);
         self
     }
+
+    pub fn with_health_condition_or_disability(self, declared: bool) -> Referral {
+        Referral {
+            health_condition_or_disability: declared,
+            ..self
+        }
+    }
 }
 
 impl Journey {
-    /// Accepted on `day` (referred the same day), support not yet started.
+    /// Waitlisted on `day` (referred the same day).
+    pub fn waitlisted_on(day: Date) -> Journey {
+        Journey {
+            stage: Stage::Waitlisted,
+            ..Journey::accepted_on(day)
+        }
+    }
+
+    /// Accepted on `day` (referred the same day), support not yet started, on
+    /// Connect to Work with a declared health condition or disability.
     pub fn accepted_on(day: Date) -> Journey {
         Journey {
             stage: Stage::Accepted,
@@ -79,6 +100,11 @@ impl Journey {
             missed_contacts: 0,
             employer_health_consent: false,
             mental_health_needs: false,
+            programme: ProgrammeKind::ConnectToWork,
+            support_ends_on: None,
+            job_ended_on: None,
+            outcome_checkpoints: Vec::new(),
+            health_condition_or_disability: true,
         }
     }
 
@@ -135,12 +161,52 @@ impl Journey {
             ..self
         }
     }
+
+    pub fn with_programme(self, programme: ProgrammeKind) -> Journey {
+        Journey { programme, ..self }
+    }
+
+    /// The last day of support, as the host would compute it.
+    pub fn with_support_ends_on(self, day: Date) -> Journey {
+        Journey {
+            support_ends_on: Some(day),
+            ..self
+        }
+    }
+
+    /// The job ended on `day`.
+    pub fn with_job_ended_on(self, day: Date) -> Journey {
+        Journey {
+            job_ended_on: Some(day),
+            ..self
+        }
+    }
+
+    /// Adds a recorded outcome checkpoint (keep them oldest first).
+    pub fn with_checkpoint(mut self, on: Date, met: bool, hours_per_week: u32) -> Journey {
+        self.outcome_checkpoints.push(CheckpointResult {
+            on,
+            met,
+            hours_per_week,
+        });
+        self
+    }
+
+    pub fn with_health_condition_or_disability(self, declared: bool) -> Journey {
+        Journey {
+            health_condition_or_disability: declared,
+            ..self
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::date;
+
+    fn date(text: &str) -> Date {
+        text.parse().expect("a YYYY-MM-DD date")
+    }
 
     #[test]
     fn a_job_start_moves_the_journey_in_work() {
@@ -155,5 +221,18 @@ mod tests {
         let r = Referral::example().with_age(17).with_universal_credit(true);
         assert_eq!((r.age, r.on_universal_credit), (17, true));
         assert_eq!(r.postcode_district, Referral::example().postcode_district);
+    }
+
+    #[test]
+    fn the_1_1_builders_change_one_fact() {
+        let j = Journey::waitlisted_on(date("2026-01-05"))
+            .with_programme(ProgrammeKind::Ipes)
+            .with_support_ends_on(date("2027-10-04"))
+            .with_checkpoint(date("2026-04-06"), true, 16);
+        assert_eq!(j.stage, Stage::Waitlisted);
+        assert_eq!(j.programme, ProgrammeKind::Ipes);
+        assert_eq!(j.support_ends_on, Some(date("2027-10-04")));
+        assert_eq!(j.outcome_checkpoints.len(), 1);
+        assert_eq!(j.started_on, None);
     }
 }

@@ -1,15 +1,27 @@
-//! The contract's records as plain Rust: what a plugin reads and what it answers.
+//! # waymark-contract: the `waymark:policy` contract's types, written once
 //!
-//! They mirror `waymark:policy@1.0.0` field for field, and serialize exactly as the
-//! host's own types do (snake_case names, dates as `YYYY-MM-DD`), so a golden case
-//! or a logged decision reads the same on both sides of the sandbox. Conversions to
-//! and from the generated WIT bindings live in `convert.rs` and stay private: a
-//! plugin author never sees a WIT type.
+//! What a council's policy plugin reads (a [`Referral`], a [`Journey`]) and what it
+//! answers (an [`Eligibility`], a [`Plan`], a [`ContactDecision`], a [`Handover`]),
+//! as plain Rust. The host and `waymark-sdk` both use these types, so there is one
+//! copy of the contract in Rust beside its WIT (`sdk/wit/v1.x.0/policy.wit`), and
+//! nothing converts between copies.
+//!
+//! They mirror `waymark:policy@1.1.0` field for field. The fields 1.1 added
+//! (marked "1.1" below) have serde defaults, so a decision recorded or a golden case
+//! written before 1.1 still reads. Serialization is the host's stored format:
+//! snake_case names, dates as `YYYY-MM-DD`. Conversions to and from WIT bindings live
+//! with each side's bindings (the host's per contract version, the SDK's for 1.1).
+
+#![forbid(unsafe_code)]
+
+#[cfg(not(target_arch = "wasm32"))]
+mod examples;
+
+/// A calendar date in the council's time zone.
+pub use chrono::NaiveDate as Date;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-use crate::Date;
 
 /// How the person came to the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -66,6 +78,11 @@ pub struct Referral {
     pub known_to_health_services: bool,
     pub on_other_programme: bool,
     pub cohorts: Vec<Cohort>,
+    /// The person says they have a health condition or disability (self-declared:
+    /// no diagnosis is asked for): what Connect to Work eligibility is about. (1.1;
+    /// a 1.0 plugin never sees it.)
+    #[serde(default)]
+    pub health_condition_or_disability: bool,
 }
 
 /// One rule's verdict, for people to read: a stable rule id someone can look up,
@@ -162,6 +179,9 @@ pub enum Stage {
     Paused,
     /// The participant stopped engaging; re-engagement is being tried.
     Outreach,
+    /// On the council's waiting list, not accepted yet. (1.1: the host never asks a
+    /// 1.0 plugin to plan a waitlisted journey.)
+    Waitlisted,
 }
 
 /// The least a plan needs to know of a journey.
@@ -178,6 +198,47 @@ pub struct Journey {
     pub employer_health_consent: bool,
     /// Self-identified mental-health needs (a handover destination may depend on it).
     pub mental_health_needs: bool,
+    // Contract 1.1: a 1.0 plugin is shown the fields above only.
+    /// The council's programme, which fixes how long support may last. (1.1)
+    #[serde(default)]
+    pub programme: ProgrammeKind,
+    /// The last day of support the programme allows, as the host computes it. The
+    /// host drops timers a plan asks for after it. (1.1)
+    #[serde(default)]
+    pub support_ends_on: Option<Date>,
+    /// When the job started on `job_started_on` ended, if it has. (1.1)
+    #[serde(default)]
+    pub job_ended_on: Option<Date>,
+    /// The outcome checkpoints recorded so far, oldest first. (1.1)
+    #[serde(default)]
+    pub outcome_checkpoints: Vec<CheckpointResult>,
+    /// The self-declared health condition or disability, as on the referral. (1.1)
+    #[serde(default)]
+    pub health_condition_or_disability: bool,
+}
+
+/// The employment-support programme a council runs; each fixes how long support
+/// may last. (1.1)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeKind {
+    /// Connect to Work: up to 12 months out of work, up to 4 months in work at risk.
+    #[default]
+    ConnectToWork,
+    /// IPES: up to 21 months, of which up to 6 months in-work support.
+    Ipes,
+    /// IPS in Primary Care: a council-set maximum; in-work support may run on.
+    IpsPrimaryCare,
+}
+
+/// An outcome checkpoint as recorded: whether the job-outcome rule was met by
+/// then. (1.1)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckpointResult {
+    pub on: Date,
+    pub met: bool,
+    /// Hours a week worked over the checkpoint's window.
+    pub hours_per_week: u32,
 }
 
 /// What a timer is for. The host routes each kind to the right people.
@@ -209,6 +270,15 @@ impl TimerKind {
             TimerKind::Handover => "handover",
             TimerKind::EndOfSupport => "end_of_support",
         }
+    }
+
+    /// Work that means contacting an employer about the participant, which needs
+    /// their consent to employer contact.
+    pub fn contacts_employer(self) -> bool {
+        matches!(
+            self,
+            TimerKind::FirstEmployerContact | TimerKind::EmployerCheckIn
+        )
     }
 }
 
@@ -417,5 +487,59 @@ mod tests {
         let e = Eligibility::decline([Reason::new("age.minimum", "Too young")], "Elsewhere");
         assert_eq!(e.outcome, Outcome::Decline);
         assert_eq!(e.signpost.as_deref(), Some("Elsewhere"));
+    }
+
+    #[test]
+    fn a_journey_recorded_before_1_1_still_reads_with_the_defaults() {
+        let json = r#"{"stage":"in_work","track":"out_of_work","referred_on":"2026-01-05",
+            "started_on":"2026-01-12","job_started_on":"2026-03-02","missed_contacts":0,
+            "employer_health_consent":true,"mental_health_needs":false}"#;
+        let journey: Journey = serde_json::from_str(json).expect("a 1.0 journey reads");
+        assert_eq!(journey.programme, ProgrammeKind::ConnectToWork);
+        assert_eq!(journey.support_ends_on, None);
+        assert!(journey.outcome_checkpoints.is_empty());
+        assert!(!journey.health_condition_or_disability);
+        let json = r#"{"route":"self","age":30,"postcode_district":"ST4","in_work":false,
+            "on_universal_credit":false,"known_to_health_services":false,
+            "on_other_programme":false,"cohorts":["carer"]}"#;
+        let referral: Referral = serde_json::from_str(json).expect("a 1.0 referral reads");
+        assert!(!referral.health_condition_or_disability);
+    }
+
+    #[test]
+    fn a_journey_serializes_in_the_stored_field_order() {
+        let journey = Journey {
+            stage: Stage::Waitlisted,
+            track: Track::OutOfWork,
+            referred_on: day(5),
+            started_on: None,
+            job_started_on: None,
+            missed_contacts: 1,
+            employer_health_consent: false,
+            mental_health_needs: true,
+            programme: ProgrammeKind::Ipes,
+            support_ends_on: Some(day(31)),
+            job_ended_on: None,
+            outcome_checkpoints: vec![CheckpointResult {
+                on: day(20),
+                met: true,
+                hours_per_week: 16,
+            }],
+            health_condition_or_disability: true,
+        };
+        let json = serde_json::to_string(&journey).expect("serializes");
+        assert_eq!(
+            json,
+            concat!(
+                r#"{"stage":"waitlisted","track":"out_of_work","referred_on":"2026-01-05","#,
+                r#""started_on":null,"job_started_on":null,"missed_contacts":1,"#,
+                r#""employer_health_consent":false,"mental_health_needs":true,"#,
+                r#""programme":"ipes","support_ends_on":"2026-01-31","job_ended_on":null,"#,
+                r#""outcome_checkpoints":[{"on":"2026-01-20","met":true,"hours_per_week":16}],"#,
+                r#""health_condition_or_disability":true}"#
+            )
+        );
+        let back: Journey = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, journey);
     }
 }

@@ -1,0 +1,556 @@
+//! Bindings for `waymark:policy@1.x`, one module per minor version, and the one
+//! place that knows which plugin gets which.
+//!
+//! Contract minors are additive (1.1 appends enum cases and record fields), but
+//! the component model compares records structurally: a 1.0 plugin's `journey` is
+//! not a 1.1 `journey`. So each minor the host runs has its own `bindgen!` module
+//! (as Zed's extension host keeps one per version), and a plugin is linked with the
+//! bindings of the version it exports ([`Linkers::link`]). Both convert to and
+//! from the same plain types in [`contract`](super::contract): a 1.0 plugin is
+//! shown the 1.0 fields of a journey and never the rest.
+//!
+//! What a 1.0 plugin cannot see it is not asked about: [`answered_by_the_host`]
+//! keeps that rule.
+//!
+//! Conversions out of a plugin are fallible: a WIT `date` can name a day that does
+//! not exist, and that is an invalid answer, not a panic.
+
+use chrono::NaiveDate;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
+
+use super::call::Sandbox;
+use super::contract::{
+    ContactDecision, Eligibility, Handover, JourneyFacts, Plan, Reason, ReferralFacts, Stage,
+};
+
+mod v1_0;
+mod v1_1;
+
+/// The package and interfaces a 1.x plugin imports and exports.
+pub(crate) const HOST_INTERFACE: &str = "waymark:policy/host";
+pub(crate) const TYPES_INTERFACE: &str = "waymark:policy/types";
+pub(crate) const POLICY_INTERFACE: &str = "waymark:policy/policy";
+pub(crate) const MAJOR: u64 = 1;
+
+/// The rule id of a plan the host answers for a 1.0 plugin.
+pub(crate) const CONTRACT_1_0_RULE: &str = "host.contract_1_0";
+
+/// The 1.x contract versions this host runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Minor {
+    /// `waymark:policy@1.0.x`: no waiting list, programme or outcome facts.
+    V1_0,
+    /// `waymark:policy@1.1.x`, what waymark-sdk 0.1 builds.
+    V1_1,
+}
+
+impl Minor {
+    /// The minor a `1.y.z` version names, if this host runs it.
+    pub(crate) fn of(version: &str) -> Option<Minor> {
+        let mut parts = version.split('.');
+        let major = parts.next()?.parse::<u64>().ok()?;
+        let minor = parts.next()?.parse::<u64>().ok()?;
+        match (major, minor) {
+            (MAJOR, 0) => Some(Minor::V1_0),
+            (MAJOR, 1) => Some(Minor::V1_1),
+            _ => None,
+        }
+    }
+}
+
+/// What a hook call gave: the plugin's answer in the host's types (or why it does
+/// not convert to them), or the plugin's refusal; or a trap.
+pub(crate) type Called<T> = wasmtime::Result<Result<Result<T, String>, String>>;
+
+/// Decides for the host, without running the plugin, what a plugin of `minor`
+/// cannot be asked: a 1.0 plugin has no waiting-list stage, so it is never asked to
+/// plan a waitlisted journey (which it would misread as accepted). The host answers
+/// an empty plan, with its reason. Every other case is the plugin's to decide.
+pub(crate) fn answered_by_the_host(minor: Minor, journey: &JourneyFacts) -> Option<Plan> {
+    match (minor, journey.stage) {
+        (Minor::V1_0, Stage::Waitlisted) => Some(Plan {
+            timers: Vec::new(),
+            reasons: vec![Reason::new(
+                CONTRACT_1_0_RULE,
+                "The council's plugin is built against waymark:policy 1.0, which has no \
+                 waiting list: nothing is planned while the referral is waitlisted. Rebuild \
+                 the plugin with waymark-sdk (contract 1.1) to plan for waitlisted people.",
+            )],
+        }),
+        _ => None,
+    }
+}
+
+/// One linker per minor, each offering the host interface of its version and
+/// nothing else: whatever else a plugin imports fails to link.
+pub(crate) struct Linkers {
+    v1_0: Linker<Sandbox>,
+    v1_1: Linker<Sandbox>,
+}
+
+impl Linkers {
+    pub(crate) fn new(engine: &Engine) -> wasmtime::Result<Linkers> {
+        Ok(Linkers {
+            v1_0: v1_0::linker(engine)?,
+            v1_1: v1_1::linker(engine)?,
+        })
+    }
+
+    /// Links a component with the bindings of the version it exports, once.
+    pub(crate) fn link(&self, minor: Minor, component: &Component) -> wasmtime::Result<Linked> {
+        Ok(match minor {
+            Minor::V1_0 => Linked::V1_0(v1_0::link(&self.v1_0, component)?),
+            Minor::V1_1 => Linked::V1_1(v1_1::link(&self.v1_1, component)?),
+        })
+    }
+}
+
+/// A plugin linked with the bindings of its contract version, ready to instantiate.
+pub(crate) enum Linked {
+    V1_0(v1_0::CouncilPolicyPre<Sandbox>),
+    V1_1(v1_1::CouncilPolicyPre<Sandbox>),
+}
+
+impl Linked {
+    /// The compiled component, whichever minor it binds.
+    pub(crate) fn component(&self) -> &wasmtime::component::Component {
+        match self {
+            Linked::V1_0(pre) => pre.instance_pre().component(),
+            Linked::V1_1(pre) => pre.instance_pre().component(),
+        }
+    }
+
+    pub(crate) fn minor(&self) -> Minor {
+        match self {
+            Linked::V1_0(_) => Minor::V1_0,
+            Linked::V1_1(_) => Minor::V1_1,
+        }
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        match self {
+            Linked::V1_0(pre) => pre.engine(),
+            Linked::V1_1(pre) => pre.engine(),
+        }
+    }
+
+    pub(crate) fn settings_schema(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<String> {
+        match self {
+            Linked::V1_0(pre) => v1_0::settings_schema(pre, store),
+            Linked::V1_1(pre) => v1_1::settings_schema(pre, store),
+        }
+    }
+
+    pub(crate) fn eligibility(
+        &self,
+        store: &mut Store<Sandbox>,
+        settings: &str,
+        referral: &ReferralFacts,
+        as_of: NaiveDate,
+    ) -> Called<Eligibility> {
+        match self {
+            Linked::V1_0(pre) => v1_0::eligibility(pre, store, settings, referral, as_of),
+            Linked::V1_1(pre) => v1_1::eligibility(pre, store, settings, referral, as_of),
+        }
+    }
+
+    pub(crate) fn plan(
+        &self,
+        store: &mut Store<Sandbox>,
+        settings: &str,
+        journey: &JourneyFacts,
+        as_of: NaiveDate,
+    ) -> Called<Plan> {
+        match self {
+            Linked::V1_0(pre) => v1_0::plan(pre, store, settings, journey, as_of),
+            Linked::V1_1(pre) => v1_1::plan(pre, store, settings, journey, as_of),
+        }
+    }
+
+    pub(crate) fn missed_contact(
+        &self,
+        store: &mut Store<Sandbox>,
+        settings: &str,
+        journey: &JourneyFacts,
+        as_of: NaiveDate,
+    ) -> Called<ContactDecision> {
+        match self {
+            Linked::V1_0(pre) => v1_0::missed_contact(pre, store, settings, journey, as_of),
+            Linked::V1_1(pre) => v1_1::missed_contact(pre, store, settings, journey, as_of),
+        }
+    }
+
+    pub(crate) fn handover(
+        &self,
+        store: &mut Store<Sandbox>,
+        settings: &str,
+        journey: &JourneyFacts,
+        as_of: NaiveDate,
+    ) -> Called<Handover> {
+        match self {
+            Linked::V1_0(pre) => v1_0::handover(pre, store, settings, journey, as_of),
+            Linked::V1_1(pre) => v1_1::handover(pre, store, settings, journey, as_of),
+        }
+    }
+}
+
+/// A calendar date, or a sentence saying why the year, month and day are not one.
+fn date_from_parts(year: i32, month: u8, day: u8) -> Result<NaiveDate, String> {
+    NaiveDate::from_ymd_opt(year, u32::from(month), u32::from(day))
+        .ok_or_else(|| format!("date {year:04}-{month:02}-{day:02} is not a calendar date"))
+}
+
+/// What both minors share, written once and expanded in each binding module against
+/// its own generated `wit` types: dates, the enums and records whose shape did not
+/// change, the answers, the hook calls and the host interface.
+///
+/// `journey => passed` says how a hook takes the journey: 1.0's journey holds no
+/// list, so its bindings take it by value; 1.1's by reference.
+macro_rules! shared_bindings {
+    ($journey:ident => $passed:expr) => {
+        use chrono::Datelike as _;
+
+        pub(crate) use self::waymark::policy::{host, types as wit};
+
+        use super::super::call::Sandbox;
+        use super::super::contract;
+        use super::Called;
+
+        pub(super) fn linker(
+            engine: &wasmtime::Engine,
+        ) -> wasmtime::Result<wasmtime::component::Linker<Sandbox>> {
+            let mut linker = wasmtime::component::Linker::new(engine);
+            CouncilPolicy::add_to_linker::<Sandbox, wasmtime::component::HasSelf<Sandbox>>(
+                &mut linker,
+                |sandbox| sandbox,
+            )?;
+            Ok(linker)
+        }
+
+        pub(super) fn link(
+            linker: &wasmtime::component::Linker<Sandbox>,
+            component: &wasmtime::component::Component,
+        ) -> wasmtime::Result<CouncilPolicyPre<Sandbox>> {
+            CouncilPolicyPre::new(linker.instantiate_pre(component)?)
+        }
+
+        pub(super) fn settings_schema(
+            pre: &CouncilPolicyPre<Sandbox>,
+            store: &mut wasmtime::Store<Sandbox>,
+        ) -> wasmtime::Result<String> {
+            let bindings = pre.instantiate(&mut *store)?;
+            bindings
+                .waymark_policy_policy()
+                .call_settings_schema(&mut *store)
+        }
+
+        pub(super) fn eligibility(
+            pre: &CouncilPolicyPre<Sandbox>,
+            store: &mut wasmtime::Store<Sandbox>,
+            settings: &str,
+            referral: &contract::ReferralFacts,
+            as_of: chrono::NaiveDate,
+        ) -> Called<contract::Eligibility> {
+            let facts = wit::Referral::from(referral);
+            let bindings = pre.instantiate(&mut *store)?;
+            let answer = bindings.waymark_policy_policy().call_eligibility(
+                &mut *store,
+                settings,
+                &facts,
+                date_to_wit(as_of),
+            )?;
+            Ok(answer.map(|a| Ok(a.into())))
+        }
+
+        pub(super) fn plan(
+            pre: &CouncilPolicyPre<Sandbox>,
+            store: &mut wasmtime::Store<Sandbox>,
+            settings: &str,
+            journey: &contract::JourneyFacts,
+            as_of: chrono::NaiveDate,
+        ) -> Called<contract::Plan> {
+            let $journey = wit::Journey::from(journey);
+            let bindings = pre.instantiate(&mut *store)?;
+            let answer = bindings.waymark_policy_policy().call_plan(
+                &mut *store,
+                settings,
+                $passed,
+                date_to_wit(as_of),
+            )?;
+            Ok(answer.map(TryInto::try_into))
+        }
+
+        pub(super) fn missed_contact(
+            pre: &CouncilPolicyPre<Sandbox>,
+            store: &mut wasmtime::Store<Sandbox>,
+            settings: &str,
+            journey: &contract::JourneyFacts,
+            as_of: chrono::NaiveDate,
+        ) -> Called<contract::ContactDecision> {
+            let $journey = wit::Journey::from(journey);
+            let bindings = pre.instantiate(&mut *store)?;
+            let answer = bindings.waymark_policy_policy().call_missed_contact(
+                &mut *store,
+                settings,
+                $passed,
+                date_to_wit(as_of),
+            )?;
+            Ok(answer.map(TryInto::try_into))
+        }
+
+        pub(super) fn handover(
+            pre: &CouncilPolicyPre<Sandbox>,
+            store: &mut wasmtime::Store<Sandbox>,
+            settings: &str,
+            journey: &contract::JourneyFacts,
+            as_of: chrono::NaiveDate,
+        ) -> Called<contract::Handover> {
+            let $journey = wit::Journey::from(journey);
+            let bindings = pre.instantiate(&mut *store)?;
+            let answer = bindings.waymark_policy_policy().call_handover(
+                &mut *store,
+                settings,
+                $passed,
+                date_to_wit(as_of),
+            )?;
+            Ok(answer.map(|a| Ok(a.into())))
+        }
+
+        impl wit::Host for Sandbox {}
+
+        impl host::Host for Sandbox {
+            fn is_working_day(&mut self, day: wit::Date) -> wasmtime::Result<bool> {
+                self.answer_is_working_day(date_from_wit(day))
+            }
+
+            fn log(&mut self, message: String) {
+                self.push_log(message);
+            }
+        }
+
+        pub(crate) fn date_to_wit(date: chrono::NaiveDate) -> wit::Date {
+            wit::Date {
+                year: date.year(),
+                // chrono's month is 1..=12 and day 1..=31, so these never truncate.
+                month: date.month() as u8,
+                day: date.day() as u8,
+            }
+        }
+
+        /// A WIT date as a calendar date, or a sentence saying why it is not one.
+        pub(crate) fn date_from_wit(date: wit::Date) -> Result<chrono::NaiveDate, String> {
+            super::date_from_parts(date.year, date.month, date.day)
+        }
+
+        impl From<contract::ReferralRoute> for wit::ReferralRoute {
+            fn from(route: contract::ReferralRoute) -> Self {
+                use contract::ReferralRoute as R;
+                match route {
+                    R::SelfReferral => wit::ReferralRoute::SelfReferral,
+                    R::Council => wit::ReferralRoute::Council,
+                    R::Health => wit::ReferralRoute::Health,
+                    R::Jobcentre => wit::ReferralRoute::Jobcentre,
+                    R::Voluntary => wit::ReferralRoute::VoluntarySector,
+                }
+            }
+        }
+
+        impl From<contract::Cohort> for wit::Cohort {
+            fn from(cohort: contract::Cohort) -> Self {
+                use contract::Cohort as C;
+                match cohort {
+                    C::CareExperienced => wit::Cohort::CareExperienced,
+                    C::Carer => wit::Cohort::Carer,
+                    C::Veteran => wit::Cohort::Veteran,
+                    C::Homeless => wit::Cohort::Homeless,
+                    C::Refugee => wit::Cohort::Refugee,
+                    C::DomesticAbuseSurvivor => wit::Cohort::DomesticAbuseSurvivor,
+                    C::Offender => wit::Cohort::Offender,
+                    C::SubstanceUse => wit::Cohort::SubstanceUse,
+                    C::MentalHealth => wit::Cohort::MentalHealth,
+                    C::Neurodivergent => wit::Cohort::Neurodivergent,
+                }
+            }
+        }
+
+        impl From<contract::Track> for wit::Track {
+            fn from(track: contract::Track) -> Self {
+                match track {
+                    contract::Track::OutOfWork => wit::Track::OutOfWork,
+                    contract::Track::InWorkAtRisk => wit::Track::InWorkAtRisk,
+                }
+            }
+        }
+
+        impl From<wit::Reason> for contract::Reason {
+            fn from(r: wit::Reason) -> Self {
+                contract::Reason {
+                    rule: r.rule,
+                    text: r.text,
+                }
+            }
+        }
+
+        fn reasons(reasons: Vec<wit::Reason>) -> Vec<contract::Reason> {
+            reasons.into_iter().map(Into::into).collect()
+        }
+
+        impl From<wit::Eligibility> for contract::Eligibility {
+            fn from(e: wit::Eligibility) -> Self {
+                let outcome = match e.outcome {
+                    wit::Outcome::Accept => contract::Outcome::Accept,
+                    wit::Outcome::Waitlist => contract::Outcome::Waitlist,
+                    wit::Outcome::Decline => contract::Outcome::Decline,
+                };
+                contract::Eligibility {
+                    outcome,
+                    reasons: reasons(e.reasons),
+                    signpost: e.signpost,
+                }
+            }
+        }
+
+        impl From<wit::TimerKind> for contract::TimerKind {
+            fn from(kind: wit::TimerKind) -> Self {
+                use contract::TimerKind as K;
+                match kind {
+                    wit::TimerKind::Review => K::Review,
+                    wit::TimerKind::FirstEmployerContact => K::FirstEmployerContact,
+                    wit::TimerKind::EmployerCheckIn => K::EmployerCheckIn,
+                    wit::TimerKind::InWorkReview => K::InWorkReview,
+                    wit::TimerKind::OutcomeCheckpoint => K::OutcomeCheckpoint,
+                    wit::TimerKind::Outreach => K::Outreach,
+                    wit::TimerKind::Handover => K::Handover,
+                    wit::TimerKind::EndOfSupport => K::EndOfSupport,
+                }
+            }
+        }
+
+        impl TryFrom<wit::Timer> for contract::PlannedTimer {
+            type Error = String;
+
+            fn try_from(t: wit::Timer) -> Result<Self, String> {
+                let kind = contract::TimerKind::from(t.kind);
+                let due =
+                    date_from_wit(t.due).map_err(|e| format!("{} timer: {e}", kind.as_str()))?;
+                Ok(contract::PlannedTimer {
+                    kind,
+                    due,
+                    purpose: t.purpose,
+                })
+            }
+        }
+
+        impl TryFrom<wit::Plan> for contract::Plan {
+            type Error = String;
+
+            fn try_from(p: wit::Plan) -> Result<Self, String> {
+                let timers = p
+                    .timers
+                    .into_iter()
+                    .map(TryInto::try_into)
+                    .collect::<Result<_, _>>()?;
+                Ok(contract::Plan {
+                    timers,
+                    reasons: reasons(p.reasons),
+                })
+            }
+        }
+
+        impl TryFrom<wit::ContactDecision> for contract::ContactDecision {
+            type Error = String;
+
+            fn try_from(d: wit::ContactDecision) -> Result<Self, String> {
+                let step = match d.step {
+                    wit::ContactStep::Outreach(timer) => contract::ContactStep::Outreach {
+                        timer: timer.try_into()?,
+                    },
+                    wit::ContactStep::DisengagedExit => contract::ContactStep::DisengagedExit,
+                };
+                Ok(contract::ContactDecision {
+                    step,
+                    reasons: reasons(d.reasons),
+                })
+            }
+        }
+
+        impl From<wit::Handover> for contract::Handover {
+            fn from(h: wit::Handover) -> Self {
+                let destination = match h.destination {
+                    wit::Destination::Jobcentre => contract::Destination::Jobcentre,
+                    wit::Destination::NhsTalkingTherapies => {
+                        contract::Destination::NhsTalkingTherapies
+                    }
+                    wit::Destination::CouncilProvision => contract::Destination::CouncilProvision,
+                    wit::Destination::Employer => contract::Destination::Employer,
+                };
+                contract::Handover {
+                    destination,
+                    pack: h.pack,
+                    reasons: reasons(h.reasons),
+                }
+            }
+        }
+    };
+}
+use shared_bindings;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_1_0_and_1_1_minors_are_run() {
+        assert_eq!(Minor::of("1.0.0"), Some(Minor::V1_0));
+        assert_eq!(Minor::of("1.0.3"), Some(Minor::V1_0));
+        assert_eq!(Minor::of("1.1.0"), Some(Minor::V1_1));
+        assert_eq!(Minor::of("1.2.0"), None);
+        assert_eq!(Minor::of("2.0.0"), None);
+        assert_eq!(Minor::of("1"), None);
+        assert_eq!(Minor::of("one.zero"), None);
+    }
+
+    #[test]
+    fn dates_round_trip_through_both_bindings() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date");
+        assert_eq!(v1_0::date_from_wit(v1_0::date_to_wit(day)), Ok(day));
+        assert_eq!(v1_1::date_from_wit(v1_1::date_to_wit(day)), Ok(day));
+    }
+
+    #[test]
+    fn a_day_that_does_not_exist_is_named_in_the_error() {
+        assert_eq!(
+            date_from_parts(2026, 2, 30),
+            Err("date 2026-02-30 is not a calendar date".to_owned())
+        );
+        assert!(date_from_parts(2026, 13, 1).is_err());
+        assert!(date_from_parts(i32::MAX, 1, 1).is_err());
+    }
+
+    #[test]
+    fn only_a_1_0_plugin_has_a_waitlisted_plan_answered_by_the_host() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
+        let waitlisted = JourneyFacts::waitlisted_on(day);
+        let plan = answered_by_the_host(Minor::V1_0, &waitlisted).expect("the host answers");
+        assert!(plan.timers.is_empty());
+        assert_eq!(plan.reasons[0].rule, CONTRACT_1_0_RULE);
+        assert_eq!(answered_by_the_host(Minor::V1_1, &waitlisted), None);
+        let accepted = JourneyFacts::accepted_on(day);
+        assert_eq!(answered_by_the_host(Minor::V1_0, &accepted), None);
+    }
+
+    #[test]
+    fn a_1_0_plugin_is_shown_the_1_0_fields_only() {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
+        let journey = JourneyFacts::started_on(day)
+            .with_support_ends_on(NaiveDate::from_ymd_opt(2027, 1, 5).expect("a date"))
+            .with_checkpoint(day, true, 16);
+        let old = v1_0::wit::Journey::from(&journey);
+        assert_eq!(old.missed_contacts, 0);
+        let new = v1_1::wit::Journey::from(&journey);
+        assert_eq!(new.outcome_checkpoints.len(), 1);
+        assert!(new.support_ends_on.is_some());
+        assert!(new.health_condition_or_disability);
+    }
+}
