@@ -710,6 +710,8 @@ fn median(mut v: Vec<i64>) -> Value {
 /// What the test sent, and the figures it expects from it.
 struct Sent {
     ids: Vec<String>,
+    /// Each accepted or waitlisted participant's key worker, if they were given one.
+    of: BTreeMap<String, Option<String>>,
     figures: Value,
 }
 
@@ -832,6 +834,7 @@ async fn a_month_of_work(api: &Client) -> Sent {
     key_workers.sort_by(|a, b| a["key_worker"].as_str().cmp(&b["key_worker"].as_str()));
     Sent {
         ids,
+        of: open.iter().cloned().collect(),
         figures: json!({
             "from": "2026-01-02",
             "to": "2026-02-01",
@@ -964,6 +967,15 @@ async fn the_export_in_csv_and_json_matches_counts_computed_from_what_was_sent()
     }
     assert_eq!(&figures, expected, "JSON export");
     no_personal_data(&json_export["result"].to_string(), &sent.ids);
+
+    // The handovers of the completed exits name the participant's key worker.
+    let handovers: Vec<&Value> = actions.iter().filter(|a| a["kind"] == "handover").collect();
+    assert!(!handovers.is_empty());
+    for h in handovers {
+        let p = h["participant"].as_str().expect("participant");
+        let kw = sent.of.get(p).cloned().flatten();
+        assert_eq!(h["key_worker"].as_str(), kw.as_deref(), "{h}");
+    }
 
     let csv_export = firing(&csv_schedule);
     let result = &csv_export["result"];
