@@ -148,6 +148,16 @@ pub fn as_of(journey: &Journey, day: NaiveDate) -> Journey {
     }
 }
 
+/// The journey as it stood at the instant `at` (local date `day`): [`as_of`] that
+/// day, less assignments recorded after the instant, so a firing computed again
+/// later that day (after a restart) still sees the key workers it first saw.
+pub fn as_at(journey: &Journey, day: NaiveDate, at: DateTime<Utc>) -> Journey {
+    let mut j = as_of(journey, day);
+    j.events
+        .retain(|e| !matches!(e, Event::KeyWorkerAssigned { recorded_at: Some(r), .. } if *r > at));
+    j
+}
+
 /// The median of `values`, or `None` with fewer than [`SUPPRESS_BELOW`] of them.
 fn median(mut values: Vec<i64>) -> Option<f64> {
     if (values.len() as u64) < SUPPRESS_BELOW {
@@ -187,7 +197,7 @@ pub fn figures(snapshot: &Snapshot<'_>, from: NaiveDate, to: NaiveDate) -> Indic
     let mut started_on: BTreeMap<ParticipantId, NaiveDate> = BTreeMap::new();
     let today = snapshot.today();
     for journey in snapshot.journeys {
-        let journey = as_of(journey, today);
+        let journey = as_at(journey, today, snapshot.at);
         let referred_on = journey.referral().map(|(_, at)| at);
         for event in &journey.events {
             if let Event::Started { at } = event {
@@ -254,7 +264,11 @@ pub fn figures(snapshot: &Snapshot<'_>, from: NaiveDate, to: NaiveDate) -> Indic
         .filter_map(|(p, day)| started_on.get(p).map(|s| (*day - *s).num_days()))
         .collect();
     let end = to.min(today);
-    let ends: Vec<Journey> = snapshot.journeys.iter().map(|j| as_of(j, end)).collect();
+    let ends: Vec<Journey> = snapshot
+        .journeys
+        .iter()
+        .map(|j| as_at(j, end, snapshot.at))
+        .collect();
     let caseloads = key_workers::caseloads(&ends);
     let key_workers = snapshot
         .serving()
@@ -370,7 +384,7 @@ pub fn digests(snapshot: &Snapshot<'_>, through: NaiveDate) -> Vec<Digest> {
     let today = snapshot.today();
     let mut theirs: BTreeMap<ParticipantId, KeyWorkerId> = BTreeMap::new();
     for journey in snapshot.journeys {
-        let journey = as_of(journey, today);
+        let journey = as_at(journey, today, snapshot.at);
         if let Some(kw) = key_workers::current(&journey)
             && key_workers::is_active(&journey)
         {
@@ -665,6 +679,26 @@ mod tests {
         let early = snapshot(&journeys, &actions, &[], "2026-01-14T12:00:00Z");
         let f = figures(&early, day("2026-01-01"), day("2026-01-31"));
         assert_eq!(f.median_days_start_to_first_employer_contact, None);
+    }
+
+    #[test]
+    fn an_assignment_recorded_after_the_instant_is_not_seen_as_of_it() {
+        let (a, b) = (kw(1), kw(2));
+        let assign = |k: &KeyWorker, recorded: &str| Event::KeyWorkerAssigned {
+            at: day("2026-01-08"),
+            key_worker: k.id.clone(),
+            recorded_at: Some(recorded.parse().expect("t")),
+        };
+        let mut j = journey(ReferralRoute::Jobcentre, "2026-01-05", vec![]);
+        j.events.push(assign(&a, "2026-01-08T06:00:00Z"));
+        j.events.push(assign(&b, "2026-01-08T10:00:00Z"));
+        let at = "2026-01-08T07:00:00Z".parse().expect("t");
+        let seen = as_at(&j, day("2026-01-08"), at);
+        assert_eq!(key_workers::current(&seen), Some(a.id));
+        assert_eq!(
+            key_workers::current(&as_of(&j, day("2026-01-08"))),
+            Some(b.id)
+        );
     }
 
     #[test]

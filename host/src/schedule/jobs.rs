@@ -177,7 +177,7 @@ pub fn compute(
                     journeys
                         .iter()
                         .find(|j| j.participant == p)
-                        .map(|j| indicators::as_of(j, today))
+                        .map(|j| indicators::as_at(j, today, occurrence.at))
                         .and_then(|j| key_workers::current(&j))
                 });
                 let purpose = format!(
