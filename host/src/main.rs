@@ -327,13 +327,19 @@ enum PluginCommand {
         #[arg(long)]
         limits: Option<PathBuf>,
     },
-    /// Write a new plugin crate from the template.
+    /// Write a new plugin crate from the template: a standalone crate (its own
+    /// workspace, waymark-sdk by version) for the council's own repository.
     New {
         /// The plugin's name: lower-case letters, digits and hyphens.
         name: String,
-        /// The folder to create it in.
-        #[arg(long, default_value = "plugins")]
+        /// The folder to create it in (as `DIR/NAME`).
+        #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// A Waymark checkout's `sdk` folder to build against until waymark-sdk is on
+        /// crates.io (written as `[patch.crates-io]`). Default: the SDK of the
+        /// checkout this waymark was built from, if it is still there.
+        #[arg(long)]
+        sdk: Option<PathBuf>,
     },
     /// Run a plugin crate's own tests, build it, and check it with its golden cases.
     Test {
@@ -566,16 +572,26 @@ fn main() -> anyhow::Result<()> {
                 print!("{}: {report}", file.display());
                 report_outcome(&report)
             }
-            PluginCommand::New { name, dir } => {
-                let root = workbench::scaffold(&name, &dir)?;
-                println!(
-                    "created {}
-next: add \"{}\" to `members` in the workspace Cargo.toml, then \
-                     `waymark plugin test {}`",
-                    root.display(),
-                    root.display(),
-                    root.display()
-                );
+            PluginCommand::New { name, dir, sdk } => {
+                use waymark::authoring::scaffold::{self, SdkSource};
+                let sdk = SdkSource::choose(sdk.as_deref())?;
+                let root = scaffold::scaffold(&name, &dir, &sdk)?;
+                println!("created {}", root.display());
+                match &sdk {
+                    SdkSource::Checkout(path) => println!(
+                        "  waymark-sdk {} from {} (`[patch.crates-io]` in Cargo.toml; delete \
+                         it once the SDK is on crates.io)",
+                        scaffold::sdk_version()?,
+                        path.display()
+                    ),
+                    SdkSource::Registry => println!(
+                        "  waymark-sdk {} from crates.io; until it is published there, uncomment \
+                         `[patch.crates-io]` in Cargo.toml with the path of a Waymark checkout's \
+                         `sdk` folder (or run `waymark plugin new` again with --sdk PATH)",
+                        scaffold::sdk_version()?
+                    ),
+                }
+                println!("next: `waymark plugin test {}`", root.display());
                 Ok(())
             }
             PluginCommand::Upload { file, daemon } => upload(file, daemon),

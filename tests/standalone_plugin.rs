@@ -1,0 +1,138 @@
+//! A plugin in its own repository: `waymark plugin new` into a folder outside the
+//! Waymark checkout, pointed at this checkout's SDK the documented way (`--sdk`,
+//! which writes the `[patch.crates-io]` lines), then `cargo test` and `waymark
+//! plugin build` run there, and the component built is checked in the sandbox;
+//! and the SDK itself packages as a crate. Slow: it builds the SDK and its
+//! dependencies natively and again for wasm, so it is the only test of its kind.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{waymark_bin, workspace};
+
+/// Runs `command`, failing the test with its output unless it succeeds.
+fn succeeds(command: &mut Command, what: &str) -> String {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let stdout = String::from_utf8_lossy(&stdout).into_owned();
+    assert!(
+        status.success(),
+        "{what} failed ({status}):\n{stdout}\n{}",
+        String::from_utf8_lossy(&stderr)
+    );
+    stdout
+}
+
+/// Cargo as the test runs under it, without the settings of Waymark's own build.
+fn cargo(dir: &Path) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS");
+    command
+}
+
+#[test]
+fn a_new_plugin_tests_and_builds_outside_the_checkout_and_the_sdk_packages() {
+    let outside = tempfile::tempdir().expect("temp dir");
+    let checkout = std::fs::canonicalize(workspace()).expect("the checkout");
+    assert!(
+        !outside.path().starts_with(&checkout),
+        "the temporary folder must be outside the checkout"
+    );
+    let sdk = checkout.join("sdk");
+
+    let out = succeeds(
+        Command::new(waymark_bin())
+            .args(["plugin", "new", "north-tyneside", "--dir"])
+            .arg(outside.path())
+            .arg("--sdk")
+            .arg(&sdk),
+        "waymark plugin new",
+    );
+    let plugin = outside.path().join("north-tyneside");
+    assert!(
+        out.starts_with(&format!("created {}\n", plugin.display())),
+        "{out}"
+    );
+    let manifest = std::fs::read_to_string(plugin.join("Cargo.toml")).expect("Cargo.toml");
+    assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
+    assert!(!manifest.contains("workspace = true"), "{manifest}");
+    assert!(
+        manifest.contains("\nwaymark-sdk = \"0.1.0\"\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains(&format!(
+            "[patch.crates-io]\nwaymark-sdk = {{ path = {:?} }}\n",
+            sdk.display().to_string()
+        )),
+        "{manifest}"
+    );
+
+    // Waymark's lockfile pins the dependencies to versions already downloaded.
+    std::fs::copy(checkout.join("Cargo.lock"), plugin.join("Cargo.lock")).expect("lockfile");
+    // Artifacts are kept between runs (only the sources must be outside); Waymark's
+    // own target folder stays locked by the cargo running this test.
+    let tests_out = succeeds(
+        cargo(&plugin).arg("test").env(
+            "CARGO_TARGET_DIR",
+            checkout.join("target/standalone-plugin"),
+        ),
+        "cargo test in the new plugin",
+    );
+    assert!(
+        tests_out.contains("golden_cases_hold ... ok"),
+        "{tests_out}"
+    );
+
+    let built = succeeds(
+        Command::new(waymark_bin())
+            .args(["plugin", "build", "."])
+            .current_dir(&plugin),
+        "waymark plugin build in the new plugin",
+    );
+    let wasm = plugin.join("target/plugins/waymark-plugin-north-tyneside.wasm");
+    assert!(wasm.is_file(), "{built}");
+    let checked = succeeds(
+        Command::new(waymark_bin())
+            .args(["plugin", "check"])
+            .arg(&wasm)
+            .arg("--golden")
+            .arg(plugin.join("golden.json")),
+        "waymark plugin check",
+    );
+    assert!(
+        checked.contains("golden cases held in the sandbox"),
+        "{checked}"
+    );
+
+    // The SDK packages as a crate: metadata, README, licence, no path-only dependency.
+    let package_dir = checkout.join("target/sdk-package");
+    succeeds(
+        cargo(&checkout)
+            .args([
+                "package",
+                "-p",
+                "waymark-sdk",
+                "--allow-dirty",
+                "--no-verify",
+            ])
+            .env("CARGO_TARGET_DIR", &package_dir),
+        "cargo package -p waymark-sdk",
+    );
+    assert!(
+        package_dir
+            .join("package/waymark-sdk-0.1.0.crate")
+            .is_file(),
+        "no waymark-sdk-0.1.0.crate in {}",
+        package_dir.display()
+    );
+}
