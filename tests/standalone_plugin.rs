@@ -1,16 +1,18 @@
 //! A plugin in its own repository: `waymark plugin new` into a folder outside the
 //! Waymark checkout, pointed at this checkout's SDK the documented way (`--sdk`,
 //! which writes the `[patch.crates-io]` lines), then `cargo test` and `waymark
-//! plugin build` run there, and the component built is checked in the sandbox;
-//! and the SDK itself packages as a crate. Slow: it builds the SDK and its
-//! dependencies natively and again for wasm, so it is the only test of its kind.
+//! plugin build` run there, the component built is uploaded with `waymark plugin
+//! upload` to a live daemon, and a referral gets the template's decision; and the
+//! SDK itself packages as a crate. Slow: it builds the SDK and its dependencies
+//! natively and again for wasm, so it is the only test of its kind.
 
 mod support;
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use support::{waymark_bin, workspace};
+use serde_json::json;
+use support::{Daemon, waymark_bin, workspace};
 
 /// Runs `command`, failing the test with its output unless it succeeds.
 fn succeeds(command: &mut Command, what: &str) -> String {
@@ -39,8 +41,8 @@ fn cargo(dir: &Path) -> Command {
     command
 }
 
-#[test]
-fn a_new_plugin_tests_and_builds_outside_the_checkout_and_the_sdk_packages() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the_sdk_packages() {
     let outside = tempfile::tempdir().expect("temp dir");
     let checkout = std::fs::canonicalize(workspace()).expect("the checkout");
     assert!(
@@ -114,17 +116,53 @@ fn a_new_plugin_tests_and_builds_outside_the_checkout_and_the_sdk_packages() {
         "{checked}"
     );
 
-    // The SDK packages as a crate: metadata, README, licence, no path-only dependency.
+    // Uploaded as the guide says, it decides a referral by the template's rules.
+    let daemon = Daemon::start(&outside.path().join("data"));
+    let admin = daemon.client();
+    admin.set_clock("2026-03-02T10:00:00Z").await;
+    let r = admin
+        .post(
+            "/v1/councils",
+            json!({ "id": "north-tyneside", "name": "North Tyneside" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let (_, council_admin) =
+        support::key(&admin, "/v1/councils/north-tyneside", "council_admin").await;
+    let uploaded = succeeds(
+        Command::new(waymark_bin())
+            .args(["plugin", "upload"])
+            .arg(&wasm)
+            .args(["--url", &daemon.base, "--council", "north-tyneside"])
+            .env("WAYMARK_KEY", &council_admin.token)
+            .current_dir(&plugin),
+        "waymark plugin upload",
+    );
+    assert!(
+        uploaded.contains("all 3 golden cases held in the sandbox under the council's limits"),
+        "{uploaded}"
+    );
+    let r = admin
+        .post(
+            "/v1/councils/north-tyneside/referrals",
+            json!({ "route": "self", "date_of_birth": "1990-04-01", "postcode": "AB1 2CD" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["decision"]["outcome"], "accept", "{}", r.body);
+    assert_eq!(
+        r.body["decision"]["reasons"][0]["rule"], "eligible",
+        "{}",
+        r.body
+    );
+    drop(daemon);
+
+    // The SDK packages as a crate (metadata, README, licence, no path-only
+    // dependency), and the packaged crate builds on its own (cargo verifies it).
     let package_dir = checkout.join("target/sdk-package");
     succeeds(
         cargo(&checkout)
-            .args([
-                "package",
-                "-p",
-                "waymark-sdk",
-                "--allow-dirty",
-                "--no-verify",
-            ])
+            .args(["package", "-p", "waymark-sdk", "--allow-dirty"])
             .env("CARGO_TARGET_DIR", &package_dir),
         "cargo package -p waymark-sdk",
     );
