@@ -159,12 +159,31 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
 
     // The SDK packages as a crate (metadata, README, licence, no path-only
     // dependency), and the packaged crate builds on its own (cargo verifies it).
+    // Every publishable member is packaged with it: a crate the SDK depends on
+    // must be published too, and cargo verifies them together.
+    let metadata: serde_json::Value = serde_json::from_str(&succeeds(
+        cargo(&checkout).args(["metadata", "--no-deps", "--format-version", "1"]),
+        "cargo metadata",
+    ))
+    .expect("cargo metadata is JSON");
+    let publishable: Vec<&str> = metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        // `publish`: null for any registry, [] for none.
+        .filter(|p| p["publish"].as_array().is_none_or(|r| !r.is_empty()))
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(publishable.contains(&"waymark-sdk"), "{publishable:?}");
     let package_dir = checkout.join("target/sdk-package");
+    let mut package = cargo(&checkout);
+    package.args(["package", "--allow-dirty"]);
+    for name in &publishable {
+        package.args(["-p", name]);
+    }
     succeeds(
-        cargo(&checkout)
-            .args(["package", "-p", "waymark-sdk", "--allow-dirty"])
-            .env("CARGO_TARGET_DIR", &package_dir),
-        "cargo package -p waymark-sdk",
+        package.env("CARGO_TARGET_DIR", &package_dir),
+        "cargo package of the publishable crates",
     );
     assert!(
         package_dir
