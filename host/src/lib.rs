@@ -14,9 +14,12 @@
 //! - `store`: everything durable, in sled; `council`, `access`: tenants and API keys.
 //! - `api`: the HTTP admin API; `daemon`: `waymark serve`; `simulate`: what-if runs.
 //! - `clock`: the only place the time is read.
+//! - `authoring`: the council developer's side of the API: `waymark plugin upload`,
+//!   `versions`, `activate` and `rollback` against a running daemon.
 
 pub mod access;
 pub mod api;
+pub mod authoring;
 pub mod caseload;
 pub mod clock;
 pub mod config;
