@@ -534,6 +534,7 @@ fn main() -> anyhow::Result<()> {
                     burst: config.rate_burst,
                     max_body_bytes: config.max_body_bytes,
                 },
+                data_key_file: config.data_key_file,
             }))
         }
         Command::Simulate(args) => simulate(args),
