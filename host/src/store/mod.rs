@@ -334,6 +334,7 @@ impl Store {
                 }
             }
         }
+        store.finish_rotation()?;
         store.check_data_key()?;
         store.shred_unused_keys()?;
         Ok(store)

@@ -46,6 +46,8 @@ const USED: u8 = 1;
 /// What the master key seals into `meta` to recognise itself at the next start.
 const CHECK_PLAINTEXT: &[u8] = b"waymark data key check v1";
 pub(super) const CHECK_META: &str = "data_key_check";
+/// The new key's check while a rotation is under way (`Store::rotate_data_key`).
+const CHECK_NEXT_META: &str = "data_key_check_next";
 /// The environment variable holding the master key (64 hex digits).
 pub const DATA_KEY_ENV: &str = "WAYMARK_DATA_KEY";
 
@@ -399,6 +401,26 @@ impl Sealing {
         copy.sync_all()
     }
 
+    /// The slot `slot` holding the same participant key wrapped by `new` instead.
+    fn rewrapped(
+        &self,
+        slot: u64,
+        council: &CouncilId,
+        participant: ParticipantId,
+        new: &DataKey,
+    ) -> Result<[u8; SLOT_BYTES], Unsealed> {
+        let key = self.key(slot, council, participant)?;
+        let wrapped = seal(
+            &new.cipher(),
+            key.as_slice(),
+            &slot_aad(slot, council, participant),
+        );
+        let mut bytes = [0u8; SLOT_BYTES];
+        bytes[0] = USED;
+        bytes[1..1 + wrapped.len()].copy_from_slice(&wrapped);
+        Ok(bytes)
+    }
+
     /// Destroys the key in `slot`: zeros over it, synced to disk.
     pub(super) fn shred(&self, slot: u64) -> Result<(), Unsealed> {
         let mut slots = self.slots();
@@ -466,6 +488,11 @@ impl Sealing {
     }
 }
 
+/// Where a rotation writes the re-wrapped slots before renaming them into place.
+fn next_path(slots: &Path) -> PathBuf {
+    slots.with_extension("next")
+}
+
 /// The key slot a stored journey record names, if it is sealed.
 pub(super) fn slot_of(bytes: &[u8]) -> Option<u64> {
     #[derive(Deserialize)]
@@ -483,6 +510,80 @@ impl super::Store {
             key: String::from_utf8_lossy(key).into_owned(),
             reason,
         }
+    }
+
+    /// Re-wraps every participant key under `new` (the store was opened with the key
+    /// in use), so the data folder opens with `new` alone. The re-wrapped slots go
+    /// into a new file that replaces the old by a rename; `meta` names the new key's
+    /// check first, so a rotation cut short is finished or undone when the store next
+    /// opens ([`Store::finish_rotation`]). Returns the keys re-wrapped. Offline only.
+    pub fn rotate_data_key(self, new: &DataKey) -> Result<usize, super::StoreError> {
+        if self.sealing.master().is_none() {
+            return Err(Self::unsealable(b"(all)", Unsealed::NoDataKey));
+        }
+        let key_file = |source| super::StoreError::KeyFile {
+            path: self.sealing.path().to_owned(),
+            source,
+        };
+        let count = self.sealing.slots().count;
+        let mut bytes = vec![0u8; count as usize * SLOT_BYTES];
+        let mut rotated = 0;
+        for kv in self.journeys.iter() {
+            let (k, v) = kv?;
+            let StoredJourney::Sealed(sealed) = super::decode("journeys", &k, &v)? else {
+                continue;
+            };
+            let slot = self
+                .sealing
+                .rewrapped(sealed.key_slot, &sealed.council, sealed.participant, new)
+                .map_err(|reason| Self::unsealable(&k, reason))?;
+            let at = sealed.key_slot as usize * SLOT_BYTES;
+            bytes[at..at + SLOT_BYTES].copy_from_slice(&slot);
+            rotated += 1;
+        }
+        let next = next_path(self.sealing.path());
+        {
+            use std::io::Write;
+            let mut file = File::create(&next).map_err(key_file)?;
+            file.write_all(&bytes).map_err(key_file)?;
+            file.sync_all().map_err(key_file)?;
+        }
+        self.meta.insert(CHECK_NEXT_META, new.check_value())?;
+        self.db.flush()?;
+        std::fs::rename(&next, self.sealing.path()).map_err(key_file)?;
+        if let Some(dir) = self.sealing.path().parent() {
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(key_file)?;
+        }
+        self.finish_rotation()?;
+        Ok(rotated)
+    }
+
+    /// Finishes or undoes a key rotation cut short: the new key file renamed into
+    /// place means it is done (the new key's check becomes the check); still beside
+    /// it, undone.
+    pub(super) fn finish_rotation(&self) -> Result<(), super::StoreError> {
+        let next = next_path(self.sealing.path());
+        let Some(check) = self.meta.get(CHECK_NEXT_META)? else {
+            // Left by a rotation cut short before it began to count: never used.
+            if next.exists() {
+                let _ = std::fs::remove_file(&next);
+            }
+            return Ok(());
+        };
+        if next.exists() {
+            std::fs::remove_file(&next).map_err(|source| super::StoreError::KeyFile {
+                path: next.clone(),
+                source,
+            })?;
+            tracing::warn!("an interrupted data key rotation was undone: run it again");
+        } else {
+            self.meta.insert(CHECK_META, check)?;
+        }
+        self.meta.remove(CHECK_NEXT_META)?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Refuses a master key other than the one this folder was sealed with; the first
@@ -595,5 +696,173 @@ impl super::Store {
     /// Copies the participant keys into a backup's store folder.
     pub(super) fn copy_keys_to(&self, sled_dir: &Path) -> io::Result<()> {
         self.sealing.copy_to(sled_dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::access::KeyId;
+    use crate::journey::Referral;
+    use crate::store::{DataFolderLock, EraseOutcome, JourneyWrite, Store, StoreError};
+
+    const POSTCODE: &str = "ST4 9ZQ";
+
+    fn journey() -> Journey {
+        let council: CouncilId = "derby".parse().expect("id");
+        let on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+        let mut referral = Referral::example();
+        referral.postcode = POSTCODE.into();
+        Journey::refer(council, ParticipantId::new_random(), on, referral)
+    }
+
+    /// Whether any file under `dir` holds `needle`.
+    fn on_disk(dir: &Path, needle: &[u8]) -> bool {
+        std::fs::read_dir(dir).expect("dir").any(|entry| {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                on_disk(&path, needle)
+            } else {
+                let bytes = std::fs::read(&path).expect("read");
+                bytes.windows(needle.len()).any(|w| w == needle)
+            }
+        })
+    }
+
+    #[test]
+    fn a_journey_is_sealed_on_disk_and_erasure_zeroes_its_key() {
+        let (dir, _lock, store) = crate::store::scratch();
+        let journey = journey();
+        store
+            .write_journey(None, JourneyWrite::planned(&journey, &[]))
+            .expect("written");
+        store.db.flush().expect("flushed");
+        assert!(!on_disk(dir.path(), POSTCODE.as_bytes()));
+        let (read, raw) = store
+            .journey(&journey.council, journey.participant)
+            .expect("read")
+            .expect("held");
+        assert_eq!(read, journey);
+        let slot = slot_of(&raw).expect("sealed");
+        assert_eq!(store.sealing.used(), BTreeSet::from([slot]));
+
+        let by = KeyId::retention_sweep();
+        let at = chrono::Utc::now();
+        let outcome = store
+            .erase_participant(&journey.council, journey.participant, at, &by)
+            .expect("erased");
+        assert!(matches!(outcome, EraseOutcome::Erased(_)));
+        assert!(store.sealing.used().is_empty());
+        let slots = std::fs::read(store.sealing.path()).expect("key file");
+        assert!(slots.iter().all(|b| *b == 0), "the key file holds only zeros");
+        // What the log still holds of the journey no longer opens.
+        let err = store.open_journey(b"derby/x", &raw).expect_err("unopenable");
+        assert!(matches!(
+            err,
+            StoreError::Unsealable {
+                reason: Unsealed::KeyGone(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_data_folder_refuses_a_key_other_than_its_own() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = DataKey::generate();
+        let journey = journey();
+        {
+            let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+            let store = Store::open_sealed(dir.path(), &lock, key.clone()).expect("store");
+            store
+                .write_journey(None, JourneyWrite::planned(&journey, &[]))
+                .expect("written");
+            store.db.flush().expect("flushed");
+        }
+        {
+            let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+            let refused = Store::open_sealed(dir.path(), &lock, DataKey::generate());
+            assert!(matches!(refused, Err(StoreError::WrongDataKey)));
+        }
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open_sealed(dir.path(), &lock, key).expect("store");
+        let (read, _) = store
+            .journey(&journey.council, journey.participant)
+            .expect("read")
+            .expect("held");
+        assert_eq!(read, journey);
+    }
+
+    #[test]
+    fn a_journey_stored_before_sealing_reads_and_is_sealed_when_next_written() {
+        let (_dir, _lock, store) = crate::store::scratch();
+        let journey = journey();
+        let key = format!("{}/{}", journey.council, journey.participant);
+        let plain = serde_json::to_vec(&journey).expect("json");
+        store
+            .put_damaged("journeys", &key, &plain)
+            .expect("stored plain");
+        let (read, raw) = store
+            .journey(&journey.council, journey.participant)
+            .expect("read")
+            .expect("held");
+        assert_eq!(read, journey);
+        store
+            .write_journey(Some(&raw), JourneyWrite::planned(&journey, &[]))
+            .expect("rewritten");
+        let (_, raw) = store
+            .journey(&journey.council, journey.participant)
+            .expect("read")
+            .expect("held");
+        assert!(slot_of(&raw).is_some());
+        let text = String::from_utf8_lossy(&raw);
+        assert!(!text.contains(POSTCODE), "{text}");
+    }
+
+    #[test]
+    fn after_a_rotation_the_folder_opens_with_the_new_key_only() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (old, new) = (DataKey::generate(), DataKey::generate());
+        let journey = journey();
+        {
+            let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+            let store = Store::open_sealed(dir.path(), &lock, old.clone()).expect("store");
+            store
+                .write_journey(None, JourneyWrite::planned(&journey, &[]))
+                .expect("written");
+            assert_eq!(store.rotate_data_key(&new).expect("rotated"), 1);
+        }
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        assert!(matches!(
+            Store::open_sealed(dir.path(), &lock, old),
+            Err(StoreError::WrongDataKey)
+        ));
+        let store = Store::open_sealed(dir.path(), &lock, new).expect("store");
+        let (read, _) = store
+            .journey(&journey.council, journey.participant)
+            .expect("read")
+            .expect("held");
+        assert_eq!(read, journey);
+    }
+
+    #[test]
+    fn a_key_slot_no_journey_names_is_zeroed_at_open() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let key = DataKey::generate();
+        {
+            let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+            let store = Store::open_sealed(dir.path(), &lock, key.clone()).expect("store");
+            let j = journey();
+            store
+                .sealing
+                .new_key(&j.council, j.participant)
+                .expect("a key written, then a crash before its journey");
+            store.db.flush().expect("flushed");
+        }
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open_sealed(dir.path(), &lock, key).expect("store");
+        assert!(store.sealing.used().is_empty());
     }
 }
