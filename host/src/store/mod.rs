@@ -124,6 +124,18 @@ pub enum StoreError {
     Unsealable { key: String, reason: Unsealed },
 }
 
+impl StoreError {
+    /// Why a record could not be read, for a list's damaged records: the reason
+    /// alone (never contents) when it is the record's fault.
+    pub(crate) fn into_reason(self) -> String {
+        match self {
+            StoreError::Corrupt { reason, .. } => reason,
+            StoreError::Unsealable { reason, .. } => reason.to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// One plugin decision, as recorded for explanation and replay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DecisionRecord {

@@ -82,7 +82,7 @@ impl Store {
         let mut due = Vec::new();
         for kv in self.journeys.scan_prefix(format!("{council}/")) {
             let (k, v) = kv?;
-            let read = self.open_journey(&k, &v).map_err(|e| e.to_string());
+            let read = self.open_journey(&k, &v).map_err(StoreError::into_reason);
             let Some(journey) = note_unless("journeys", &k, read, damaged) else {
                 continue;
             };

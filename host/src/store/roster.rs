@@ -21,7 +21,7 @@ impl Store {
             after.map(|p| journey_key(council, p)),
             limit,
             |_: &Journey| true,
-            |k, v| self.open_journey(k, v).map_err(|e| e.to_string()),
+            |k, v| self.open_journey(k, v).map_err(StoreError::into_reason),
         )
     }
 }

@@ -46,6 +46,10 @@ const USED: u8 = 1;
 /// What the master key seals into `meta` to recognise itself at the next start.
 const CHECK_PLAINTEXT: &[u8] = b"waymark data key check v1";
 pub(super) const CHECK_META: &str = "data_key_check";
+/// The slot of the key webhook secrets are sealed with (big-endian u64), in `meta`.
+const WEBHOOK_SLOT_META: &str = "webhook_key_slot";
+/// The owner bound into the webhook key's slot.
+const WEBHOOK_KEY_OWNER: &str = "webhook secrets";
 /// The new key's check while a rotation is under way (`Store::rotate_data_key`).
 const CHECK_NEXT_META: &str = "data_key_check_next";
 /// The environment variable holding the master key (64 hex digits).
@@ -269,12 +273,22 @@ struct Slots {
     count: u64,
 }
 
+fn webhook_aad(council: &CouncilId) -> Vec<u8> {
+    format!("waymark webhook secret {council}").into_bytes()
+}
+
 fn journey_aad(council: &CouncilId, participant: ParticipantId) -> Vec<u8> {
     format!("waymark journey {council}/{participant}").into_bytes()
 }
 
-fn slot_aad(slot: u64, council: &CouncilId, participant: ParticipantId) -> Vec<u8> {
-    format!("waymark participant key {slot} {council}/{participant}").into_bytes()
+/// Whose key a slot holds, bound into its wrapping: `council/participant`, or
+/// [`WEBHOOK_KEY_OWNER`].
+fn owner(council: &CouncilId, participant: ParticipantId) -> String {
+    format!("{council}/{participant}")
+}
+
+fn slot_aad(slot: u64, owner: &str) -> Vec<u8> {
+    format!("waymark participant key {slot} {owner}").into_bytes()
 }
 
 impl Sealing {
@@ -327,11 +341,7 @@ impl Sealing {
     }
 
     /// A new participant key, wrapped into a free slot and synced to disk.
-    pub(super) fn new_key(
-        &self,
-        council: &CouncilId,
-        participant: ParticipantId,
-    ) -> Result<(u64, Key), Unsealed> {
+    pub(super) fn new_key(&self, owner: &str) -> Result<(u64, Key), Unsealed> {
         let master = self.master().ok_or(Unsealed::NoDataKey)?;
         let key: Key = random::<KEY_BYTES>().into();
         let mut slots = self.slots();
@@ -339,7 +349,7 @@ impl Sealing {
         let wrapped = seal(
             &master.cipher(),
             key.as_slice(),
-            &slot_aad(slot, council, participant),
+            &slot_aad(slot, owner),
         );
         let mut bytes = [0u8; SLOT_BYTES];
         bytes[0] = USED;
@@ -351,12 +361,7 @@ impl Sealing {
     }
 
     /// The participant key in `slot`.
-    fn key(
-        &self,
-        slot: u64,
-        council: &CouncilId,
-        participant: ParticipantId,
-    ) -> Result<Key, Unsealed> {
+    fn key(&self, slot: u64, owner: &str) -> Result<Key, Unsealed> {
         let master = self.master().ok_or(Unsealed::NoDataKey)?;
         let mut bytes = [0u8; SLOT_BYTES];
         match self
@@ -374,11 +379,7 @@ impl Sealing {
             return Err(Unsealed::KeyGone(slot));
         }
         let wrapped = &bytes[1..1 + NONCE_BYTES + WRAPPED_BYTES];
-        let key = open(
-            &master.cipher(),
-            wrapped,
-            &slot_aad(slot, council, participant),
-        )
+        let key = open(&master.cipher(), wrapped, &slot_aad(slot, owner))
         .ok_or(Unsealed::KeyMismatch(slot))?;
         let key: [u8; KEY_BYTES] = key.try_into().map_err(|_| Unsealed::KeyMismatch(slot))?;
         Ok(key.into())
@@ -402,19 +403,9 @@ impl Sealing {
     }
 
     /// The slot `slot` holding the same participant key wrapped by `new` instead.
-    fn rewrapped(
-        &self,
-        slot: u64,
-        council: &CouncilId,
-        participant: ParticipantId,
-        new: &DataKey,
-    ) -> Result<[u8; SLOT_BYTES], Unsealed> {
-        let key = self.key(slot, council, participant)?;
-        let wrapped = seal(
-            &new.cipher(),
-            key.as_slice(),
-            &slot_aad(slot, council, participant),
-        );
+    fn rewrapped(&self, slot: u64, owner: &str, new: &DataKey) -> Result<[u8; SLOT_BYTES], Unsealed> {
+        let key = self.key(slot, owner)?;
+        let wrapped = seal(&new.cipher(), key.as_slice(), &slot_aad(slot, owner));
         let mut bytes = [0u8; SLOT_BYTES];
         bytes[0] = USED;
         bytes[1..1 + wrapped.len()].copy_from_slice(&wrapped);
@@ -466,7 +457,7 @@ impl Sealing {
 
     /// The participant key of a stored sealed journey.
     pub(super) fn key_of(&self, stored: &SealedJourney) -> Result<Key, Unsealed> {
-        self.key(stored.key_slot, &stored.council, stored.participant)
+        self.key(stored.key_slot, &owner(&stored.council, stored.participant))
     }
 
     /// Opens a stored sealed journey.
@@ -535,11 +526,23 @@ impl super::Store {
             };
             let slot = self
                 .sealing
-                .rewrapped(sealed.key_slot, &sealed.council, sealed.participant, new)
+                .rewrapped(
+                    sealed.key_slot,
+                    &owner(&sealed.council, sealed.participant),
+                    new,
+                )
                 .map_err(|reason| Self::unsealable(&k, reason))?;
             let at = sealed.key_slot as usize * SLOT_BYTES;
             bytes[at..at + SLOT_BYTES].copy_from_slice(&slot);
             rotated += 1;
+        }
+        if let Some(slot) = self.webhook_key_slot()? {
+            let wrapped = self
+                .sealing
+                .rewrapped(slot, WEBHOOK_KEY_OWNER, new)
+                .map_err(|reason| Self::unsealable(WEBHOOK_SLOT_META.as_bytes(), reason))?;
+            let at = slot as usize * SLOT_BYTES;
+            bytes[at..at + SLOT_BYTES].copy_from_slice(&wrapped);
         }
         let next = next_path(self.sealing.path());
         {
@@ -615,6 +618,9 @@ impl super::Store {
                 unused.remove(&slot);
             }
         }
+        if let Some(slot) = self.webhook_key_slot()? {
+            unused.remove(&slot);
+        }
         for slot in unused {
             tracing::info!(slot, "destroyed a participant key no journey uses");
             self.sealing.shred(slot).map_err(|reason| {
@@ -662,7 +668,7 @@ impl super::Store {
             None => {
                 let (slot, k) = self
                     .sealing
-                    .new_key(&journey.council, journey.participant)
+                    .new_key(&owner(&journey.council, journey.participant))
                     .map_err(unsealable)?;
                 (slot, k, true)
             }
@@ -691,6 +697,87 @@ impl super::Store {
         self.sealing
             .shred(slot)
             .map_err(|reason| Self::unsealable(key, reason))
+    }
+
+    /// The slot of the key webhook secrets are sealed with, once one was made.
+    fn webhook_key_slot(&self) -> Result<Option<u64>, super::StoreError> {
+        let Some(v) = self.meta.get(WEBHOOK_SLOT_META)? else {
+            return Ok(None);
+        };
+        let bytes: [u8; 8] = v.as_ref().try_into().map_err(|_| super::StoreError::Corrupt {
+            tree: "meta",
+            key: WEBHOOK_SLOT_META.into(),
+            reason: "not an 8-byte slot number".into(),
+        })?;
+        Ok(Some(u64::from_be_bytes(bytes)))
+    }
+
+    /// The key webhook secrets are sealed with (wrapped by the master key in its own
+    /// slot, so a rotation re-wraps it with the participants' keys); made on first use.
+    fn webhook_key(&self) -> Result<Key, super::StoreError> {
+        let unsealable = |reason| Self::unsealable(WEBHOOK_SLOT_META.as_bytes(), reason);
+        if let Some(slot) = self.webhook_key_slot()? {
+            return self.sealing.key(slot, WEBHOOK_KEY_OWNER).map_err(unsealable);
+        }
+        let (slot, key) = self.sealing.new_key(WEBHOOK_KEY_OWNER).map_err(unsealable)?;
+        let made = self.meta.compare_and_swap(
+            WEBHOOK_SLOT_META,
+            None as Option<&[u8]>,
+            Some(slot.to_be_bytes().to_vec()),
+        )?;
+        if made.is_err() {
+            // Another request made one first: use that.
+            self.sealing.shred(slot).map_err(unsealable)?;
+            return self.webhook_key();
+        }
+        Ok(key)
+    }
+
+    /// A webhook as stored: its secret sealed (`sealed_secret`, hex) in place of `secret`.
+    pub(super) fn seal_webhook(
+        &self,
+        council: &CouncilId,
+        webhook: &crate::outbox::webhook::Webhook,
+    ) -> Result<Vec<u8>, super::StoreError> {
+        let key = self.webhook_key()?;
+        let mut value = serde_json::to_value(webhook).unwrap_or_default();
+        if let Some(map) = value.as_object_mut()
+            && let Some(serde_json::Value::String(secret)) = map.remove("secret")
+        {
+            let sealed = seal(
+                &ChaCha20Poly1305::new(&key),
+                secret.as_bytes(),
+                &webhook_aad(council),
+            );
+            map.insert("sealed_secret".into(), hex::encode(sealed).into());
+        }
+        Ok(serde_json::to_vec(&value).unwrap_or_default())
+    }
+
+    /// A stored webhook, its secret opened (one stored before sealing reads as it is).
+    pub(super) fn open_webhook(
+        &self,
+        council: &CouncilId,
+        bytes: &[u8],
+    ) -> Result<crate::outbox::webhook::Webhook, super::StoreError> {
+        let key_bytes = council.as_str().as_bytes();
+        let mut value: serde_json::Value = super::decode("webhooks", key_bytes, bytes)?;
+        if let Some(map) = value.as_object_mut()
+            && let Some(serde_json::Value::String(sealed)) = map.remove("sealed_secret")
+        {
+            let key = self.webhook_key()?;
+            let secret = hex::decode(&sealed)
+                .ok()
+                .and_then(|s| open(&ChaCha20Poly1305::new(&key), &s, &webhook_aad(council)))
+                .and_then(|s| String::from_utf8(s).ok())
+                .ok_or_else(|| Self::unsealable(key_bytes, Unsealed::Damaged))?;
+            map.insert("secret".into(), secret.into());
+        }
+        serde_json::from_value(value).map_err(|e| super::StoreError::Corrupt {
+            tree: "webhooks",
+            key: council.to_string(),
+            reason: super::readable::unreadable_reason(&e),
+        })
     }
 
     /// Copies the participant keys into a backup's store folder.
@@ -848,6 +935,33 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_secret_is_sealed_on_disk_and_survives_a_rotation() {
+        use crate::outbox::webhook::{Webhook, WebhookSettings};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (old, new) = (DataKey::generate(), DataKey::generate());
+        let council: CouncilId = "derby".parse().expect("id");
+        let secret = "a-webhook-secret-found-nowhere-else-0123456789";
+        let settings: WebhookSettings = serde_json::from_value(serde_json::json!({
+            "url": "https://example.org/hook", "secret": secret
+        }))
+        .expect("settings");
+        let webhook = Webhook::from_settings(settings, chrono::Utc::now()).expect("webhook");
+        {
+            let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+            let store = Store::open_sealed(dir.path(), &lock, old.clone()).expect("store");
+            store.put_webhook(&council, &webhook).expect("stored");
+            store.db.flush().expect("flushed");
+            assert!(!on_disk(dir.path(), secret.as_bytes()));
+            assert_eq!(store.webhook(&council).expect("read"), Some(webhook.clone()));
+            store.rotate_data_key(&new).expect("rotated");
+        }
+        let lock = DataFolderLock::acquire(dir.path()).expect("lock");
+        let store = Store::open_sealed(dir.path(), &lock, new).expect("store");
+        assert_eq!(store.webhook(&council).expect("read"), Some(webhook.clone()));
+        assert_eq!(store.webhooks().expect("all"), vec![(council, webhook)]);
+    }
+
+    #[test]
     fn a_key_slot_no_journey_names_is_zeroed_at_open() {
         let dir = tempfile::tempdir().expect("temp dir");
         let key = DataKey::generate();
@@ -857,7 +971,7 @@ mod tests {
             let j = journey();
             store
                 .sealing
-                .new_key(&j.council, j.participant)
+                .new_key(&owner(&j.council, j.participant))
                 .expect("a key written, then a crash before its journey");
             store.db.flush().expect("flushed");
         }
