@@ -14,14 +14,16 @@
 //! - `actions`: `council/action id` → [`Action`]
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
 //! - schedules, their runs and councils' calendars: see `schedules.rs`
-//! - `meta`: schema version, the platform admin key's hash, the audit chain's head
+//! - `meta`: schema version, the platform admin key's hash, the audit chain's head,
+//!   the data key's check value and the webhook key's slot (`sealing.rs`)
 //! - `api_keys`, `api_key_hashes`: see `keys.rs`
 //! - `audit`, `audit_by_council`: see `audit.rs`
 //! - `legal_holds`, `erasures`: see `privacy.rs`
 //! - `plugin_versions`: `council/digest` → [`PluginVersion`] (what a council uploaded; `plugins.rs`)
 //! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
-//! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
+//! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`),
+//!   its secret sealed (`sealed_secret`)
 //! - `retention`: council id → [`RetentionPolicy`] (`retention.rs`)
 //! - `idempotency`, `idempotency_by_time`, `idempotency_effects`: answers kept for
 //!   retries, and work done under a key (`idempotency.rs`)
@@ -543,11 +545,9 @@ impl Store {
             )
             .map_err(flatten);
         if written.is_err() && fresh {
-            // The new key seals nothing that was written: destroy it now.
-            self.sealing.shred(slot).map_err(|reason| StoreError::Unsealable {
-                key: String::from_utf8_lossy(&jkey).into_owned(),
-                reason,
-            })?;
+            // The new key seals nothing that was written: destroy it now (if that
+            // fails too, the next start does).
+            let _ = self.sealing.shred(slot);
         }
         written
     }

@@ -231,8 +231,8 @@ pub enum Unsealed {
     KeyMismatch(u64),
     #[error("its sealed events do not open with its participant key")]
     Damaged,
-    #[error("the key file could not be read: {0}")]
-    Io(String),
+    #[error("the key file could not be read or written: {1}")]
+    Io(io::ErrorKind, String),
 }
 
 /// A journey as stored: who, which key slot, and the events sealed.
@@ -373,7 +373,7 @@ impl Sealing {
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                 return Err(Unsealed::KeyGone(slot));
             }
-            Err(e) => return Err(Unsealed::Io(e.to_string())),
+            Err(e) => return Err(Unsealed::Io(e.kind(), e.to_string())),
         }
         if bytes[0] != USED {
             return Err(Unsealed::KeyGone(slot));
@@ -424,7 +424,7 @@ impl Sealing {
     }
 
     fn write_slot(&self, slot: u64, bytes: &[u8; SLOT_BYTES]) -> Result<(), Unsealed> {
-        let io = |e: io::Error| Unsealed::Io(e.to_string());
+        let io = |e: io::Error| Unsealed::Io(e.kind(), e.to_string());
         self.inner
             .file
             .write_all_at(bytes, slot * SLOT_BYTES as u64)
@@ -496,10 +496,17 @@ pub(super) fn slot_of(bytes: &[u8]) -> Option<u64> {
 }
 
 impl super::Store {
+    /// A key file that cannot be written is reported as the disk failing (a full
+    /// disk included), like sled's own writes.
     fn unsealable(key: &[u8], reason: Unsealed) -> super::StoreError {
-        super::StoreError::Unsealable {
-            key: String::from_utf8_lossy(key).into_owned(),
-            reason,
+        match reason {
+            Unsealed::Io(kind, message) => {
+                super::StoreError::Sled(sled::Error::Io(io::Error::new(kind, message)))
+            }
+            reason => super::StoreError::Unsealable {
+                key: String::from_utf8_lossy(key).into_owned(),
+                reason,
+            },
         }
     }
 
