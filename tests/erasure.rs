@@ -63,7 +63,7 @@ fn found_any(dir: &Path, needles: &[Vec<u8>]) -> Vec<String> {
                 found.push(format!(
                     "{}: {}",
                     file.display(),
-                    String::from_utf8_lossy(&needle)
+                    String::from_utf8_lossy(needle)
                 ));
             }
         }
@@ -75,8 +75,7 @@ fn found_any(dir: &Path, needles: &[Vec<u8>]) -> Vec<String> {
 /// details and a few events recorded. The participant's id.
 async fn referred_with_events(admin: &Client) -> String {
     admin.set_clock("2026-01-05T10:00:00Z").await;
-    support::council_with_plugin(admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
-        .await;
+    support::council_with_plugin(admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent").await;
     let r = admin
         .post(
             &format!("{STOKE}/referrals"),
@@ -145,7 +144,11 @@ async fn an_erased_participant_leaves_nothing_findable_in_the_data_folder_or_a_l
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(found_in(&before), Vec::<String>::new(), "sealed in a backup");
+    assert_eq!(
+        found_in(&before),
+        Vec::<String>::new(),
+        "sealed in a backup"
+    );
 
     let r = admin.delete(&format!("{STOKE}/participants/{id}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -167,7 +170,13 @@ async fn an_erased_participant_leaves_nothing_findable_in_the_data_folder_or_a_l
 /// within 30 s, `None` (and it is killed) if it is still serving.
 fn serve_briefly(data: &Path, key: &str) -> Option<(bool, String)> {
     let mut child = Command::new(waymark_bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--manual-clock", "--data"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--manual-clock",
+            "--data",
+        ])
         .arg(data)
         .env("WAYMARK_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("WAYMARK_DATA_KEY", key)

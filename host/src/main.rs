@@ -120,7 +120,7 @@ struct RestoreArgs {
 }
 
 fn data_key(command: DataKeyCommand) -> anyhow::Result<()> {
-    use waymark::store::{DATA_KEY_ENV, DataKey, DataFolderLock, Store};
+    use waymark::store::{DATA_KEY_ENV, DataFolderLock, DataKey, Store};
     match command {
         DataKeyCommand::Generate { file } => {
             waymark::store::write_new_key_file(&file, &DataKey::generate())?;

@@ -80,7 +80,9 @@ pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantE
 pub use readable::{DamagedRecord, Listed};
 pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 pub use schedules::Planned;
-pub use sealing::{DATA_KEY_ENV, DataKey, DataKeyError, DataKeySource, Unsealed, write_new_key_file};
+pub use sealing::{
+    DATA_KEY_ENV, DataKey, DataKeyError, DataKeySource, Unsealed, write_new_key_file,
+};
 pub use tenants::CouncilRemoval;
 use webhooks::Change;
 pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
@@ -306,11 +308,12 @@ impl Store {
             }
         }
         let db = sled::Config::new().path(dir.join("sled")).open()?;
-        let sealing =
-            sealing::Sealing::open(&dir.join("sled"), key).map_err(|source| StoreError::KeyFile {
+        let sealing = sealing::Sealing::open(&dir.join("sled"), key).map_err(|source| {
+            StoreError::KeyFile {
                 path: dir.join("sled").join(sealing::SLOTS_FILE),
                 source,
-            })?;
+            }
+        })?;
         let store = Store {
             sealing,
             flushing: std::sync::Arc::default(),

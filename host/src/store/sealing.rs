@@ -142,7 +142,10 @@ impl DataKey {
                     data: data.to_owned(),
                 });
             }
-            return Ok((DataKey::from_file(file)?, DataKeySource::File(file.to_owned())));
+            return Ok((
+                DataKey::from_file(file)?,
+                DataKeySource::File(file.to_owned()),
+            ));
         }
         let name = data_abs
             .file_name()
@@ -346,11 +349,7 @@ impl Sealing {
         let key: Key = random::<KEY_BYTES>().into();
         let mut slots = self.slots();
         let slot = slots.free.first().copied().unwrap_or(slots.count);
-        let wrapped = seal(
-            &master.cipher(),
-            key.as_slice(),
-            &slot_aad(slot, owner),
-        );
+        let wrapped = seal(&master.cipher(), key.as_slice(), &slot_aad(slot, owner));
         let mut bytes = [0u8; SLOT_BYTES];
         bytes[0] = USED;
         bytes[1..1 + wrapped.len()].copy_from_slice(&wrapped);
@@ -380,7 +379,7 @@ impl Sealing {
         }
         let wrapped = &bytes[1..1 + NONCE_BYTES + WRAPPED_BYTES];
         let key = open(&master.cipher(), wrapped, &slot_aad(slot, owner))
-        .ok_or(Unsealed::KeyMismatch(slot))?;
+            .ok_or(Unsealed::KeyMismatch(slot))?;
         let key: [u8; KEY_BYTES] = key.try_into().map_err(|_| Unsealed::KeyMismatch(slot))?;
         Ok(key.into())
     }
@@ -403,7 +402,12 @@ impl Sealing {
     }
 
     /// The slot `slot` holding the same participant key wrapped by `new` instead.
-    fn rewrapped(&self, slot: u64, owner: &str, new: &DataKey) -> Result<[u8; SLOT_BYTES], Unsealed> {
+    fn rewrapped(
+        &self,
+        slot: u64,
+        owner: &str,
+        new: &DataKey,
+    ) -> Result<[u8; SLOT_BYTES], Unsealed> {
         let key = self.key(slot, owner)?;
         let wrapped = seal(&new.cipher(), key.as_slice(), &slot_aad(slot, owner));
         let mut bytes = [0u8; SLOT_BYTES];
@@ -630,18 +634,22 @@ impl super::Store {
         }
         for slot in unused {
             tracing::info!(slot, "destroyed a participant key no journey uses");
-            self.sealing.shred(slot).map_err(|reason| {
-                super::StoreError::KeyFile {
+            self.sealing
+                .shred(slot)
+                .map_err(|reason| super::StoreError::KeyFile {
                     path: self.sealing.path().to_owned(),
                     source: io::Error::other(reason.to_string()),
-                }
-            })?;
+                })?;
         }
         Ok(())
     }
 
     /// The journey stored under `key` as `bytes`, opened.
-    pub(super) fn open_journey(&self, key: &[u8], bytes: &[u8]) -> Result<Journey, super::StoreError> {
+    pub(super) fn open_journey(
+        &self,
+        key: &[u8],
+        bytes: &[u8],
+    ) -> Result<Journey, super::StoreError> {
         match super::decode::<StoredJourney>("journeys", key, bytes)? {
             StoredJourney::Plain(journey) => Ok(journey),
             StoredJourney::Sealed(sealed) => self
@@ -695,10 +703,7 @@ impl super::Store {
             return Ok(());
         };
         {
-            let _one_at_a_time = self
-                .flushing
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let _one_at_a_time = self.flushing.lock().unwrap_or_else(PoisonError::into_inner);
             self.db.flush()?;
         }
         self.sealing
@@ -711,11 +716,14 @@ impl super::Store {
         let Some(v) = self.meta.get(WEBHOOK_SLOT_META)? else {
             return Ok(None);
         };
-        let bytes: [u8; 8] = v.as_ref().try_into().map_err(|_| super::StoreError::Corrupt {
-            tree: "meta",
-            key: WEBHOOK_SLOT_META.into(),
-            reason: "not an 8-byte slot number".into(),
-        })?;
+        let bytes: [u8; 8] = v
+            .as_ref()
+            .try_into()
+            .map_err(|_| super::StoreError::Corrupt {
+                tree: "meta",
+                key: WEBHOOK_SLOT_META.into(),
+                reason: "not an 8-byte slot number".into(),
+            })?;
         Ok(Some(u64::from_be_bytes(bytes)))
     }
 
@@ -724,9 +732,15 @@ impl super::Store {
     fn webhook_key(&self) -> Result<Key, super::StoreError> {
         let unsealable = |reason| Self::unsealable(WEBHOOK_SLOT_META.as_bytes(), reason);
         if let Some(slot) = self.webhook_key_slot()? {
-            return self.sealing.key(slot, WEBHOOK_KEY_OWNER).map_err(unsealable);
+            return self
+                .sealing
+                .key(slot, WEBHOOK_KEY_OWNER)
+                .map_err(unsealable);
         }
-        let (slot, key) = self.sealing.new_key(WEBHOOK_KEY_OWNER).map_err(unsealable)?;
+        let (slot, key) = self
+            .sealing
+            .new_key(WEBHOOK_KEY_OWNER)
+            .map_err(unsealable)?;
         let made = self.meta.compare_and_swap(
             WEBHOOK_SLOT_META,
             None as Option<&[u8]>,
@@ -850,9 +864,14 @@ mod tests {
         assert!(matches!(outcome, EraseOutcome::Erased(_)));
         assert!(store.sealing.used().is_empty());
         let slots = std::fs::read(store.sealing.path()).expect("key file");
-        assert!(slots.iter().all(|b| *b == 0), "the key file holds only zeros");
+        assert!(
+            slots.iter().all(|b| *b == 0),
+            "the key file holds only zeros"
+        );
         // What the log still holds of the journey no longer opens.
-        let err = store.open_journey(b"derby/x", &raw).expect_err("unopenable");
+        let err = store
+            .open_journey(b"derby/x", &raw)
+            .expect_err("unopenable");
         assert!(matches!(
             err,
             StoreError::Unsealable {
@@ -959,12 +978,18 @@ mod tests {
             store.put_webhook(&council, &webhook).expect("stored");
             store.db.flush().expect("flushed");
             assert!(!on_disk(dir.path(), secret.as_bytes()));
-            assert_eq!(store.webhook(&council).expect("read"), Some(webhook.clone()));
+            assert_eq!(
+                store.webhook(&council).expect("read"),
+                Some(webhook.clone())
+            );
             store.rotate_data_key(&new).expect("rotated");
         }
         let lock = DataFolderLock::acquire(dir.path()).expect("lock");
         let store = Store::open_sealed(dir.path(), &lock, new).expect("store");
-        assert_eq!(store.webhook(&council).expect("read"), Some(webhook.clone()));
+        assert_eq!(
+            store.webhook(&council).expect("read"),
+            Some(webhook.clone())
+        );
         assert_eq!(store.webhooks().expect("all"), vec![(council, webhook)]);
     }
 

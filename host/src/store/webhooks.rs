@@ -133,7 +133,9 @@ impl Store {
             else {
                 continue;
             };
-            let read = self.open_webhook(&council, &v).map_err(StoreError::into_reason);
+            let read = self
+                .open_webhook(&council, &v)
+                .map_err(StoreError::into_reason);
             if let Some(webhook) = note_unless("webhooks", &k, read, &mut damaged) {
                 out.push((council, webhook));
             }
