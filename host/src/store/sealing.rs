@@ -20,6 +20,16 @@
 //! and a restore (which moves a whole `sled/` into place) carry it with the trees
 //! it belongs to. At open, a used slot no journey names (a write or an erasure cut
 //! short by a crash) is zeroed.
+//!
+//! Councils' webhook secrets are sealed under one more key in its own slot (named in
+//! `meta`), so a rotation of the master key (`Store::rotate_data_key`) re-wraps
+//! every key in one rename of the slot file. `meta` also keeps a value only the
+//! master key opens: a start with another key is refused rather than serving
+//! records it cannot read.
+//!
+//! Not sealed: decision records (age and postcode district only), review items and
+//! actions; erasure removes them from their trees, but sled's log may keep them
+//! until a segment is reclaimed.
 
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
