@@ -169,7 +169,8 @@ async fn a_corrected_postcode_replaces_the_old_one_everywhere_the_journey_is_kep
     let r = patch(&worker, &declined, json!({ "in_work": true })).await;
     problem(&r, 404, "no participant");
 
-    // The store's journeys, decisions and timers hold only the new postcode. (The
+    // The store's journeys, decisions and timers never hold the old postcode, nor the
+    // new one in the clear: the journey is sealed at rest (`store/sealing.rs`). (The
     // whole data folder is not searched: sled may keep a replaced value in a log
     // segment until it reclaims the segment, which Waymark does not control.)
     daemon.stop();
@@ -190,5 +191,5 @@ async fn a_corrected_postcode_replaces_the_old_one_everywhere_the_journey_is_kep
             }
         }
     }
-    assert!(found_new, "the corrected postcode is stored");
+    assert!(!found_new, "the corrected postcode is stored sealed");
 }

@@ -34,6 +34,9 @@ pub struct ServeConfig {
     pub rate_per_second: f64,
     pub rate_burst: f64,
     pub max_body_bytes: usize,
+    /// The file holding the master data key (64 hex digits), outside the data folder;
+    /// `WAYMARK_DATA_KEY` overrides it (see `store::DataKey::resolve`).
+    pub data_key_file: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -48,6 +51,7 @@ impl Default for ServeConfig {
             rate_per_second: 50.0,
             rate_burst: 200.0,
             max_body_bytes: 64 * 1024,
+            data_key_file: None,
         }
     }
 }
@@ -103,6 +107,12 @@ pub struct ServeFlags {
     /// [default: 65536]
     #[arg(long, value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// File holding the master data key (64 hex digits), outside the data folder;
+    /// WAYMARK_DATA_KEY (the key itself) overrides it. Neither set: `<data>.key` beside
+    /// the data folder, generated if absent [env: WAYMARK_DATA_KEY_FILE]
+    /// [toml: data_key_file]
+    #[arg(long, value_name = "PATH")]
+    pub data_key_file: Option<PathBuf>,
 }
 
 /// Why the configuration was refused.
@@ -139,6 +149,7 @@ pub const KEYS: &[&str] = &[
     "rate_per_second",
     "rate_burst",
     "max_body_bytes",
+    "data_key_file",
 ];
 
 /// The smallest body limit allowed: below it even a referral would not fit.
@@ -156,6 +167,7 @@ pub struct Layer {
     pub rate_per_second: Option<f64>,
     pub rate_burst: Option<f64>,
     pub max_body_bytes: Option<usize>,
+    pub data_key_file: Option<PathBuf>,
 }
 
 impl Layer {
@@ -199,6 +211,9 @@ impl Layer {
                 "rate_per_second" => layer.rate_per_second = Some(typed(value).map_err(invalid)?),
                 "rate_burst" => layer.rate_burst = Some(typed(value).map_err(invalid)?),
                 "max_body_bytes" => layer.max_body_bytes = Some(typed(value).map_err(invalid)?),
+                "data_key_file" => {
+                    layer.data_key_file = Some(typed::<PathBuf>(value).map_err(invalid)?)
+                }
                 _ => return Err(ConfigError::UnknownKey { key, origin }),
             }
         }
@@ -242,6 +257,7 @@ impl Layer {
                 s.parse::<usize>()
                     .map_err(|_| format!("`{s}` is not a whole number of bytes"))
             })?,
+            data_key_file: parsed(&var, "data_key_file", "WAYMARK_DATA_KEY_FILE", path)?,
         };
         // Which variable a bad value came from is in the per-variable errors above; a
         // range error names the setting's variable.
@@ -260,6 +276,7 @@ impl Layer {
             rate_per_second: flags.rate_per_second,
             rate_burst: flags.rate_burst,
             max_body_bytes: flags.max_body_bytes,
+            data_key_file: flags.data_key_file.clone(),
         };
         layer.check("the command line")?;
         Ok(layer)
@@ -309,7 +326,11 @@ impl Layer {
                     )
                 })?;
         }
-        for (key, path) in [("data", &self.data), ("seed", &self.seed)] {
+        for (key, path) in [
+            ("data", &self.data),
+            ("seed", &self.seed),
+            ("data_key_file", &self.data_key_file),
+        ] {
             if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
                 return Err(invalid(key, "an empty path is not allowed".into()));
             }
@@ -329,6 +350,7 @@ impl Layer {
             rate_per_second: self.rate_per_second.or(below.rate_per_second),
             rate_burst: self.rate_burst.or(below.rate_burst),
             max_body_bytes: self.max_body_bytes.or(below.max_body_bytes),
+            data_key_file: self.data_key_file.or(below.data_key_file),
         }
     }
 
@@ -345,6 +367,7 @@ impl Layer {
             rate_per_second: self.rate_per_second.unwrap_or(d.rate_per_second),
             rate_burst: self.rate_burst.unwrap_or(d.rate_burst),
             max_body_bytes: self.max_body_bytes.unwrap_or(d.max_body_bytes),
+            data_key_file: self.data_key_file.or(d.data_key_file),
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::policy::{EngineSettings, Limits, Policies};
 use crate::readiness::{Readiness, Worker};
 use crate::schedule::Scheduler;
 use crate::schedule::calendar::Nation;
-use crate::store::{DataFolderLock, Store};
+use crate::store::{DATA_KEY_ENV, DataFolderLock, DataKey, DataKeySource, Store};
 use crate::telemetry::Telemetry;
 
 pub struct ServeOptions {
@@ -30,6 +30,8 @@ pub struct ServeOptions {
     pub seed: Option<PathBuf>,
     /// Request body size and per-key rate limits.
     pub access: api::AccessLimits,
+    /// The master data key's file (`WAYMARK_DATA_KEY` overrides it).
+    pub data_key_file: Option<PathBuf>,
 }
 
 /// `--seed`: councils to create (if absent) with their plugins, so the daemon starts ready to use.
@@ -65,7 +67,20 @@ pub(crate) const MANUAL_CLOCK_META: &str = "manual_clock_now";
 
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let lock = DataFolderLock::acquire(&opts.data)?;
-    let store = Store::open(&opts.data, &lock)
+    let (data_key, source) = DataKey::resolve(
+        std::env::var(DATA_KEY_ENV).ok().as_deref(),
+        opts.data_key_file.as_deref(),
+        &opts.data,
+    )?;
+    match &source {
+        DataKeySource::Generated(path) => tracing::warn!(
+            key_file = %path.display(),
+            "no data key configured (WAYMARK_DATA_KEY or data_key_file): using the key file \
+             beside the data folder; keep it out of the data folder's backups"
+        ),
+        other => tracing::info!(source = ?other, "data key read"),
+    }
+    let store = Store::open_sealed(&opts.data, &lock, data_key)
         .with_context(|| format!("opening the store in {}", opts.data.display()))?;
 
     let (clock, manual_clock): (Arc<dyn Clock>, Option<Arc<ManualClock>>) = if opts.manual_clock {

@@ -38,6 +38,11 @@ enum Command {
     /// Back up the whole store, consistently, into a new folder: asks the running
     /// daemon (which keeps serving) or, when none holds the data folder, copies it.
     Backup(BackupArgs),
+    /// Make or rotate the master data key that seals participants' personal data.
+    DataKey {
+        #[command(subcommand)]
+        command: DataKeyCommand,
+    },
     /// Restore a backup into a stopped daemon's data folder (checked first: its
     /// manifest and audit chain).
     Restore(RestoreArgs),
@@ -112,6 +117,39 @@ struct RestoreArgs {
     /// Replace the store the data folder already holds.
     #[arg(long)]
     force: bool,
+}
+
+fn data_key(command: DataKeyCommand) -> anyhow::Result<()> {
+    use waymark::store::{DATA_KEY_ENV, DataFolderLock, DataKey, Store};
+    match command {
+        DataKeyCommand::Generate { file } => {
+            waymark::store::write_new_key_file(&file, &DataKey::generate())?;
+            println!("wrote a new data key to {}", file.display());
+        }
+        DataKeyCommand::Rotate {
+            data,
+            data_key_file,
+            new_key_file,
+        } => {
+            let (old, _) = DataKey::resolve(
+                std::env::var(DATA_KEY_ENV).ok().as_deref(),
+                data_key_file.as_deref(),
+                &data,
+            )?;
+            let (new, _) = DataKey::resolve(None, Some(&new_key_file), &data)?;
+            let lock = DataFolderLock::acquire(&data)
+                .context("rotation rewrites the key file: stop the daemon first")?;
+            let store = Store::open_sealed(&data, &lock, old)
+                .with_context(|| format!("opening the store in {}", data.display()))?;
+            let n = store.rotate_data_key(&new)?;
+            println!(
+                "re-wrapped {n} participant keys: start the daemon with the key in {} from now on; \
+                 backups taken before still need the old key",
+                new_key_file.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn backup(args: BackupArgs) -> anyhow::Result<()> {
@@ -308,6 +346,27 @@ enum AuditCommand {
     Verify {
         #[arg(long, default_value = "data", env = "WAYMARK_DATA")]
         data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum DataKeyCommand {
+    /// Write a new random key (64 hex digits) into a new file readable by its owner only.
+    Generate {
+        /// The key file to create, outside the data folder.
+        file: PathBuf,
+    },
+    /// Re-wrap every participant key under a new master key (stop the daemon first);
+    /// the key in use comes from WAYMARK_DATA_KEY, --data-key-file, else `<data>.key`.
+    Rotate {
+        #[arg(long, default_value = "data", env = "WAYMARK_DATA")]
+        data: PathBuf,
+        /// The file of the key in use [env: WAYMARK_DATA_KEY_FILE]
+        #[arg(long, env = "WAYMARK_DATA_KEY_FILE")]
+        data_key_file: Option<PathBuf>,
+        /// The file of the new key (make one with `waymark data-key generate`).
+        #[arg(long)]
+        new_key_file: PathBuf,
     },
 }
 
@@ -534,10 +593,12 @@ fn main() -> anyhow::Result<()> {
                     burst: config.rate_burst,
                     max_body_bytes: config.max_body_bytes,
                 },
+                data_key_file: config.data_key_file,
             }))
         }
         Command::Simulate(args) => simulate(args),
         Command::Backup(args) => backup(args),
+        Command::DataKey { command } => data_key(command),
         Command::Restore(args) => restore(args),
         Command::Audit {
             command: AuditCommand::Verify { data },

@@ -242,7 +242,14 @@ pub fn replay_offline(
         "replay reads the store directly, so the daemon must be stopped first; \
          while it runs, use POST /v1/councils/{council}/plugin/versions/{digest}/replay",
     )?;
-    let store = Store::open(data, &lock)
+    // The journeys are sealed: the same master key as the daemon's (its environment).
+    let key_file = std::env::var_os("WAYMARK_DATA_KEY_FILE").map(std::path::PathBuf::from);
+    let (key, _) = crate::store::DataKey::resolve(
+        std::env::var(crate::store::DATA_KEY_ENV).ok().as_deref(),
+        key_file.as_deref(),
+        data,
+    )?;
+    let store = Store::open_sealed(data, &lock, key)
         .with_context(|| format!("opening the store in {}", data.display()))?;
     let council = store.council(council)?.with_context(|| {
         format!(

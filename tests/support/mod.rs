@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789";
+/// The master data key every test daemon is started with (`WAYMARK_DATA_KEY`), so no
+/// key file is generated beside a test's data folder.
+pub const DATA_KEY: &str = "6b6579206f6620746865207465737420646165e0f1d2c3b4a5968778695a4b3c";
 
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -99,6 +102,7 @@ impl Daemon {
             ])
             .arg(data)
             .env("WAYMARK_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("WAYMARK_DATA_KEY", DATA_KEY)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -311,6 +311,8 @@ impl Store {
             let holding = Instant::now();
             let taken_at = Utc::now();
             let summary = walk(&self.db, Some(&copy))?;
+            // The participant keys as of the same instant (`sealing.rs`).
+            self.copy_keys_to(&copy_path).map_err(dest_err(dest))?;
             // Any id in the copy was handed out before this one.
             let next_id = self.db.generate_id()?.saturating_add(1);
             (summary, next_id, taken_at, holding.elapsed())

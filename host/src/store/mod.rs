@@ -14,7 +14,8 @@
 //! - `actions`: `council/action id` → [`Action`]
 //! - `decisions`: `council/participant/sequence` → [`DecisionRecord`]
 //! - schedules, their runs and councils' calendars: see `schedules.rs`
-//! - `meta`: schema version, the platform admin key's hash, the audit chain's head
+//! - `meta`: schema version, the platform admin key's hash, the audit chain's head,
+//!   the data key's check value and the webhook key's slot (`sealing.rs`)
 //! - `api_keys`, `api_key_hashes`: see `keys.rs`
 //! - `key_workers`, `caseload_overrides`: see `key_workers.rs`
 //! - `audit`, `audit_by_council`: see `audit.rs`
@@ -22,10 +23,15 @@
 //! - `plugin_versions`: `council/digest` → [`PluginVersion`] (what a council uploaded; `plugins.rs`)
 //! - `plugin_activations`: council id → its recent [`Activation`]s, newest last
 //! - `reviews`: `council/review id` → [`ReviewItem`] (the human-review queue; `reviews.rs`)
-//! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`)
+//! - `webhooks`: council id → [`Webhook`](crate::outbox::webhook::Webhook) (`webhooks.rs`),
+//!   its secret sealed (`sealed_secret`)
 //! - `retention`: council id → [`RetentionPolicy`] (`retention.rs`)
 //! - `idempotency`, `idempotency_by_time`, `idempotency_effects`: answers kept for
 //!   retries, and work done under a key (`idempotency.rs`)
+//!
+//! A journey's events (the referral's personal details with them) are sealed with a
+//! key of the participant's own, kept outside sled in `sled/participant_keys` and
+//! wrapped by the master data key; erasure destroys that key (`sealing.rs`).
 
 mod audit;
 mod backup;
@@ -45,6 +51,7 @@ mod retention;
 mod reviews;
 mod roster;
 mod schedules;
+mod sealing;
 mod tenants;
 mod webhooks;
 
@@ -75,6 +82,9 @@ pub use privacy::{ERASED_PURPOSE, EraseOutcome, Erasure, LegalHold, ParticipantE
 pub use readable::{DamagedRecord, Listed};
 pub use retention::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 pub use schedules::Planned;
+pub use sealing::{
+    DATA_KEY_ENV, DataKey, DataKeyError, DataKeySource, Unsealed, write_new_key_file,
+};
 pub use tenants::CouncilRemoval;
 use webhooks::Change;
 pub use webhooks::{ActionWritten, AttemptStart, OutboxChange, OutboxWatch};
@@ -107,6 +117,29 @@ pub enum StoreError {
         "the data folder holds schema version {found}, but this Waymark understands up to {SCHEMA_VERSION}: upgrade Waymark"
     )]
     NewerSchema { found: u32 },
+    #[error(
+        "the data key given does not open this data folder: its participants' data was sealed with another key. Start with the key the folder was sealed with (WAYMARK_DATA_KEY or data_key_file); without it their personal data cannot be read"
+    )]
+    WrongDataKey,
+    #[error("the participant key file {} cannot be used ({source}): restore the data folder from a backup", path.display())]
+    KeyFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("journey `{key}` cannot be opened: {reason}")]
+    Unsealable { key: String, reason: Unsealed },
+}
+
+impl StoreError {
+    /// Why a record could not be read, for a list's damaged records: the reason
+    /// alone (never contents) when it is the record's fault.
+    pub(crate) fn into_reason(self) -> String {
+        match self {
+            StoreError::Corrupt { reason, .. } => reason,
+            StoreError::Unsealable { reason, .. } => reason.to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// One plugin decision, as recorded for explanation and replay.
@@ -155,6 +188,8 @@ pub struct Store {
     sched: schedules::ScheduleTrees,
     idem: idempotency::IdempotencyTrees,
     webhooks: sled::Tree,
+    /// Participant keys and the master key (`sealing.rs`).
+    sealing: sealing::Sealing,
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
@@ -217,7 +252,7 @@ pub struct JourneyWrite<'a> {
 pub(crate) fn scratch() -> (tempfile::TempDir, DataFolderLock, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-    let store = Store::open(dir.path(), &lock).expect("store");
+    let store = Store::open_sealed(dir.path(), &lock, DataKey::generate()).expect("store");
     (dir, lock, store)
 }
 
@@ -237,8 +272,28 @@ impl<'a> JourneyWrite<'a> {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, which the caller must have locked.
+    /// Opens (or creates) the store in `dir`, which the caller must have locked,
+    /// without the data key: everything works but reading or writing a journey
+    /// (backups, restores, audit checks and erasure need no key).
     pub fn open(dir: &Path, lock: &DataFolderLock) -> Result<Store, StoreError> {
+        Store::open_with(dir, lock, None)
+    }
+
+    /// Opens (or creates) the store in `dir` with the master data key, refusing a key
+    /// other than the one the folder was sealed with.
+    pub fn open_sealed(
+        dir: &Path,
+        lock: &DataFolderLock,
+        key: DataKey,
+    ) -> Result<Store, StoreError> {
+        Store::open_with(dir, lock, Some(key))
+    }
+
+    fn open_with(
+        dir: &Path,
+        lock: &DataFolderLock,
+        key: Option<DataKey>,
+    ) -> Result<Store, StoreError> {
         match backup::recover_interrupted_restore(dir, lock) {
             Ok(None) => {}
             Ok(Some(recovery)) => {
@@ -255,7 +310,14 @@ impl Store {
             }
         }
         let db = sled::Config::new().path(dir.join("sled")).open()?;
+        let sealing = sealing::Sealing::open(&dir.join("sled"), key).map_err(|source| {
+            StoreError::KeyFile {
+                path: dir.join("sled").join(sealing::SLOTS_FILE),
+                source,
+            }
+        })?;
         let store = Store {
+            sealing,
             flushing: std::sync::Arc::default(),
             barrier: barrier::WriteBarrier::default(),
             councils: db.open_tree("councils")?,
@@ -291,6 +353,9 @@ impl Store {
                 }
             }
         }
+        store.finish_rotation()?;
+        store.check_data_key()?;
+        store.shred_unused_keys()?;
         Ok(store)
     }
 
@@ -392,7 +457,7 @@ impl Store {
         let key = journey_key(council, participant);
         self.journeys
             .get(&key)?
-            .map(|v| Ok((decode("journeys", &key, &v)?, v.to_vec())))
+            .map(|v| Ok((self.open_journey(&key, &v)?, v.to_vec())))
             .transpose()
     }
 
@@ -405,7 +470,6 @@ impl Store {
         write: JourneyWrite<'_>,
     ) -> Result<(), StoreError> {
         let jkey = journey_key(&write.journey.council, write.journey.participant);
-        let new_journey = encode(write.journey);
         let decision_keys: Vec<Vec<u8>> = write
             .decisions
             .iter()
@@ -421,7 +485,8 @@ impl Store {
             idempotency::effect_entry(mark, Made::Participant(write.journey.participant), at)
         });
         let _writing = self.hold_writes();
-        (
+        let (slot, fresh, new_journey) = self.seal_for_write(&jkey, expected, write.journey)?;
+        let written = (
             &self.journeys,
             &self.journey_timers,
             &self.timers,
@@ -483,7 +548,13 @@ impl Store {
                     Ok(())
                 },
             )
-            .map_err(flatten)
+            .map_err(flatten);
+        if written.is_err() && fresh {
+            // The new key seals nothing that was written: destroy it now (if that
+            // fails too, the next start does).
+            let _ = self.sealing.shred(slot);
+        }
+        written
     }
 
     pub fn journeys(&self, council: &CouncilId) -> Result<Vec<Journey>, StoreError> {
@@ -491,7 +562,7 @@ impl Store {
             .scan_prefix(format!("{council}/"))
             .map(|kv| {
                 let (k, v) = kv?;
-                decode("journeys", &k, &v)
+                self.open_journey(&k, &v)
             })
             .collect()
     }

@@ -8,7 +8,8 @@
 //! (pending ones are withdrawn; delivered ones keep only their anonymous fields), and its
 //! items in the human-review queue (which hold the reviewer's note), and the answers
 //! kept for `Idempotency-Key` retries of its referral and events (which repeat its
-//! details).
+//! details). Once that commits and is flushed, the participant's key is destroyed
+//! (`sealing.rs`), so the journey's sealed bytes left in sled's log cannot be read.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
@@ -355,6 +356,9 @@ impl Store {
                 Ok(EraseOutcome::Erased(erasure)) => {
                     // Cap-override reasons are free text about this assignment.
                     self.erase_cap_overrides(council, participant)?;
+                    // The journey's key goes with it: what the log still holds of the
+                    // journey can no longer be opened.
+                    self.shred_erased(&jkey, &raw)?;
                     return Ok(EraseOutcome::Erased(erasure));
                 }
                 other => return other,

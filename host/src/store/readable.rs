@@ -63,12 +63,28 @@ pub(super) fn decode_or_note<T: DeserializeOwned>(
     bytes: &[u8],
     damaged: &mut Vec<DamagedRecord>,
 ) -> Option<T> {
-    match serde_json::from_slice(bytes) {
+    note_unless(
+        tree,
+        key,
+        serde_json::from_slice(bytes).map_err(|e| unreadable_reason(&e)),
+        damaged,
+    )
+}
+
+/// `read` if it worked; otherwise the record is logged and noted as damaged, with
+/// `read`'s error as the reason.
+pub(super) fn note_unless<T>(
+    tree: &'static str,
+    key: &[u8],
+    read: Result<T, String>,
+    damaged: &mut Vec<DamagedRecord>,
+) -> Option<T> {
+    match read {
         Ok(value) => Some(value),
-        Err(e) => {
+        Err(reason) => {
             let record = DamagedRecord {
                 key: String::from_utf8_lossy(key).into_owned(),
-                reason: unreadable_reason(&e),
+                reason,
             };
             tracing::error!(
                 tree,
@@ -95,6 +111,21 @@ pub(super) fn read_page<T: DeserializeOwned>(
     limit: usize,
     keep: impl Fn(&T) -> bool,
 ) -> Result<Listed<T>, StoreError> {
+    read_page_with(tree, name, prefix, after, limit, keep, |_, v| {
+        serde_json::from_slice(v).map_err(|e| unreadable_reason(&e))
+    })
+}
+
+/// [`read_page`] with records read by `read` (key, bytes) rather than as plain JSON.
+pub(super) fn read_page_with<T>(
+    tree: &sled::Tree,
+    name: &'static str,
+    prefix: &[u8],
+    after: Option<Vec<u8>>,
+    limit: usize,
+    keep: impl Fn(&T) -> bool,
+    read: impl Fn(&[u8], &[u8]) -> Result<T, String>,
+) -> Result<Listed<T>, StoreError> {
     let start = match after {
         Some(mut key) => {
             key.push(0);
@@ -113,7 +144,7 @@ pub(super) fn read_page<T: DeserializeOwned>(
             break;
         }
         if page.items.len() >= limit {
-            match serde_json::from_slice::<T>(&v) {
+            match read(&k, &v) {
                 Ok(item) if !keep(&item) => continue,
                 _ => {
                     page.more = true;
@@ -121,7 +152,7 @@ pub(super) fn read_page<T: DeserializeOwned>(
                 }
             }
         }
-        if let Some(item) = decode_or_note::<T>(name, &k, &v, &mut page.damaged)
+        if let Some(item) = note_unless(name, &k, read(&k, &v), &mut page.damaged)
             && keep(&item)
         {
             page.items.push(item);

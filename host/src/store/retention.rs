@@ -8,10 +8,10 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::readable::decode_or_note;
+use super::readable::note_unless;
 use super::{DamagedRecord, Store, StoreError, decode, encode};
 use crate::council::CouncilId;
-use crate::journey::{Journey, ParticipantId, Programme};
+use crate::journey::{ParticipantId, Programme};
 
 /// About seven years: the period commonly asked of employment programmes' records
 /// (e.g. "7 years after the project ends"). A council sets its own over HTTP.
@@ -82,7 +82,8 @@ impl Store {
         let mut due = Vec::new();
         for kv in self.journeys.scan_prefix(format!("{council}/")) {
             let (k, v) = kv?;
-            let Some(journey) = decode_or_note::<Journey>("journeys", &k, &v, damaged) else {
+            let read = self.open_journey(&k, &v).map_err(StoreError::into_reason);
+            let Some(journey) = note_unless("journeys", &k, read, damaged) else {
                 continue;
             };
             if journey

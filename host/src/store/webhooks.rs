@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::readable::{decode_or_note, read_page};
+use super::readable::{note_unless, read_page};
 use super::{Store, StoreError, action_key, decode, encode, flatten, tx_decode};
 use crate::council::CouncilId;
 use crate::outbox::webhook::Webhook;
@@ -102,13 +102,14 @@ impl Store {
     pub fn webhook(&self, council: &CouncilId) -> Result<Option<Webhook>, StoreError> {
         self.webhooks
             .get(council.as_str())?
-            .map(|v| decode("webhooks", council.as_str().as_bytes(), &v))
+            .map(|v| self.open_webhook(council, &v))
             .transpose()
     }
 
     pub fn put_webhook(&self, council: &CouncilId, webhook: &Webhook) -> Result<(), StoreError> {
         let _writing = self.hold_writes();
-        self.webhooks.insert(council.as_str(), encode(webhook))?;
+        let record = self.seal_webhook(council, webhook)?;
+        self.webhooks.insert(council.as_str(), record)?;
         Ok(())
     }
 
@@ -132,7 +133,10 @@ impl Store {
             else {
                 continue;
             };
-            if let Some(webhook) = decode_or_note("webhooks", &k, &v, &mut damaged) {
+            let read = self
+                .open_webhook(&council, &v)
+                .map_err(StoreError::into_reason);
+            if let Some(webhook) = note_unless("webhooks", &k, read, &mut damaged) {
                 out.push((council, webhook));
             }
         }
