@@ -2,7 +2,7 @@
 //! route, keys of one council against another's data, expired and revoked keys, the
 //! audit log and its offline verification, and the body-size and rate limits.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Client, Daemon};

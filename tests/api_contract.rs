@@ -2,7 +2,7 @@
 //! kill -9 and a restart, and after the key expires), cursor pagination walked page by
 //! page, and the list/get/change/delete routes with each role and across councils.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

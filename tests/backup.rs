@@ -3,7 +3,7 @@
 //! started on it; and the refusals — a live data folder, a destination that is not
 //! empty, a backup whose manifest is missing or damaged.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::path::Path;

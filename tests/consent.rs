@@ -3,7 +3,7 @@
 //! resumes their journey with a fresh plan; employer work needs consent to employer
 //! contact.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

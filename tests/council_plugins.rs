@@ -2,7 +2,7 @@
 //! uploaded over HTTP (its golden cases run in the sandbox), decides referrals by
 //! its own rules, and plans a started journey's timers in the real daemon.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Client, Daemon, plugin};

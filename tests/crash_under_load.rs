@@ -7,7 +7,7 @@
 //! `WAYMARK_HEAVY=1` runs 60 cycles instead of 20; `WAYMARK_CRASH_SEED=<n>` replays
 //! another seed.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};

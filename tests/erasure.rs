@@ -2,7 +2,7 @@
 //! nothing in the data folder, nor in a backup taken afterwards, holds their postcode
 //! or date of birth in any form; and the master data key is checked at start-up.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

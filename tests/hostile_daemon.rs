@@ -2,7 +2,7 @@
 //! case to human review with the reason, nothing is decided for it, another
 //! council's plugin keeps deciding, and the daemon keeps answering.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Client, Daemon, fixture_plugin, plugin};

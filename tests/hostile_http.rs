@@ -7,7 +7,7 @@
 //! `WAYMARK_HEAVY=1` tries 20 000 inputs instead of 1 500; `WAYMARK_HOSTILE_SEED=<n>`
 //! replays another seed.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! attack ends in a refused upload or a `DecisionError` naming it, and afterwards
 //! the same engine still decides for a good plugin.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! job and outcome events, the programme's end enforced by the host, and the daemon
 //! deciding exactly what `waymark simulate` decides for the same cohort.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! and overridden (audited), each key worker's work, digests, the management
 //! information export and indicators, and the overdue-review sweep across `kill -9`.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! searched for them. Afterwards nothing of the erased participant is left in any tree,
 //! the human-review queue included (its items hold the reviewer's note).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Operations end to end: a bad config refused at start naming its key, `/readyz`,
 //! `/metrics` after a real journey, and a request id on every log line of a request.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! the text a council developer reads and the exit status a script sees, for an
 //! upload accepted, one refused by a golden case, and versions managed after.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

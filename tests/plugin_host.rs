@@ -4,7 +4,7 @@
 //! log against another version (over HTTP and offline); and a component built
 //! against contract 1.0.0 still deciding on a host that has moved to 1.1.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! keeps the journey, and the correction is refused to the wrong role, the wrong
 //! council, a closed or erased journey, and a body that is not a valid correction.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::{Client, Daemon, Reply, key};

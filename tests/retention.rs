@@ -3,7 +3,7 @@
 //! moves on, from every tree; one under a legal hold and one closed more recently
 //! stay; the sweep is in the audit log, which still verifies.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

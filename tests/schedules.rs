@@ -2,7 +2,7 @@
 //! changes, firing as the clock moves, pause, `kill -9` without duplicates, catch-up
 //! after downtime, and a council calendar that moves a schedule off a closure day.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

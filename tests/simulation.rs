@@ -2,7 +2,7 @@
 //! a generated cohort; two runs give byte-identical reports, and a comparison of
 //! review cadences finds the difference.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 

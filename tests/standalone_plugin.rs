@@ -6,7 +6,7 @@
 //! SDK itself packages as a crate. Slow: it builds the SDK and its dependencies
 //! natively and again for wasm, so it is the only test of its kind.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! damaged record. (A second writer on the same folder is refused: see
 //! `walking_skeleton`.)
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,7 +1,7 @@
 //! One referral travels HTTP → journey → wasm policy → sled → timer → outbox, and
 //! survives `kill -9`.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! cannot rot: from an empty daemon to a review reminder pushed to a webhook,
 //! signed, and acknowledged — and the same without a webhook (pulled).
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::Duration;

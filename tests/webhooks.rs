@@ -3,7 +3,7 @@
 //! a receiver that fails or hangs; dead-letters and redelivers; and resumes its
 //! retry schedule after `kill -9`.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;
