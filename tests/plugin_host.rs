@@ -555,6 +555,8 @@ async fn recorded_decisions_replay_against_another_version_over_http_and_offline
         std::process::Command::new(waymark_bin())
             .args(["plugin", "replay", "--council", "stoke-on-trent", "--data"])
             .arg(data)
+            // The key the daemon sealed the folder with.
+            .env("WAYMARK_DATA_KEY", support::DATA_KEY)
             .arg("--plugin")
             .arg(&loop_file)
             .output()

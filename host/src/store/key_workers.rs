@@ -5,7 +5,7 @@
 //! - `caseload_overrides`: `council/key worker id/` + sequence (big-endian) →
 //!   [`CapOverride`] (why a key worker was given a participant past their cap)
 
-use super::readable::read_page;
+use super::readable::{read_page, read_page_with};
 use super::{Listed, Store, StoreError, decode, encode};
 use crate::council::CouncilId;
 use crate::key_workers::{CapOverride, KeyWorker, KeyWorkerId};
@@ -21,13 +21,15 @@ impl Store {
         &self,
         council: &CouncilId,
     ) -> Result<Vec<crate::journey::Journey>, StoreError> {
-        Ok(read_page(
+        // Journeys are stored sealed: read them through `open_journey`.
+        Ok(read_page_with(
             &self.journeys,
             "journeys",
             format!("{council}/").as_bytes(),
             None,
             usize::MAX,
             |_: &crate::journey::Journey| true,
+            |k, v| self.open_journey(k, v).map_err(StoreError::into_reason),
         )?
         .items)
     }

@@ -674,7 +674,7 @@ impl Store {
                     }
                     unlink_timer(journey_timers, timer, key)?;
                     let mut action = Action::from_timer(timer, now);
-                    action.key_worker = key_worker_of(journeys, timer)?;
+                    action.key_worker = self.key_worker_of(journeys, timer)?;
                     let akey = action_key(&timer.council, &action.id);
                     if actions.get(&akey)?.is_none() {
                         actions.insert(akey, encode(&action))?;
@@ -745,15 +745,21 @@ impl Store {
 
 /// The key worker of a timer's journey, read in the firing transaction, so the action
 /// names whoever holds the case at that moment. An unreadable journey names none.
-fn key_worker_of(
-    journeys: &TransactionalTree,
-    timer: &Timer,
-) -> TxResult<Option<crate::key_workers::KeyWorkerId>> {
-    let jkey = journey_key(&timer.council, timer.participant);
-    Ok(journeys
-        .get(&jkey)?
-        .and_then(|v| serde_json::from_slice::<Journey>(&v).ok())
-        .and_then(|j| crate::key_workers::current(&j)))
+impl Store {
+    /// The key worker of a timer's participant, read in the firing's transaction. The
+    /// journey is stored sealed (`sealing.rs`): one that cannot be opened names no
+    /// key worker rather than stopping every timer from firing.
+    fn key_worker_of(
+        &self,
+        journeys: &TransactionalTree,
+        timer: &Timer,
+    ) -> TxResult<Option<crate::key_workers::KeyWorkerId>> {
+        let jkey = journey_key(&timer.council, timer.participant);
+        Ok(journeys
+            .get(&jkey)?
+            .and_then(|v| self.open_journey(&jkey, &v).ok())
+            .and_then(|j| crate::key_workers::current(&j)))
+    }
 }
 
 fn hex_key(k: &str) -> Vec<u8> {
