@@ -9,7 +9,7 @@
 //! - `schedule`: durable timers, admin cron schedules and the one loop that fires them;
 //!   `outbox`: the actions they make and their webhook delivery.
 //! - `store`: everything durable, in sled; `council`, `access`: tenants and API keys.
-//! - `api`: the HTTP admin API; `daemon`: `waymark serve`; `simulate`: what-if runs.
+//! - `api`: the HTTP admin API; `console`: its pages for people, at `/console/`; `daemon`: `waymark serve`; `simulate`: what-if runs.
 //! - `clock`: the only place the time is read.
 
 pub mod access;
@@ -17,6 +17,7 @@ pub mod api;
 pub mod caseload;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod council;
 pub mod daemon;
 pub mod journey;

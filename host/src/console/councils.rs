@@ -1,0 +1,184 @@
+//! The start page, the councils (platform admins) and a council's overview.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::html::{Markup, html};
+use super::layout::{self, Page};
+use super::{Console, Posted, Signed, council_id, may, redirect, seg};
+
+pub fn routes() -> Router<Console> {
+    Router::new()
+        .route("/console/councils", get(list).post(create))
+        .route("/console/councils/{council}", get(overview))
+}
+
+/// Platform admins start at the councils; everyone else at their council.
+pub async fn home(Signed(session): Signed) -> Response {
+    match &session.caller.council {
+        Some(c) => redirect(&format!("/console/councils/{}", seg(c.as_str()))),
+        None => redirect("/console/councils"),
+    }
+}
+
+async fn list(State(console): State<Console>, Signed(session): Signed) -> Response {
+    let body = match console.read(&session, "/v1/councils?limit=500").await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    page(&session, &body, &[], &Default::default())
+}
+
+fn page(
+    session: &super::Session,
+    body: &Value,
+    errors: &[layout::FieldError],
+    form: &super::Form,
+) -> Response {
+    let rows: Vec<Vec<Markup>> = body["councils"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            let id = c["id"].as_str().unwrap_or_default();
+            vec![
+                layout::link(&format!("/console/councils/{}", seg(id)), id),
+                html!("{}", c["name"]),
+                html!("{}", c["timezone"]),
+                html!("{}", c["active_plugin"]),
+            ]
+        })
+        .collect();
+    let mut main = html!(
+        "{}{}",
+        layout::error_summary(errors),
+        layout::h1("Councils")
+    );
+    main.push(layout::table(
+        "Every council",
+        &["Id", "Name", "Time zone", "Active plugin"],
+        rows,
+    ));
+    if may(session, "POST", "/v1/councils", None) {
+        let inner = html!(
+            "<h2 class=\"govuk-heading-m\">Add a council</h2>{}{}{}{}",
+            layout::input(
+                "id",
+                "Id",
+                "Lower-case letters, digits and hyphens, e.g. stoke-on-trent",
+                form.get("id"),
+                layout::error_for(errors, "id"),
+                "text"
+            ),
+            layout::input(
+                "name",
+                "Name",
+                "",
+                form.get("name"),
+                layout::error_for(errors, "name"),
+                "text"
+            ),
+            layout::input(
+                "timezone",
+                "Time zone",
+                "IANA time zone; leave empty for Europe/London",
+                form.get("timezone"),
+                layout::error_for(errors, "timezone"),
+                "text"
+            ),
+            layout::button("Add council")
+        );
+        main.push(layout::post_form(session, "/console/councils", inner));
+    }
+    let title = if errors.is_empty() {
+        "Councils"
+    } else {
+        "Error: Councils"
+    };
+    layout::ok(
+        Page {
+            title,
+            session: Some(session),
+            council: None,
+            active: "councils",
+        },
+        main,
+    )
+}
+
+async fn create(State(console): State<Console>, Posted(session, form): Posted) -> Response {
+    let mut body = json!({ "id": form.get("id"), "name": form.get("name") });
+    if !form.get("timezone").is_empty() {
+        body["timezone"] = json!(form.get("timezone"));
+    }
+    let answer = console
+        .send_json(&session, Method::POST, "/v1/councils", &body)
+        .await;
+    if answer.ok() {
+        return redirect(&format!("/console/councils/{}", seg(form.get("id"))));
+    }
+    if answer.status.is_client_error() && answer.status.as_u16() != 403 {
+        let detail = answer.detail();
+        let field = ["timezone", "name", "id"]
+            .into_iter()
+            .find(|f| detail.contains(f))
+            .unwrap_or("id");
+        let list = match console.read(&session, "/v1/councils?limit=500").await {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        return page(&session, &list, &[(field.to_owned(), detail)], &form);
+    }
+    answer.refusal()
+}
+
+async fn overview(
+    State(console): State<Console>,
+    Signed(session): Signed,
+    Path(council): Path<String>,
+) -> Response {
+    let id = match council_id(&council) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let c = match console
+        .read(&session, &format!("/v1/councils/{}", id.as_str()))
+        .await
+    {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let mut main = layout::caption_h1("Council", c["name"].as_str().unwrap_or_default());
+    main.push(layout::summary(vec![
+        ("Id", html!("{}", c["id"])),
+        ("Name", html!("{}", c["name"])),
+        ("Time zone", html!("{}", c["timezone"])),
+        ("Nation", html!("{}", c["nation"])),
+        ("Reminder time", html!("{}", c["reminder_time"])),
+        ("Programme", html!("{}", c["programme"]["kind"])),
+        (
+            "Active plugin",
+            match c["active_plugin"].as_str() {
+                Some(d) => html!("<code>{}</code>", d),
+                None => html!("None yet"),
+            },
+        ),
+    ]));
+    main.push(layout::p(
+        "Use the menu to reach the pages your key may use.",
+    ));
+    layout::ok(
+        Page {
+            title: c["name"].as_str().unwrap_or("Council"),
+            session: Some(&session),
+            council: Some(id.as_str()),
+            active: "overview",
+        },
+        main,
+    )
+}
