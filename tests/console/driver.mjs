@@ -118,7 +118,7 @@ const scenarios = {
     await go(page, `/console/councils/${C}/settings`, 'settings')
     const field = '#setting-review_every_weeks'
     check(await page.locator(field).count() === 1, 'no review_every_weeks field')
-    await page.fill(field, '0')
+    await page.fill(field, '-1')
     await submit(page, 'button:has-text("Save settings")')
     await look(page, 'settings-invalid')
     const error = await page.locator(`${field}-error`).textContent()
@@ -265,7 +265,7 @@ const scenarios = {
     await look(admin, 'review-item')
     // Pages with errors on them.
     await go(admin, `/console/councils/${C}/settings`, 'settings')
-    await admin.fill('#setting-review_every_weeks', '0')
+    await admin.fill('#setting-review_every_weeks', '-1')
     await submit(admin, 'button:has-text("Save settings")')
     await look(admin, 'settings-error')
     await go(admin, `/console/councils/${C}/schedules`, 'schedules')

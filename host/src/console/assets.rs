@@ -22,6 +22,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("assets/console.js"),
     ),
     (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("assets/favicon.svg"),
+    ),
+    (
         "LICENSE.txt",
         "text/plain; charset=utf-8",
         include_bytes!("assets/LICENSE.txt"),

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::html::{Markup, html};
+use super::participants::brief;
 use super::layout::{self, Page};
 use super::{Console, Form, Posted, Session, Signed, council_id, may, redirect, seg};
 
@@ -48,12 +49,12 @@ async fn queue(
         .unwrap_or_default()
         .iter()
         .map(|r| {
-            let rid = r["id"].as_str().unwrap_or_default();
+            let rid = brief(&r["id"]);
             let status = r["status"].as_str().unwrap_or_default();
             vec![
                 layout::link(
-                    &format!("/console/councils/{}/reviews/{}", seg(c), seg(rid)),
-                    rid,
+                    &format!("/console/councils/{}/reviews/{}", seg(c), seg(&rid)),
+                    &format!("Review {rid}"),
                 ),
                 html!("{}", r["participant"]),
                 html!("{}", r["hook"]),
@@ -120,7 +121,7 @@ async fn show(
     };
     let participant = r["participant"].as_str().unwrap_or_default();
     let mut main = html!(
-        "{}<span class=\"govuk-caption-l\">Review</span><h1 class=\"govuk-heading-l\">{}</h1>",
+        "{}<span class=\"govuk-caption-l\">Review queue</span><h1 class=\"govuk-heading-l\">Review {}</h1>",
         layout::error_summary(errors),
         review
     );
