@@ -107,8 +107,7 @@ async fn world(scenario: &str) -> World {
     let daemon = Daemon::start(&dir.path().join("data"));
     let admin = daemon.client();
     admin.set_clock("2026-01-05T10:00:00Z").await;
-    support::council_with_plugin(&admin, C, "Stoke-on-Trent City Council", "stoke-on-trent")
-        .await;
+    support::council_with_plugin(&admin, C, "Stoke-on-Trent City Council", "stoke-on-trent").await;
     let participant = support::started_participant(&admin, C).await;
     // Past the four-week review: work is due (and overdue by the time we look).
     admin.set_clock(NOW).await;
@@ -133,7 +132,10 @@ async fn world(scenario: &str) -> World {
     let schedule = r.body["id"].as_str().expect("schedule id").to_owned();
 
     let r = admin
-        .post("/v1/councils", json!({ "id": LOOPY, "name": "Loopy Borough" }))
+        .post(
+            "/v1/councils",
+            json!({ "id": LOOPY, "name": "Loopy Borough" }),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let wasm = std::fs::read(fixture_plugin("hostile")).expect("hostile plugin");

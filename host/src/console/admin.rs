@@ -15,7 +15,10 @@ use super::{Console, Form, Posted, Session, Signed, council_id, may, redirect, s
 
 pub fn routes() -> Router<Console> {
     Router::new()
-        .route("/console/councils/{council}/keys", get(keys).post(create_key))
+        .route(
+            "/console/councils/{council}/keys",
+            get(keys).post(create_key),
+        )
         .route(
             "/console/councils/{council}/keys/{key}/revoke",
             post(revoke_key),
@@ -29,7 +32,10 @@ pub fn routes() -> Router<Console> {
             post(remove_webhook),
         )
         .route("/console/councils/{council}/audit", get(audit))
-        .route("/console/councils/{council}/limits", get(limits).post(put_limits))
+        .route(
+            "/console/councils/{council}/limits",
+            get(limits).post(put_limits),
+        )
         .route("/console/councils/{council}/retention", post(put_retention))
 }
 
@@ -57,7 +63,15 @@ async fn keys(
     Signed(session): Signed,
     Path(council): Path<String>,
 ) -> Response {
-    keys_page(&console, &session, &council, &[], &Form::default(), Markup::new()).await
+    keys_page(
+        &console,
+        &session,
+        &council,
+        &[],
+        &Form::default(),
+        Markup::new(),
+    )
+    .await
 }
 
 async fn keys_page(
@@ -121,13 +135,36 @@ async fn keys_page(
             row
         })
         .collect();
-    let mut main = html!("{}{}{}", layout::error_summary(errors), top, layout::h1("Keys"));
-    main.push(layout::table("The council's keys (never their secrets)", &head, rows));
+    let mut main = html!(
+        "{}{}{}",
+        layout::error_summary(errors),
+        top,
+        layout::h1("Keys")
+    );
+    main.push(layout::table(
+        "The council's keys (never their secrets)",
+        &head,
+        rows,
+    ));
     if can_manage {
         let inner = html!(
             "<h2 class=\"govuk-heading-m\">Create a key</h2>{}{}{}{}",
-            layout::input("name", "Name", "Whose key it is, e.g. the key worker's name", form.get("name"), layout::error_for(errors, "name"), "text"),
-            layout::select("role", "Role", "", ROLES, form.get("role"), layout::error_for(errors, "role")),
+            layout::input(
+                "name",
+                "Name",
+                "Whose key it is, e.g. the key worker's name",
+                form.get("name"),
+                layout::error_for(errors, "name"),
+                "text"
+            ),
+            layout::select(
+                "role",
+                "Role",
+                "",
+                ROLES,
+                form.get("role"),
+                layout::error_for(errors, "role")
+            ),
             layout::input(
                 "expires_at",
                 "Expires (optional)",
@@ -148,7 +185,11 @@ async fn keys_page(
         page(
             session,
             c,
-            if errors.is_empty() { "Keys" } else { "Error: Keys" },
+            if errors.is_empty() {
+                "Keys"
+            } else {
+                "Error: Keys"
+            },
             "keys",
         ),
         main,
@@ -251,7 +292,9 @@ async fn webhook_page(
         Err(r) => return r,
     };
     let c = id.as_str();
-    let answer = console.get(session, &format!("/v1/councils/{c}/webhook")).await;
+    let answer = console
+        .get(session, &format!("/v1/councils/{c}/webhook"))
+        .await;
     let current = if answer.ok() {
         Some(answer.body)
     } else if answer.status.as_u16() == 404 {
@@ -288,10 +331,38 @@ async fn webhook_page(
         };
         let inner = html!(
             "<h2 class=\"govuk-heading-m\">Set the webhook</h2>{}{}{}{}{}",
-            layout::input("url", "URL", "Where actions are pushed, e.g. https://casework.example.gov.uk/waymark", &url, layout::error_for(errors, "url"), "text"),
-            layout::input("secret", "Signing secret", "At least 32 characters; it is never shown again", "", layout::error_for(errors, "secret"), "password"),
-            layout::input("timeout_ms", "Timeout in milliseconds (optional)", "", form.get("timeout_ms"), layout::error_for(errors, "timeout_ms"), "text"),
-            layout::input("max_attempts", "Most attempts (optional)", "", form.get("max_attempts"), layout::error_for(errors, "max_attempts"), "text"),
+            layout::input(
+                "url",
+                "URL",
+                "Where actions are pushed, e.g. https://casework.example.gov.uk/waymark",
+                &url,
+                layout::error_for(errors, "url"),
+                "text"
+            ),
+            layout::input(
+                "secret",
+                "Signing secret",
+                "At least 32 characters; it is never shown again",
+                "",
+                layout::error_for(errors, "secret"),
+                "password"
+            ),
+            layout::input(
+                "timeout_ms",
+                "Timeout in milliseconds (optional)",
+                "",
+                form.get("timeout_ms"),
+                layout::error_for(errors, "timeout_ms"),
+                "text"
+            ),
+            layout::input(
+                "max_attempts",
+                "Most attempts (optional)",
+                "",
+                form.get("max_attempts"),
+                layout::error_for(errors, "max_attempts"),
+                "text"
+            ),
             layout::button("Save webhook")
         );
         main.push(layout::post_form(
@@ -313,7 +384,11 @@ async fn webhook_page(
         page(
             session,
             c,
-            if errors.is_empty() { "Webhook" } else { "Error: Webhook" },
+            if errors.is_empty() {
+                "Webhook"
+            } else {
+                "Error: Webhook"
+            },
             "webhook",
         ),
         main,
@@ -352,7 +427,14 @@ async fn put_webhook(
             .into_iter()
             .find(|f| detail.contains(f))
             .unwrap_or("url");
-        return webhook_page(&console, &session, &council, &[(field.to_owned(), detail)], &form).await;
+        return webhook_page(
+            &console,
+            &session,
+            &council,
+            &[(field.to_owned(), detail)],
+            &form,
+        )
+        .await;
     }
     answer.refusal()
 }
@@ -409,7 +491,11 @@ async fn audit(
         .map(|e| {
             vec![
                 html!("{}", e["at"]),
-                html!("{}<br><span class=\"govuk-body-s\">{}</span>", e["role"], e["key"]),
+                html!(
+                    "{}<br><span class=\"govuk-body-s\">{}</span>",
+                    e["role"],
+                    e["key"]
+                ),
                 html!("{} <code>{}</code>", e["method"], e["route"]),
                 html!("{}", brief(&e["ids"])),
                 html!("{}", e["status"]),
@@ -445,7 +531,10 @@ async fn limits_page(
         Err(r) => return r,
     };
     let c = id.as_str();
-    let limits = match console.read(session, &format!("/v1/councils/{c}/limits")).await {
+    let limits = match console
+        .read(session, &format!("/v1/councils/{c}/limits"))
+        .await
+    {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -471,7 +560,14 @@ async fn limits_page(
                     Some(f) => f.get(k).to_owned(),
                     None => brief(v),
                 };
-                layout::input(k, &k.replace('_', " "), "", &value, layout::error_for(errors, k), "text")
+                layout::input(
+                    k,
+                    &k.replace('_', " "),
+                    "",
+                    &value,
+                    layout::error_for(errors, k),
+                    "text",
+                )
             })
             .collect();
         main.push(layout::post_form(
@@ -484,7 +580,9 @@ async fn limits_page(
             ),
         ));
     } else {
-        main.push(html!("<h2 class=\"govuk-heading-m\">Sandbox limits per decision</h2>"));
+        main.push(html!(
+            "<h2 class=\"govuk-heading-m\">Sandbox limits per decision</h2>"
+        ));
         main.push(layout::summary(
             fields
                 .iter()
@@ -495,7 +593,11 @@ async fn limits_page(
     main.push(html!("<h2 class=\"govuk-heading-m\">Retention</h2>"));
     let rows: Vec<(&str, Markup)> = retention
         .as_object()
-        .map(|o| o.iter().map(|(k, v)| (k.as_str(), html!("{}", brief(v)))).collect())
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.as_str(), html!("{}", brief(v))))
+                .collect()
+        })
         .unwrap_or_default();
     main.push(layout::summary(rows));
     if may(session, "PUT", "/v1/councils/{council}/retention", Some(c)) {
@@ -572,7 +674,14 @@ async fn put_limits(
             .find(|k| detail.contains(&format!("`{k}`")))
             .unwrap_or("")
             .to_owned();
-        return limits_page(&console, &session, &council, &[(field, detail)], Some(&form)).await;
+        return limits_page(
+            &console,
+            &session,
+            &council,
+            &[(field, detail)],
+            Some(&form),
+        )
+        .await;
     }
     answer.refusal()
 }

@@ -165,8 +165,6 @@ pub(crate) use html;
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn arguments_are_escaped_and_markup_is_not() {
         let name = "<img src=x onerror=alert(1)>";

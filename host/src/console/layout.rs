@@ -28,7 +28,11 @@ const COUNCIL_NAV: &[(&str, &str, &str)] = &[
         "/participants",
         "/v1/councils/{council}/participants",
     ),
-    ("schedules", "/schedules", "/v1/councils/{council}/schedules"),
+    (
+        "schedules",
+        "/schedules",
+        "/v1/councils/{council}/schedules",
+    ),
     ("settings", "/settings", "/v1/councils/{council}/settings"),
     (
         "plugins",
@@ -255,7 +259,11 @@ pub fn input(
     let hint_m = if hint.is_empty() {
         Markup::new()
     } else {
-        html!("<div id=\"{}\" class=\"govuk-hint\">{}</div>", hint_id, hint)
+        html!(
+            "<div id=\"{}\" class=\"govuk-hint\">{}</div>",
+            hint_id,
+            hint
+        )
     };
     let (group, class, err_m) = match error {
         Some(e) => (
@@ -312,7 +320,11 @@ pub fn select(
     let hint_m = if hint.is_empty() {
         Markup::new()
     } else {
-        html!("<div id=\"{}-hint\" class=\"govuk-hint\">{}</div>", id, hint)
+        html!(
+            "<div id=\"{}-hint\" class=\"govuk-hint\">{}</div>",
+            id,
+            hint
+        )
     };
     let (group, err_m) = match error {
         Some(e) => (
@@ -342,7 +354,11 @@ pub fn textarea(id: &str, label: &str, hint: &str, value: &str, error: Option<&s
     let hint_m = if hint.is_empty() {
         Markup::new()
     } else {
-        html!("<div id=\"{}-hint\" class=\"govuk-hint\">{}</div>", id, hint)
+        html!(
+            "<div id=\"{}-hint\" class=\"govuk-hint\">{}</div>",
+            id,
+            hint
+        )
     };
     let (group, class, err_m) = match error {
         Some(e) => (

@@ -15,6 +15,10 @@
 //!   `schedules`, `settings`, `plugins`, `admin` (keys, webhook, audit, limits, retention).
 //! - `assets/`: GOV.UK Frontend's built CSS and JS (vendored, MIT; see its README).
 
+// A page that cannot be shown answers with the page that says why: the error side
+// of these results is that response, large by nature and built once per request.
+#![allow(clippy::result_large_err)]
+
 pub mod html;
 
 mod admin;

@@ -73,7 +73,10 @@ async fn roster(
     };
     let c = id.as_str();
     let body = match console
-        .read(&session, &format!("/v1/councils/{c}/participants?limit=200"))
+        .read(
+            &session,
+            &format!("/v1/councils/{c}/participants?limit=200"),
+        )
         .await
     {
         Ok(b) => b,
@@ -134,7 +137,16 @@ async fn timeline(
     Signed(session): Signed,
     Path((council, participant)): Path<(String, String)>,
 ) -> Response {
-    show(&console, &session, &council, &participant, &[], &Form::default(), None).await
+    show(
+        &console,
+        &session,
+        &council,
+        &participant,
+        &[],
+        &Form::default(),
+        None,
+    )
+    .await
 }
 
 const EVENT_TYPES: &[(&str, &str)] = &[

@@ -23,7 +23,9 @@ pub fn routes() -> Router<Console> {
     Router::new()
         .route(
             "/console/councils/{council}/plugins",
-            get(versions).post(upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+            get(versions)
+                .post(upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route(
             "/console/councils/{council}/plugins/rollback",
@@ -215,8 +217,16 @@ async fn upload(
         .map(|p| p.data)
         .unwrap_or_default();
     if wasm.is_empty() {
-        let top = layout::error_summary(&[("plugin".into(), "Choose a .wasm file to upload".into())]);
-        return page(&console, &session, &council, top, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let top =
+            layout::error_summary(&[("plugin".into(), "Choose a .wasm file to upload".into())]);
+        return page(
+            &console,
+            &session,
+            &council,
+            top,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let answer = console
         .call(
@@ -242,7 +252,14 @@ async fn upload(
     }
     if answer.status.is_client_error() && ![401, 403, 404].contains(&answer.status.as_u16()) {
         let top = refusal(&answer.detail());
-        return page(&console, &session, &council, top, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return page(
+            &console,
+            &session,
+            &council,
+            top,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     answer.refusal()
 }
@@ -254,7 +271,9 @@ async fn after_change(
     path: String,
     done: &str,
 ) -> Response {
-    let answer = console.send_json(session, Method::POST, &path, &json!({})).await;
+    let answer = console
+        .send_json(session, Method::POST, &path, &json!({}))
+        .await;
     if answer.ok() {
         let top = layout::success_banner(done, Markup::new());
         return page(console, session, council, top, StatusCode::OK).await;
@@ -293,7 +312,14 @@ async fn rollback(
         Err(r) => return r,
     };
     let path = format!("/v1/councils/{}/plugin/rollback", id.as_str());
-    after_change(&console, &session, &council, path, "Rolled back to the previous version").await
+    after_change(
+        &console,
+        &session,
+        &council,
+        path,
+        "Rolled back to the previous version",
+    )
+    .await
 }
 
 async fn replay(
@@ -355,7 +381,10 @@ async fn replay(
     ));
     main.push(html!(
         "<p class=\"govuk-body\">{}</p>",
-        layout::link(&format!("/console/councils/{}/plugins", seg(c)), "Back to plugin versions")
+        layout::link(
+            &format!("/console/councils/{}/plugins", seg(c)),
+            "Back to plugin versions"
+        )
     ));
     layout::ok(
         Page {

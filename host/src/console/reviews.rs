@@ -9,8 +9,8 @@ use axum::routing::{get, post};
 use serde_json::json;
 
 use super::html::{Markup, html};
-use super::participants::brief;
 use super::layout::{self, Page};
+use super::participants::brief;
 use super::{Console, Form, Posted, Session, Signed, council_id, may, redirect, seg};
 
 pub fn routes() -> Router<Console> {
@@ -60,17 +60,21 @@ async fn queue(
                 html!("{}", r["hook"]),
                 html!("{}", r["reason"]),
                 html!("{}", r["at"]),
-                layout::tag(
-                    status,
-                    if status == "open" { "yellow" } else { "green" },
-                ),
+                layout::tag(status, if status == "open" { "yellow" } else { "green" }),
             ]
         })
         .collect();
     let mut main = layout::h1("Review queue");
     main.push(layout::table(
         "Cases a plugin could not decide",
-        &["Review", "Participant", "Hook", "Why", "Sent for review", "Status"],
+        &[
+            "Review",
+            "Participant",
+            "Hook",
+            "Why",
+            "Sent for review",
+            "Status",
+        ],
         rows,
     ));
     layout::ok(
@@ -93,7 +97,10 @@ async fn item(
 }
 
 const OUTCOMES: &[(&str, &str)] = &[
-    ("", "No eligibility decision (a failed plan, checked by hand)"),
+    (
+        "",
+        "No eligibility decision (a failed plan, checked by hand)",
+    ),
     ("accept", "Accept"),
     ("waitlist", "Waitlist"),
     ("decline", "Decline"),
@@ -113,7 +120,10 @@ async fn show(
     };
     let c = id.as_str();
     let r = match console
-        .read(session, &format!("/v1/councils/{c}/reviews/{}", seg(review)))
+        .read(
+            session,
+            &format!("/v1/councils/{c}/reviews/{}", seg(review)),
+        )
         .await
     {
         Ok(b) => b,
@@ -143,10 +153,7 @@ async fn show(
         ("Sent for review", html!("{}", r["at"])),
         ("As of", html!("{}", r["as_of"])),
         ("Status", html!("{}", r["status"])),
-        (
-            "Outcome",
-            html!("{}", r["resolution"]["outcome"]),
-        ),
+        ("Outcome", html!("{}", r["resolution"]["outcome"])),
         ("Note", html!("{}", r["resolution"]["note"])),
     ]));
     let open = r["status"].as_str() == Some("open");
@@ -179,7 +186,11 @@ async fn show(
         );
         main.push(layout::post_form(
             session,
-            &format!("/console/councils/{}/reviews/{}/resolve", seg(c), seg(review)),
+            &format!(
+                "/console/councils/{}/reviews/{}/resolve",
+                seg(c),
+                seg(review)
+            ),
             inner,
         ));
     }

@@ -61,9 +61,8 @@ fn clock_changes(all: &[Value]) -> Markup {
         let moved = o_adjusted(&all[i]);
         let changed = i > 0 && offset(&all[i]) != offset(&all[i - 1]);
         if moved || changed {
-            for j in i.saturating_sub(1)..(i + 2).min(all.len()) {
-                keep[j] = true;
-            }
+            let around = i.saturating_sub(1)..(i + 2).min(all.len());
+            keep[around].fill(true);
         }
     }
     let rows: Vec<Vec<Markup>> = all
@@ -89,8 +88,15 @@ fn clock_changes(all: &[Value]) -> Markup {
     html!(
         "<h2 class=\"govuk-heading-m\">Around the clock changes</h2>{}",
         layout::table(
-            &format!("Fire times either side of each clock change in the next {DST_LOOKAHEAD} fire times"),
-            &["Date", "Local time", "Offset", "Daylight saving or working day"],
+            &format!(
+                "Fire times either side of each clock change in the next {DST_LOOKAHEAD} fire times"
+            ),
+            &[
+                "Date",
+                "Local time",
+                "Offset",
+                "Daylight saving or working day"
+            ],
             rows
         )
     )
@@ -155,7 +161,10 @@ fn form_from(s: &Value) -> Form {
         ("timezone", brief(&s["timezone"])),
         ("action", brief(&s["action"]["type"])),
         ("period_days", brief(&s["action"]["period_days"])),
-        ("grace_working_days", brief(&s["action"]["grace_working_days"])),
+        (
+            "grace_working_days",
+            brief(&s["action"]["grace_working_days"]),
+        ),
         ("non_working_days", brief(&s["non_working_days"])),
         ("catch_up", brief(&s["catch_up"]["policy"])),
         ("window_hours", brief(&s["catch_up"]["window_hours"])),
@@ -165,10 +174,7 @@ fn form_from(s: &Value) -> Form {
         ("autumn_repeat", brief(&s["dst"]["autumn_repeat"])),
     ];
     Form {
-        fields: f
-            .drain(..)
-            .map(|(k, v)| (k.to_owned(), v))
-            .collect(),
+        fields: f.drain(..).map(|(k, v)| (k.to_owned(), v)).collect(),
     }
 }
 
@@ -248,9 +254,7 @@ fn field_of(detail: &str) -> &'static str {
         .iter()
         .find(|f| lower.contains(*f))
         .copied()
-        .or_else(|| {
-            (lower.contains("field") || lower.contains("expression")).then_some("cron")
-        })
+        .or_else(|| (lower.contains("field") || lower.contains("expression")).then_some("cron"))
         .or_else(|| lower.contains("zone").then_some("timezone"))
         .unwrap_or("name")
 }
@@ -259,7 +263,14 @@ fn definition_fields(form: &Form, errors: &[layout::FieldError]) -> Markup {
     let e = |id: &str| layout::error_for(errors, id);
     html!(
         "{}{}{}{}{}{}{}{}{}{}{}{}{}",
-        layout::input("name", "Name", "What the schedule is for, e.g. Overnight overdue-review sweep", form.get("name"), e("name"), "text"),
+        layout::input(
+            "name",
+            "Name",
+            "What the schedule is for, e.g. Overnight overdue-review sweep",
+            form.get("name"),
+            e("name"),
+            "text"
+        ),
         layout::input(
             "cron",
             "When (cron)",
@@ -276,7 +287,14 @@ fn definition_fields(form: &Form, errors: &[layout::FieldError]) -> Markup {
             e("timezone"),
             "text"
         ),
-        layout::select("action", "What it does", "", ACTIONS, form.get("action"), e("action")),
+        layout::select(
+            "action",
+            "What it does",
+            "",
+            ACTIONS,
+            form.get("action"),
+            e("action")
+        ),
         layout::input(
             "period_days",
             "Export period in days (management-information export)",
@@ -325,7 +343,14 @@ fn definition_fields(form: &Form, errors: &[layout::FieldError]) -> Markup {
             e("max"),
             "text"
         ),
-        layout::select("overlap", "Overlap", "", OVERLAP, form.get("overlap"), e("overlap")),
+        layout::select(
+            "overlap",
+            "Overlap",
+            "",
+            OVERLAP,
+            form.get("overlap"),
+            e("overlap")
+        ),
         layout::select(
             "spring_gap",
             "When the clocks go forward and the time does not exist",
@@ -395,7 +420,11 @@ async fn list_page(
             ]
         })
         .collect();
-    let mut main = html!("{}{}", layout::error_summary(errors), layout::h1("Schedules"));
+    let mut main = html!(
+        "{}{}",
+        layout::error_summary(errors),
+        layout::h1("Schedules")
+    );
     main.push(layout::table(
         "The council's schedules",
         &["Name", "When", "Status", "Next due", "Runs"],
@@ -512,7 +541,10 @@ async fn one_page(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let runs = match console.read(session, &format!("{base}/runs?limit=50")).await {
+    let runs = match console
+        .read(session, &format!("{base}/runs?limit=50"))
+        .await
+    {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -547,7 +579,10 @@ async fn one_page(
                 s["dst"]["autumn_repeat"]
             ),
         ),
-        ("Runs", html!("{} fired, {} missed", s["fired"], s["missed"])),
+        (
+            "Runs",
+            html!("{} fired, {} missed", s["fired"], s["missed"]),
+        ),
     ]));
     let can_change = may(
         session,
@@ -608,7 +643,12 @@ async fn one_page(
             occurrences.len(),
             preview["after"].as_str().unwrap_or_default()
         ),
-        &["Date", "Local time", "Offset", "Daylight saving or working day"],
+        &[
+            "Date",
+            "Local time",
+            "Offset",
+            "Daylight saving or working day",
+        ],
         occurrences,
     ));
 
@@ -690,12 +730,27 @@ async fn edit(
     if answer.status.is_client_error() && ![401, 403, 404].contains(&answer.status.as_u16()) {
         let detail = answer.detail();
         let errors = [(field_of(&detail).to_owned(), detail)];
-        return one_page(&console, &session, &council, &schedule, 10, &errors, Some(&form)).await;
+        return one_page(
+            &console,
+            &session,
+            &council,
+            &schedule,
+            10,
+            &errors,
+            Some(&form),
+        )
+        .await;
     }
     answer.refusal()
 }
 
-async fn switch(console: &Console, session: &Session, council: &str, schedule: &str, to: &str) -> Response {
+async fn switch(
+    console: &Console,
+    session: &Session,
+    council: &str,
+    schedule: &str,
+    to: &str,
+) -> Response {
     let id = match council_id(council) {
         Ok(id) => id,
         Err(r) => return r,
@@ -825,8 +880,14 @@ async fn put_calendar(
             "calendar".to_owned(),
             "Enter the calendar as JSON".to_owned(),
         )];
-        return calendar_page(&console, &session, &council, &errors, Some(form.get("calendar")))
-            .await;
+        return calendar_page(
+            &console,
+            &session,
+            &council,
+            &errors,
+            Some(form.get("calendar")),
+        )
+        .await;
     };
     let answer = console
         .send_json(
@@ -841,8 +902,14 @@ async fn put_calendar(
     }
     if answer.status.is_client_error() && ![401, 403, 404].contains(&answer.status.as_u16()) {
         let errors = [("calendar".to_owned(), answer.detail())];
-        return calendar_page(&console, &session, &council, &errors, Some(form.get("calendar")))
-            .await;
+        return calendar_page(
+            &console,
+            &session,
+            &council,
+            &errors,
+            Some(form.get("calendar")),
+        )
+        .await;
     }
     answer.refusal()
 }

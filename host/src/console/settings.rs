@@ -14,10 +14,7 @@ use super::layout::{self, Page};
 use super::{Console, Form, Posted, Session, Signed, council_id, may, seg};
 
 pub fn routes() -> Router<Console> {
-    Router::new().route(
-        "/console/councils/{council}/settings",
-        get(show).post(save),
-    )
+    Router::new().route("/console/councils/{council}/settings", get(show).post(save))
 }
 
 async fn show(
@@ -108,10 +105,12 @@ async fn page(
         ));
         let kind = prop["type"].as_str().unwrap_or_default();
         fields.push(if let Some(options) = prop["enum"].as_array() {
-            let opts: Vec<(String, String)> = std::iter::once((String::new(), "Default".to_owned()))
-                .chain(options.iter().map(|o| (shown(o), shown(o))))
-                .collect();
-            let opts: Vec<(&str, &str)> = opts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+            let opts: Vec<(String, String)> =
+                std::iter::once((String::new(), "Default".to_owned()))
+                    .chain(options.iter().map(|o| (shown(o), shown(o))))
+                    .collect();
+            let opts: Vec<(&str, &str)> =
+                opts.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
             layout::select(&fid, label, &hint, &opts, &value, error)
         } else if kind == "boolean" {
             layout::select(
@@ -186,7 +185,9 @@ fn field_errors(detail: &str, properties: &Map<String, Value>) -> Vec<layout::Fi
     let list = detail.split_once(": ").map(|(_, l)| l).unwrap_or(detail);
     let mut errors = Vec::new();
     for piece in list.split("; ") {
-        let found = piece.strip_prefix("`/").and_then(|rest| rest.split_once("`: "));
+        let found = piece
+            .strip_prefix("`/")
+            .and_then(|rest| rest.split_once("`: "));
         match found {
             Some((path, message)) => {
                 let name = path.split('/').next().unwrap_or(path);

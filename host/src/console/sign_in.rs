@@ -107,11 +107,13 @@ pub async fn sign_in(State(console): State<Console>, request: Request) -> Respon
         }
         Err(problem) if problem.status == 401 => sign_in_page(
             &token,
-            Some(if problem.detail.contains("revoked") || problem.detail.contains("expired") {
-                "That API key was revoked or has expired: ask your council admin for a new one"
-            } else {
-                "That API key was not recognised: check you pasted all of it"
-            }),
+            Some(
+                if problem.detail.contains("revoked") || problem.detail.contains("expired") {
+                    "That API key was revoked or has expired: ask your council admin for a new one"
+                } else {
+                    "That API key was not recognised: check you pasted all of it"
+                },
+            ),
         ),
         Err(problem) => layout::error_page(
             StatusCode::SERVICE_UNAVAILABLE,
