@@ -1,8 +1,10 @@
 //! A council's administration: keys (create, with the secret shown once; revoke),
 //! the webhook, the audit log, and the sandbox limits and retention.
 
+use std::collections::HashMap;
+
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -62,6 +64,7 @@ async fn keys(
     State(console): State<Console>,
     Signed(session): Signed,
     Path(council): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     keys_page(
         &console,
@@ -70,6 +73,7 @@ async fn keys(
         &[],
         &Form::default(),
         Markup::new(),
+        &query,
     )
     .await
 }
@@ -81,6 +85,7 @@ async fn keys_page(
     errors: &[layout::FieldError],
     form: &Form,
     top: Markup,
+    query: &HashMap<String, String>,
 ) -> Response {
     let id = match council_id(council) {
         Ok(id) => id,
@@ -88,7 +93,10 @@ async fn keys_page(
     };
     let c = id.as_str();
     let body = match console
-        .read(session, &format!("/v1/councils/{c}/keys?limit=500"))
+        .read(
+            session,
+            &format!("/v1/councils/{c}/keys?{}", super::page_query(query)),
+        )
         .await
     {
         Ok(b) => b,
@@ -145,6 +153,11 @@ async fn keys_page(
         "The council's keys (never their secrets)",
         &head,
         rows,
+    ));
+    main.push(layout::pagination(
+        &format!("/console/councils/{}/keys", seg(c)),
+        &body,
+        query.contains_key("after"),
     ));
     if can_manage {
         let inner = html!(
@@ -226,7 +239,16 @@ async fn create_key(
                 answer.body["secret"]
             ),
         );
-        return keys_page(&console, &session, &council, &[], &Form::default(), top).await;
+        return keys_page(
+            &console,
+            &session,
+            &council,
+            &[],
+            &Form::default(),
+            top,
+            &HashMap::new(),
+        )
+        .await;
     }
     if refused_here(&answer) {
         let detail = answer.detail();
@@ -241,6 +263,7 @@ async fn create_key(
             &[(field.to_owned(), detail)],
             &form,
             Markup::new(),
+            &HashMap::new(),
         )
         .await;
     }
@@ -468,6 +491,7 @@ async fn audit(
     State(console): State<Console>,
     Signed(session): Signed,
     Path(council): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let id = match council_id(&council) {
         Ok(id) => id,
@@ -475,7 +499,10 @@ async fn audit(
     };
     let c = id.as_str();
     let body = match console
-        .read(&session, &format!("/v1/councils/{c}/audit?limit=200"))
+        .read(
+            &session,
+            &format!("/v1/councils/{c}/audit?{}", super::page_query(&query)),
+        )
         .await
     {
         Ok(b) => b,
@@ -504,9 +531,14 @@ async fn audit(
         .collect();
     let mut main = layout::h1("Audit log");
     main.push(layout::table(
-        "Every change made with a key of this council (first 200)",
+        "Every change made with a key of this council, oldest first",
         &["When", "Who", "What", "Ids", "Status"],
         rows,
+    ));
+    main.push(layout::pagination(
+        &format!("/console/councils/{}/audit", seg(c)),
+        &body,
+        query.contains_key("after"),
     ));
     layout::ok(page(&session, c, "Audit log", "audit"), main)
 }

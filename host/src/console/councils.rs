@@ -1,7 +1,9 @@
 //! The start page, the councils (platform admins) and a council's overview.
 
+use std::collections::HashMap;
+
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::get;
@@ -25,12 +27,23 @@ pub async fn home(Signed(session): Signed) -> Response {
     }
 }
 
-async fn list(State(console): State<Console>, Signed(session): Signed) -> Response {
-    let body = match console.read(&session, "/v1/councils?limit=500").await {
+async fn list(
+    State(console): State<Console>,
+    Signed(session): Signed,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let path = format!("/v1/councils?{}", super::page_query(&query));
+    let body = match console.read(&session, &path).await {
         Ok(b) => b,
         Err(r) => return r,
     };
-    page(&session, &body, &[], &Default::default())
+    page(
+        &session,
+        &body,
+        &[],
+        &Default::default(),
+        query.contains_key("after"),
+    )
 }
 
 fn page(
@@ -38,6 +51,7 @@ fn page(
     body: &Value,
     errors: &[layout::FieldError],
     form: &super::Form,
+    later: bool,
 ) -> Response {
     let rows: Vec<Vec<Markup>> = body["councils"]
         .as_array()
@@ -64,6 +78,7 @@ fn page(
         &["Id", "Name", "Time zone", "Active plugin"],
         rows,
     ));
+    main.push(layout::pagination("/console/councils", body, later));
     if may(session, "POST", "/v1/councils", None) {
         let inner = html!(
             "<h2 class=\"govuk-heading-m\">Add a council</h2>{}{}{}{}",
@@ -128,11 +143,12 @@ async fn create(State(console): State<Console>, Posted(session, form): Posted) -
             .into_iter()
             .find(|f| detail.contains(f))
             .unwrap_or("id");
-        let list = match console.read(&session, "/v1/councils?limit=500").await {
+        let first = format!("/v1/councils?limit={}", super::PAGE_SIZE);
+        let list = match console.read(&session, &first).await {
             Ok(b) => b,
             Err(r) => return r,
         };
-        return page(&session, &list, &[(field.to_owned(), detail)], &form);
+        return page(&session, &list, &[(field.to_owned(), detail)], &form, false);
     }
     answer.refusal()
 }

@@ -475,3 +475,37 @@ pub fn json_block(value: &serde_json::Value) -> Markup {
     let text = serde_json::to_string_pretty(value).unwrap_or_default();
     html!("<pre class=\"govuk-body-s console-json\">{}</pre>", text)
 }
+
+/// Links to the first page (on a later one) and the next page of a list, from the
+/// API answer's `next_cursor`.
+pub fn pagination(here: &str, answer: &serde_json::Value, later: bool) -> Markup {
+    let next = match &answer["next_cursor"] {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    if next.is_none() && !later {
+        return Markup::new();
+    }
+    let first = if later {
+        html!(
+            "<div class=\"govuk-pagination__prev\"><a class=\"govuk-link govuk-pagination__link\" href=\"{}\" rel=\"prev\"><span class=\"govuk-pagination__link-title\">First page</span></a></div>",
+            here
+        )
+    } else {
+        Markup::new()
+    };
+    let next = match next {
+        Some(cursor) => html!(
+            "<div class=\"govuk-pagination__next\"><a class=\"govuk-link govuk-pagination__link\" href=\"{}?after={}\" rel=\"next\"><span class=\"govuk-pagination__link-title\">Next page</span></a></div>",
+            here,
+            super::seg(&cursor)
+        ),
+        None => Markup::new(),
+    };
+    html!(
+        "<nav class=\"govuk-pagination govuk-pagination--block\" aria-label=\"Pagination\">{}{}</nav>",
+        first,
+        next
+    )
+}

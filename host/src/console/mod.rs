@@ -182,6 +182,18 @@ pub fn council_id(raw: &str) -> Result<CouncilId, Response> {
         .map_err(|_| layout::not_found("There is no council with that id."))
 }
 
+/// Rows per page on every list: a page's own HTML stays well under 50 KB.
+pub const PAGE_SIZE: usize = 40;
+
+/// `limit=…` and, on a later page, `&after=…` for an API list, from the console
+/// page's own `?after=` (the API's `next_cursor`, passed through as it came).
+pub fn page_query(query: &std::collections::HashMap<String, String>) -> String {
+    match query.get("after").filter(|a| !a.is_empty()) {
+        Some(after) => format!("limit={PAGE_SIZE}&after={}", seg(after)),
+        None => format!("limit={PAGE_SIZE}"),
+    }
+}
+
 /// One path segment, percent-encoded for an API path.
 pub fn seg(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());

@@ -2,8 +2,10 @@
 //! one journey's timeline: events, pending timers, decisions with their reasons,
 //! consents and handover; and the form to record an event.
 
+use std::collections::HashMap;
+
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::get;
@@ -66,6 +68,7 @@ async fn roster(
     State(console): State<Console>,
     Signed(session): Signed,
     Path(council): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let id = match council_id(&council) {
         Ok(id) => id,
@@ -75,7 +78,10 @@ async fn roster(
     let body = match console
         .read(
             &session,
-            &format!("/v1/councils/{c}/participants?limit=200"),
+            &format!(
+                "/v1/councils/{c}/participants?{}",
+                super::page_query(&query)
+            ),
         )
         .await
     {
@@ -104,7 +110,7 @@ async fn roster(
         .collect();
     let mut main = layout::h1("Participants");
     main.push(layout::table(
-        "Participants (first 200)",
+        "Participants, by id",
         &[
             "Participant",
             "State",
@@ -115,12 +121,11 @@ async fn roster(
         ],
         rows,
     ));
-    if let Some(next) = body["next_cursor"].as_str() {
-        main.push(html!(
-            "<p class=\"govuk-body\">More participants follow {}; the API pages through them all.</p>",
-            next
-        ));
-    }
+    main.push(layout::pagination(
+        &format!("/console/councils/{}/participants", seg(c)),
+        &body,
+        query.contains_key("after"),
+    ));
     layout::ok(
         Page {
             title: "Participants",

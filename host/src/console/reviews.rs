@@ -1,8 +1,10 @@
 //! The human-review queue: cases a plugin could not decide, each resolved by a
 //! person with an outcome and a note.
 
+use std::collections::HashMap;
+
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -30,6 +32,7 @@ async fn queue(
     State(console): State<Console>,
     Signed(session): Signed,
     Path(council): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let id = match council_id(&council) {
         Ok(id) => id,
@@ -37,7 +40,10 @@ async fn queue(
     };
     let c = id.as_str();
     let body = match console
-        .read(&session, &format!("/v1/councils/{c}/reviews?limit=500"))
+        .read(
+            &session,
+            &format!("/v1/councils/{c}/reviews?{}", super::page_query(&query)),
+        )
         .await
     {
         Ok(b) => b,
@@ -76,6 +82,11 @@ async fn queue(
             "Status",
         ],
         rows,
+    ));
+    main.push(layout::pagination(
+        &format!("/console/councils/{}/reviews", seg(c)),
+        &body,
+        query.contains_key("after"),
     ));
     layout::ok(
         Page {

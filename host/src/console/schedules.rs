@@ -374,8 +374,9 @@ async fn list(
     State(console): State<Console>,
     Signed(session): Signed,
     Path(council): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    list_page(&console, &session, &council, &[], &Form::default()).await
+    list_page(&console, &session, &council, &[], &Form::default(), &query).await
 }
 
 async fn list_page(
@@ -384,6 +385,7 @@ async fn list_page(
     council: &str,
     errors: &[layout::FieldError],
     form: &Form,
+    query: &HashMap<String, String>,
 ) -> Response {
     let id = match council_id(council) {
         Ok(id) => id,
@@ -391,7 +393,10 @@ async fn list_page(
     };
     let c = id.as_str();
     let body = match console
-        .read(session, &format!("/v1/councils/{c}/schedules?limit=500"))
+        .read(
+            session,
+            &format!("/v1/councils/{c}/schedules?{}", super::page_query(query)),
+        )
         .await
     {
         Ok(b) => b,
@@ -429,6 +434,11 @@ async fn list_page(
         "The council's schedules",
         &["Name", "When", "Status", "Next due", "Runs"],
         rows,
+    ));
+    main.push(layout::pagination(
+        &format!("/console/councils/{}/schedules", seg(c)),
+        &body,
+        query.contains_key("after"),
     ));
     main.push(html!(
         "<p class=\"govuk-body\">{}</p>",
@@ -493,7 +503,15 @@ async fn create(
     if answer.status.is_client_error() && ![401, 403, 404].contains(&answer.status.as_u16()) {
         let detail = answer.detail();
         let errors = [(field_of(&detail).to_owned(), detail)];
-        return list_page(&console, &session, &council, &errors, &form).await;
+        return list_page(
+            &console,
+            &session,
+            &council,
+            &errors,
+            &form,
+            &HashMap::new(),
+        )
+        .await;
     }
     answer.refusal()
 }

@@ -1,8 +1,10 @@
 //! "My work today": the council's pending actions due today or overdue, oldest
 //! first, each with a button to acknowledge it.
 
+use std::collections::HashMap;
+
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -38,6 +40,7 @@ async fn today(
     State(console): State<Console>,
     Signed(session): Signed,
     Path(council): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let id = match council_id(&council) {
         Ok(id) => id,
@@ -51,7 +54,10 @@ async fn today(
     let page = match console
         .read(
             &session,
-            &format!("/v1/councils/{c}/actions?status=pending&limit=500"),
+            &format!(
+                "/v1/councils/{c}/actions?status=pending&{}",
+                super::page_query(&query)
+            ),
         )
         .await
     {
@@ -135,9 +141,17 @@ async fn today(
     if rows.is_empty() {
         main.push(layout::p("Nothing is due. Well done."));
     } else {
-        let caption = format!("{} actions due or overdue", rows.len());
-        main.push(layout::table(&caption, &head, rows));
+        main.push(layout::table(
+            "Due and overdue actions, oldest first",
+            &head,
+            rows,
+        ));
     }
+    main.push(layout::pagination(
+        &format!("/console/councils/{}/work", seg(c)),
+        &page,
+        query.contains_key("after"),
+    ));
     layout::ok(
         Page {
             title: "My work today",
