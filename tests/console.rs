@@ -102,6 +102,14 @@ fn bad_plugin(dir: &std::path::Path) -> PathBuf {
     path
 }
 
+/// The same plugin without its golden cases: another version, accepted.
+fn second_plugin(dir: &std::path::Path) -> PathBuf {
+    let good = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
+    let path = dir.join("stoke-without-golden-cases.wasm");
+    std::fs::write(&path, strip_section(&good, GOLDEN_SECTION)).expect("write the plugin");
+    path
+}
+
 async fn world(scenario: &str) -> World {
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start(&dir.path().join("data"));
@@ -169,6 +177,7 @@ async fn world(scenario: &str) -> World {
         "schedule": schedule,
         "today": TODAY,
         "bad_plugin": bad_plugin(dir.path()),
+        "second_plugin": second_plugin(dir.path()),
         "keys": {
             "platform_admin": ADMIN_TOKEN,
             "council_admin": new_key(&admin, C, "council_admin").await,
@@ -200,7 +209,7 @@ async fn run(scenario: &str) -> World {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn console_admin_creates_a_daily_schedule_sees_each_clock_change_once_and_pauses_it() {
+async fn console_admin_creates_a_daily_schedule_sees_each_clock_change_once_pauses_and_edits_it() {
     let w = run("schedule").await;
     let r = w
         .daemon
@@ -211,7 +220,7 @@ async fn console_admin_creates_a_daily_schedule_sees_each_clock_change_once_and_
         .as_array()
         .and_then(|s| s.iter().find(|s| s["name"] == "Overnight digest").cloned())
         .expect("the schedule made in the browser");
-    assert_eq!(made["cron"], "30 1 * * *");
+    assert_eq!(made["cron"], "15 2 * * *", "edited in the browser");
     assert_eq!(made["timezone"], "Europe/London");
     assert_eq!(made["paused"], true);
 }
@@ -228,17 +237,19 @@ async fn console_settings_show_the_fields_error_then_save_a_valid_value() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn console_refuses_a_plugin_whose_golden_case_fails_naming_case_expected_and_actual() {
+async fn console_refuses_a_plugin_whose_golden_case_fails_naming_case_expected_and_actual_then_replays_and_rolls_back()
+ {
     let w = run("plugin").await;
     let r = w
         .daemon
         .client()
         .get(&format!("/v1/councils/{C}/plugin/versions"))
         .await;
+    let versions = r.body["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 2, "refused: not stored; {}", r.body);
     assert_eq!(
-        r.body["versions"].as_array().map(Vec::len),
-        Some(1),
-        "{}",
+        r.body["active"], versions[0]["digest"],
+        "rolled back: {}",
         r.body
     );
 }

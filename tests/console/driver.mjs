@@ -109,6 +109,15 @@ const scenarios = {
     await look(page, 'schedule-paused')
     check(await page.locator('.govuk-summary-list strong.govuk-tag:has-text("Paused")').count() === 1, 'not shown as paused')
     check(await page.locator('button:has-text("Resume")').count() === 1, 'no Resume button')
+    // Edit: 02:15 instead; it stays paused.
+    await page.fill('#cron', '15 2 * * *')
+    await submit(page, 'button:has-text("Save changes")')
+    await look(page, 'schedule-edited')
+    const cron = await page.locator('.govuk-summary-list code').first().textContent()
+    check(cron === '15 2 * * *', `the edit did not show: ${cron}`)
+    const times = await page.locator('table:has(caption:has-text("The next")) tbody tr td:nth-child(2)').allTextContents()
+    check(times.length > 0 && times.every(x => x.trim() === '02:15'), `preview not at 02:15: ${times}`)
+    check(await page.locator('button:has-text("Resume")').count() === 1, 'the edit resumed it')
   },
 
   // (2) Settings: an invalid value shows the field's error; a valid one is saved.
@@ -146,6 +155,21 @@ const scenarios = {
     check(text.includes('expected outcome waitlist, got accept'), 'expected/actual not shown')
     check(text.includes('"outcome":"accept"'), 'the actual answer is not shown')
     check(text.includes('The active version is unchanged'), 'no word on the active version')
+    // A second version (no golden cases) is accepted and becomes active; replaying
+    // the first against the decision log; rolling back.
+    await page.setInputFiles('#plugin', t.second_plugin)
+    await submit(page, 'button:has-text("Upload and check")')
+    await look(page, 'plugin-accepted')
+    check((await page.locator('main').textContent()).includes('now active'), 'the second version was not accepted')
+    check(await page.locator('tbody tr').count() === 2, 'two versions are not listed')
+    await submit(page, 'tbody tr >> nth=0 >> button:has-text("Replay decisions")')
+    await look(page, 'plugin-replay')
+    check((await page.locator('main').textContent()).includes('Decisions asked again'), 'no replay report')
+    await go(page, `/console/councils/${C}/plugins`, 'plugins-two-versions')
+    await submit(page, 'button:has-text("Roll back")')
+    await look(page, 'plugin-rolled-back')
+    const first = await page.locator('tbody tr >> nth=0').textContent()
+    check(first.includes('Active'), `the first version is not active again: ${first}`)
   },
 
   // (4) A key worker sees their work, acknowledges an action, records contact_made

@@ -17,6 +17,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("assets/govuk-frontend.min.js"),
     ),
     (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/console.css"),
+    ),
+    (
         "console.js",
         "text/javascript; charset=utf-8",
         include_bytes!("assets/console.js"),

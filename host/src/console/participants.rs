@@ -24,19 +24,37 @@ pub fn routes() -> Router<Console> {
         )
 }
 
-/// A short text for a JSON value: a string as itself, an object by its `type`,
-/// `state` or `kind`, anything else as JSON.
+/// A short text for a JSON value: a string as itself; an object by its `type`,
+/// `state`, `kind`, `status`, `outcome`, `policy` or `route`, or the timers it plans;
+/// anything else as JSON, cut short.
 pub fn brief(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        Value::Object(o) => ["type", "state", "kind", "status"]
-            .iter()
-            .find_map(|k| o.get(*k).and_then(Value::as_str))
-            .map(str::to_owned)
-            .unwrap_or_else(|| v.to_string()),
-        other => other.to_string(),
+        Value::Object(o) => [
+            "type", "state", "kind", "status", "outcome", "policy", "route",
+        ]
+        .iter()
+        .find_map(|k| o.get(*k).and_then(Value::as_str))
+        .map(str::to_owned)
+        .or_else(|| {
+            o.get("timers")
+                .and_then(Value::as_array)
+                .map(|t| format!("{} timers planned", t.len()))
+        })
+        .unwrap_or_else(|| cut(&v.to_string())),
+        other => cut(&other.to_string()),
     }
+}
+
+/// At most 120 characters of `s`.
+fn cut(s: &str) -> String {
+    if s.chars().count() <= 120 {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(119).collect();
+    out.push('…');
+    out
 }
 
 /// A decision's reasons (`rule`: `text`), as a list.
