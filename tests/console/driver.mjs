@@ -30,9 +30,10 @@ const cspViolations = []
 const axeFindings = []
 let shotNumber = 0
 
-async function newPage () {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+async function newPage ({ javaScript = true } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, javaScriptEnabled: javaScript })
   const page = await context.newPage()
+  page.scriptsOff = !javaScript
   page.on('dialog', async d => { dialogs.push(d.message()); await d.dismiss() })
   page.on('pageerror', e => pageErrors.push(String(e)))
   page.on('console', m => {
@@ -46,6 +47,7 @@ async function look (page, name) {
   shotNumber += 1
   const file = `${t.shots}/${t.scenario}-${String(shotNumber).padStart(2, '0')}-${name}.png`
   await page.screenshot({ path: file, fullPage: true })
+  if (page.scriptsOff) return
   // Evaluated over DevTools, so the page's CSP (no inline script) does not stop it.
   await page.evaluate(axeSource)
   const result = await page.evaluate(async () => await window.axe.run(document, {
@@ -173,9 +175,10 @@ const scenarios = {
   },
 
   // (4) A key worker sees their work, acknowledges an action, records contact_made
-  // and sees it on the timeline.
+  // and sees it on the timeline — with JavaScript turned off.
   async keyworker () {
-    const page = await newPage()
+    // With JavaScript off: every form works without it.
+    const page = await newPage({ javaScript: false })
     await signIn(page, t.keys.caseworker)
     await go(page, `/console/councils/${C}/work`, 'work-today')
     const before = await page.locator('main tbody tr').count()

@@ -116,7 +116,11 @@ async fn keys_page(
             let kid = k["id"].as_str().unwrap_or_default();
             let revoked = !k["revoked_at"].is_null();
             let mut row = vec![
-                html!("{}<br><span class=\"govuk-body-s\">{}</span>", k["name"], kid),
+                html!(
+                    "{}<br><span class=\"govuk-body-s console-wrap\">{}</span>",
+                    k["name"],
+                    kid
+                ),
                 html!("{}", k["role"]),
                 html!("{}", k["created_at"]),
                 html!("{}", k["expires_at"]),

@@ -16,7 +16,7 @@ use super::{Console, Posted, Signed, council_id, may, redirect, seg};
 pub fn routes() -> Router<Console> {
     Router::new()
         .route("/console/councils", get(list).post(create))
-        .route("/console/councils/{council}", get(overview))
+        .route("/console/councils/{council}", get(overview).post(change))
 }
 
 /// Platform admins start at the councils; everyone else at their council.
@@ -158,18 +158,32 @@ async fn overview(
     Signed(session): Signed,
     Path(council): Path<String>,
 ) -> Response {
-    let id = match council_id(&council) {
+    overview_page(&console, &session, &council, &[], None).await
+}
+
+async fn overview_page(
+    console: &Console,
+    session: &super::Session,
+    council: &str,
+    errors: &[layout::FieldError],
+    form: Option<&super::Form>,
+) -> Response {
+    let id = match council_id(council) {
         Ok(id) => id,
         Err(r) => return r,
     };
     let c = match console
-        .read(&session, &format!("/v1/councils/{}", id.as_str()))
+        .read(session, &format!("/v1/councils/{}", id.as_str()))
         .await
     {
         Ok(b) => b,
         Err(r) => return r,
     };
-    let mut main = layout::caption_h1("Council", c["name"].as_str().unwrap_or_default());
+    let mut main = layout::error_summary(errors);
+    main.push(layout::caption_h1(
+        "Council",
+        c["name"].as_str().unwrap_or_default(),
+    ));
     main.push(layout::summary(vec![
         ("Id", html!("{}", c["id"])),
         ("Name", html!("{}", c["name"])),
@@ -188,13 +202,105 @@ async fn overview(
     main.push(layout::p(
         "Use the menu to reach the pages your key may use.",
     ));
+    if may(
+        session,
+        "PATCH",
+        "/v1/councils/{council}",
+        Some(id.as_str()),
+    ) {
+        let value = |field: &str| match form {
+            Some(f) => f.get(field).to_owned(),
+            None => c[field].as_str().unwrap_or_default().to_owned(),
+        };
+        let inner = html!(
+            "<h2 class=\"govuk-heading-m\">Change the council's details</h2>{}{}{}{}",
+            layout::input(
+                "name",
+                "Name",
+                "",
+                &value("name"),
+                layout::error_for(errors, "name"),
+                "text"
+            ),
+            layout::input(
+                "timezone",
+                "Time zone",
+                "IANA time zone, e.g. Europe/London",
+                &value("timezone"),
+                layout::error_for(errors, "timezone"),
+                "text"
+            ),
+            layout::input(
+                "reminder_time",
+                "Reminder time",
+                "The local time dated reminders fire at, e.g. 08:00:00",
+                &value("reminder_time"),
+                layout::error_for(errors, "reminder_time"),
+                "text"
+            ),
+            layout::button("Save details")
+        );
+        main.push(layout::post_form(
+            session,
+            &format!("/console/councils/{}", seg(id.as_str())),
+            inner,
+        ));
+    }
     layout::ok(
         Page {
-            title: c["name"].as_str().unwrap_or("Council"),
-            session: Some(&session),
+            title: if errors.is_empty() {
+                c["name"].as_str().unwrap_or("Council")
+            } else {
+                "Error: Council"
+            },
+            session: Some(session),
             council: Some(id.as_str()),
             active: "overview",
         },
         main,
     )
+}
+
+async fn change(
+    State(console): State<Console>,
+    Path(council): Path<String>,
+    Posted(session, form): Posted,
+) -> Response {
+    let id = match council_id(&council) {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let mut body = json!({});
+    for field in ["name", "timezone", "reminder_time"] {
+        if !form.get(field).is_empty() {
+            body[field] = json!(form.get(field));
+        }
+    }
+    let answer = console
+        .send_json(
+            &session,
+            Method::PATCH,
+            &format!("/v1/councils/{}", id.as_str()),
+            &body,
+        )
+        .await;
+    if answer.ok() {
+        return redirect(&format!("/console/councils/{}", seg(id.as_str())));
+    }
+    if answer.status.is_client_error() && ![401, 403, 404].contains(&answer.status.as_u16()) {
+        let detail = answer.detail();
+        let field = ["reminder_time", "timezone", "name"]
+            .into_iter()
+            .find(|f| detail.contains(f))
+            .unwrap_or("name");
+        return overview_page(
+            &console,
+            &session,
+            &council,
+            &[(field.to_owned(), detail)],
+            Some(&form),
+        )
+        .await;
+    }
+    answer.refusal()
 }

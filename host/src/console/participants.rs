@@ -235,7 +235,10 @@ async fn show(
             vec![
                 html!("{}", e["at"]),
                 html!("{}", e["type"]),
-                html!("{}", details(e, &["at", "type"])),
+                html!(
+                    "<span class=\"console-wrap\">{}</span>",
+                    details(e, &["at", "type"])
+                ),
             ]
         })
         .collect();
@@ -278,7 +281,7 @@ async fn show(
             vec![
                 html!("{}", d["as_of"]),
                 html!("{}", d["hook"]),
-                html!("{}", outcome),
+                html!("<span class=\"console-wrap\">{}</span>", outcome),
                 reasons,
             ]
         })

@@ -145,7 +145,11 @@ async fn page(
     }
     let mut response = layout::ok(
         Page {
-            title: "Plugin versions",
+            title: if status.is_client_error() {
+                "Error: Plugin versions"
+            } else {
+                "Plugin versions"
+            },
             session: Some(session),
             council: Some(c),
             active: "plugins",
@@ -162,6 +166,10 @@ fn refusal(detail: &str) -> Markup {
         Some((e, a)) => (e, a),
         None => (detail, ""),
     };
+    // The closing advice is the detail's, not the plugin's answer.
+    let actual = actual
+        .split_once("; fix the plugin")
+        .map_or(actual, |(a, _)| a);
     let case = expected
         .find("case ")
         .map(|i| &expected[i..])
