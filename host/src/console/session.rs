@@ -87,8 +87,11 @@ impl Sessions {
 
     /// The live session a request's cookie names, seen now.
     pub fn find(&self, headers: &HeaderMap) -> Option<Session> {
+        self.find_at(headers, Instant::now())
+    }
+
+    fn find_at(&self, headers: &HeaderMap, now: Instant) -> Option<Session> {
         let id = cookie(headers, COOKIE)?;
-        let now = Instant::now();
         let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
         let session = live.get_mut(&id)?;
         if session.ended(now) {
@@ -141,5 +144,83 @@ pub fn set_cookie(name: &str, value: Option<&str>, tls: bool, max_age: Duration)
             max_age.as_secs()
         ),
         None => format!("{name}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0{secure}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{KeyId, Role};
+    use axum::http::HeaderValue;
+
+    fn caller() -> Caller {
+        Caller {
+            key: KeyId::new_random(),
+            role: Role::Auditor,
+            council: None,
+        }
+    }
+
+    fn with_cookie(value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {COOKIE}={value}")).expect("header"),
+        );
+        h
+    }
+
+    #[test]
+    fn a_session_is_found_by_its_cookie_until_idle_or_signed_out() {
+        let sessions = Sessions::default();
+        let s = sessions.open("secret".into(), caller());
+        let headers = with_cookie(&s.id);
+        let now = Instant::now();
+        assert!(sessions.find_at(&headers, now).is_some());
+        assert!(sessions.find_at(&with_cookie("guess"), now).is_none());
+        assert!(
+            sessions
+                .find_at(&headers, now + IDLE + Duration::from_secs(1))
+                .is_none(),
+            "idle too long"
+        );
+        let s = sessions.open("secret".into(), caller());
+        let headers = with_cookie(&s.id);
+        assert!(sessions.find(&headers).is_some());
+        sessions.close(&s.id);
+        assert!(sessions.find(&headers).is_none(), "signed out");
+    }
+
+    #[test]
+    fn no_session_outlives_the_longest() {
+        let sessions = Sessions::default();
+        let s = sessions.open("secret".into(), caller());
+        let headers = with_cookie(&s.id);
+        let mut at = Instant::now();
+        // Used every 20 minutes, it still ends at the longest.
+        while at <= s.started + LONGEST {
+            assert!(sessions.find_at(&headers, at).is_some());
+            at += Duration::from_secs(20 * 60);
+        }
+        assert!(sessions.find_at(&headers, at).is_none());
+    }
+
+    #[test]
+    fn cookies_are_http_only_strict_and_secure_under_tls() {
+        let plain = set_cookie(COOKIE, Some("abc"), false, IDLE);
+        assert!(plain.contains("HttpOnly") && plain.contains("SameSite=Strict"));
+        assert!(!plain.contains("Secure"));
+        assert!(set_cookie(COOKIE, Some("abc"), true, IDLE).ends_with("; Secure"));
+        assert!(set_cookie(COOKIE, None, false, IDLE).contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        let t = random_token();
+        assert_eq!(t.len(), 64);
+        assert!(same_token(&t, &t.clone()));
+        assert!(!same_token(&t, &t[..63]));
+        assert!(!same_token(&t, ""));
+        assert_ne!(t, random_token());
     }
 }
