@@ -286,6 +286,8 @@ const scenarios = {
     const councilPages = ['', '/work', '/reviews', '/participants', `/participants/${t.participant}`, '/schedules',
       `/schedules/${t.schedule}`, '/calendar', '/settings', '/plugins', '/keys', '/webhook', '/audit', '/limits']
     await go(admin, '/console/councils', 'councils')
+    await go(admin, '/console/keys', 'platform-keys')
+    await go(admin, '/console/audit', 'platform-audit')
     for (const p of councilPages) await go(admin, `/console/councils/${C}${p}`, `admin${p.replace(/\//g, '-') || '-overview'}`)
     await go(admin, `/console/councils/${t.review_council}/reviews`, 'review-queue')
     await admin.click('main tbody tr >> nth=0 >> a')

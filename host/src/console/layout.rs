@@ -67,12 +67,24 @@ fn navigation(page: &Page<'_>) -> Markup {
         return Markup::new();
     };
     let mut items = Markup::new();
-    if may(session, "GET", "/v1/councils", None) {
-        items.push(nav_item(
-            "/console/councils".into(),
-            "Councils",
-            page.active == "councils",
-        ));
+    for (href, label, active, route) in [
+        ("/console/councils", "Councils", "councils", "/v1/councils"),
+        (
+            "/console/keys",
+            "Platform keys",
+            "platform-keys",
+            "/v1/keys",
+        ),
+        (
+            "/console/audit",
+            "Platform audit log",
+            "platform-audit",
+            "/v1/audit",
+        ),
+    ] {
+        if may(session, "GET", route, None) {
+            items.push(nav_item(href.into(), label, page.active == active));
+        }
     }
     if let Some(council) = page.council {
         for (item, suffix, route) in COUNCIL_NAV {

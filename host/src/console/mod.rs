@@ -12,7 +12,8 @@
 //! - `layout.rs`: the GOV.UK Frontend page template and its components.
 //! - `form.rs`: form bodies as browsers send them without JavaScript.
 //! - one module per page family: `councils`, `work`, `participants`, `reviews`,
-//!   `schedules`, `settings`, `plugins`, `admin` (keys, webhook, audit, limits, retention).
+//!   `schedules`, `settings`, `plugins`, `admin` (keys, webhook, audit, limits, retention),
+//!   `platform` (platform keys and the whole audit log).
 //! - `assets/`: GOV.UK Frontend's built CSS and JS (vendored, MIT; see its README).
 
 // A page that cannot be shown answers with the page that says why: the error side
@@ -28,6 +29,7 @@ mod councils;
 mod form;
 mod layout;
 mod participants;
+mod platform;
 mod plugins;
 mod reviews;
 mod schedules;
@@ -84,6 +86,7 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .merge(settings::routes())
         .merge(plugins::routes())
         .merge(admin::routes())
+        .merge(platform::routes())
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(axum::middleware::from_fn(security_headers))
         .with_state(console)
