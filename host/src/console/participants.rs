@@ -233,7 +233,7 @@ async fn show(
         .iter()
         .map(|e| {
             vec![
-                html!("{}", e["at"]),
+                html!("<span class=\"console-nowrap\">{}</span>", e["at"]),
                 html!("{}", e["type"]),
                 html!(
                     "<span class=\"console-wrap\">{}</span>",
@@ -255,7 +255,7 @@ async fn show(
         .iter()
         .map(|t| {
             vec![
-                html!("{}", t["due"]),
+                html!("<span class=\"console-nowrap\">{}</span>", t["due"]),
                 html!("{}", t["kind"]),
                 html!("{}", t["purpose"]),
             ]
@@ -279,7 +279,7 @@ async fn show(
                 _ => brief(&d["output"]),
             };
             vec![
-                html!("{}", d["as_of"]),
+                html!("<span class=\"console-nowrap\">{}</span>", d["as_of"]),
                 html!("{}", d["hook"]),
                 html!("<span class=\"console-wrap\">{}</span>", outcome),
                 reasons,
@@ -297,10 +297,22 @@ async fn show(
         .map(|o| {
             o.iter()
                 .map(|(purpose, c)| {
+                    let allowed = if c["allowed"].as_bool() == Some(true) {
+                        layout::tag("Allowed", "green")
+                    } else {
+                        layout::tag("Not allowed", "grey")
+                    };
                     vec![
                         html!("{}", purpose.replace('_', " ")),
-                        html!("{}", brief(c)),
-                        html!("{}", details(c, &["state", "status"])),
+                        html!(
+                            "{} <span class=\"govuk-body-s\">({})</span>",
+                            allowed,
+                            brief(&c["status"]).replace('_', " ")
+                        ),
+                        match c["changed_on"].as_str() {
+                            Some(on) => html!("<span class=\"console-nowrap\">{}</span>", on),
+                            None => html!("Never"),
+                        },
                     ]
                 })
                 .collect()
@@ -308,7 +320,7 @@ async fn show(
         .unwrap_or_default();
     main.push(layout::table(
         "Consents",
-        &["Purpose", "Consent", "Changed"],
+        &["Purpose", "Consent", "Last changed"],
         consents,
     ));
 
