@@ -1,6 +1,6 @@
-//! The other two example councils end to end: each plugin, built from `plugins/`,
-//! is uploaded over HTTP, decides referrals by its own rules, and plans a started
-//! journey's timers in the real daemon.
+//! The other example councils end to end: each plugin, built from `plugins/`, is
+//! uploaded over HTTP (its golden cases run in the sandbox), decides referrals by
+//! its own rules, and plans a started journey's timers in the real daemon.
 
 mod support;
 
@@ -25,8 +25,17 @@ fn has_timer(state: &Value, kind: &str, due: &str) -> bool {
 }
 
 async fn council_with_plugin(api: &Client, id: &str, name: &str) {
+    // Working Well runs IPS in Primary Care for up to 9 months; the others Connect to Work.
+    let programme = if id == "working-well-east-midlands" {
+        json!({ "kind": "ips_primary_care", "max_months": 9 })
+    } else {
+        json!({ "kind": "connect_to_work" })
+    };
     let r = api
-        .post("/v1/councils", json!({ "id": id, "name": name }))
+        .post(
+            "/v1/councils",
+            json!({ "id": id, "name": name, "programme": programme }),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let wasm = std::fs::read(plugin(id)).expect("built plugin");
@@ -154,6 +163,68 @@ async fn east_midlands_and_central_london_decide_by_their_own_rules() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ipes_provider_passes_its_golden_cases_in_the_sandbox_and_plans_an_action_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    // Monday 2 March 2026.
+    api.set_clock("2026-03-02T10:00:00Z").await;
+    let ipes = "ipes-provider";
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": ipes, "name": "An IPES provider" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let wasm = std::fs::read(plugin(ipes)).expect("built plugin");
+    let r = api
+        .put_wasm(&format!("/v1/councils/{ipes}/plugin"), wasm)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["golden_cases"], 10, "{}", r.body);
+    assert_eq!(r.body["contract_version"], "1.1.0", "{}", r.body);
+
+    // A Jobcentre referral with a declared health condition is accepted; without
+    // one, declined.
+    let declared = refer(
+        &api,
+        ipes,
+        json!({ "route": "jobcentre", "date_of_birth": "1984-06-11", "postcode": "LS9 8AB",
+                "health_condition_or_disability": true }),
+    )
+    .await;
+    assert_eq!(declared["decision"]["outcome"], "accept", "{declared}");
+    let undeclared = refer(
+        &api,
+        ipes,
+        json!({ "route": "jobcentre", "date_of_birth": "1984-06-11", "postcode": "LS9 8AB" }),
+    )
+    .await;
+    assert_eq!(undeclared["decision"]["outcome"], "decline", "{undeclared}");
+    assert_eq!(
+        rules(&undeclared["decision"]),
+        vec!["health.condition_or_disability"]
+    );
+    // Started: the action plan 20 working days on, and an end of support.
+    let id = declared["participant_id"].as_str().expect("id");
+    let state = event(
+        &api,
+        ipes,
+        id,
+        json!({ "type": "started", "at": "2026-03-02" }),
+    )
+    .await;
+    assert!(has_timer(&state, "review", "2026-03-30"), "{state}");
+    assert!(
+        state["pending_timers"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|x| x["kind"] == "end_of_support")),
+        "{state}"
+    );
+}
+
 /// `waymark plugin check` as a developer runs it: golden cases pass with exit 0;
 /// a wrong expectation fails the command and points at the case, rules and input.
 #[test]
@@ -170,7 +241,7 @@ fn plugin_check_runs_golden_cases_and_fails_on_a_broken_one() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
-        stdout.contains("all 12 golden cases held in the sandbox"),
+        stdout.contains("all 14 golden cases held in the sandbox"),
         "{stdout}"
     );
 
@@ -196,5 +267,5 @@ fn plugin_check_runs_golden_cases_and_fails_on_a_broken_one() {
     assert!(stdout.contains("rules given: eligible"), "{stdout}");
     assert!(stdout.contains("\"postcode_district\":\"NG7\""), "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("1 of 12 golden cases failed"), "{stderr}");
+    assert!(stderr.contains("1 of 14 golden cases failed"), "{stderr}");
 }

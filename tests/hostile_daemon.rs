@@ -4,8 +4,24 @@
 
 mod support;
 
-use serde_json::json;
-use support::{Daemon, fixture_plugin, plugin};
+use serde_json::{Value, json};
+use support::{Client, Daemon, fixture_plugin, plugin};
+
+/// Sends `req` with the admin key and a JSON body: the status and the JSON answer.
+async fn send(api: &Client, req: reqwest::RequestBuilder, body: Value) -> (u16, Value) {
+    let resp = req
+        .bearer_auth(&api.token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request reached the daemon");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("read body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attacks_go_to_human_review_and_the_daemon_keeps_serving() {
@@ -77,4 +93,160 @@ async fn attacks_go_to_human_review_and_the_daemon_keeps_serving() {
         )
         .await;
     assert_eq!(r.body["decision"]["outcome"], "accept", "{}", r.body);
+}
+
+/// A plan timer due 262142-12-31 for a council in New York with an evening reminder
+/// time: its UTC instant is past the end of chrono's calendar. The plan is refused as
+/// an invalid answer, the case joins the review queue with the reason, and the
+/// daemon (which once panicked here) keeps answering, retries included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timer_at_the_end_of_time_goes_to_review_and_nothing_panics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-03-02T10:00:00Z").await;
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "far-future", "name": "Far Future", "timezone": "America/New_York", "reminder_time": "20:00:00" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bytes = std::fs::read(fixture_plugin("hostile-kit")).expect("built plugin");
+    let r = api.put_wasm("/v1/councils/far-future/plugin", bytes).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = api
+        .put_json(
+            "/v1/councils/far-future/settings",
+            json!({ "behaviour": "far_future_timer" }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    for reminder in ["20:00:00", "22:30:00"] {
+        let (status, body) = send(
+            &api,
+            api.http
+                .patch(format!("{}/v1/councils/far-future", api.base)),
+            json!({ "reminder_time": reminder }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        // The retry with the same Idempotency-Key once panicked again.
+        for attempt in 0..2 {
+            let (status, body) = send(
+                &api,
+                api.http
+                    .post(format!("{}/v1/councils/far-future/referrals", api.base))
+                    .header("idempotency-key", format!("far-future-{reminder}")),
+                json!({ "route": "self", "date_of_birth": "1990-01-01", "postcode": "ST4 1AB" }),
+            )
+            .await;
+            assert_eq!(status, 201, "{reminder} attempt {attempt}: {body}");
+            assert_eq!(body["decision"]["outcome"], "accept", "{body}");
+        }
+        assert_eq!(api.get("/healthz").await.status, 200);
+    }
+
+    let r = api.get("/v1/councils/far-future/reviews?status=open").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reviews = r.body["reviews"].as_array().expect("reviews");
+    assert_eq!(reviews.len(), 2, "{}", r.body);
+    for review in reviews {
+        assert_eq!(review["hook"], "plan", "{review}");
+        let reason = review["reason"].as_str().unwrap_or_default();
+        assert!(
+            reason.contains("invalid") && reason.contains("262142-12-31"),
+            "{reason}"
+        );
+    }
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Uploads the daemon must refuse, each quickly and by name, leaving nothing behind:
+/// a settings schema that is a validation bomb (28 entries, each `allOf` two `$ref`s
+/// to the next), and distinct plugins whose golden cases fail. `data/compiled` and
+/// `/healthz` are unaffected; and a body that is not a JSON object is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_uploads_are_named_and_leave_nothing_behind() {
+    use waymark::policy::golden::{GOLDEN_SECTION, embed_section, strip_section};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    let r = api
+        .post("/v1/councils", json!({ "id": "bombed", "name": "Bombed" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let compiled = dir.path().join("compiled");
+    let before = files_in(&compiled);
+
+    let bomb = std::fs::read(fixture_plugin("hostile-schema")).expect("built plugin");
+    let started = std::time::Instant::now();
+    let r = api.put_wasm("/v1/councils/bombed/plugin", bomb).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("more than 10000 subschemas"), "{detail}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(api.get("/healthz").await.status, 200);
+
+    let stoke = strip_section(
+        &std::fs::read(plugin("stoke-on-trent")).expect("built plugin"),
+        GOLDEN_SECTION,
+    );
+    for n in 0..5 {
+        let wrong = json!([{
+            "name": format!("refused upload {n}"),
+            "hook": "eligibility",
+            "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                      "in_work": false, "on_universal_credit": false,
+                      "known_to_health_services": false, "on_other_programme": false,
+                      "cohorts": []},
+            "as_of": "2026-01-05",
+            "expect": {"outcome": "decline"}
+        }]);
+        let mut bytes = stoke.clone();
+        embed_section(&mut bytes, GOLDEN_SECTION, wrong.to_string().as_bytes());
+        let r = api.put_wasm("/v1/councils/bombed/plugin", bytes).await;
+        assert_eq!(r.status, 422, "{}", r.body);
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("1 of 1 golden cases failed"),
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(
+        files_in(&compiled),
+        before,
+        "refused uploads left compiled code"
+    );
+    let r = api.get("/v1/councils/bombed/plugin/versions").await;
+    assert_eq!(r.body["versions"], json!([]), "{}", r.body);
+
+    // Strict bodies: serde would read the limits from an array of their fields.
+    let r = api.put_json("/v1/councils/bombed/limits", json!([])).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        r.body["type"], "urn:waymark:problem:invalid-body",
+        "{}",
+        r.body
+    );
 }

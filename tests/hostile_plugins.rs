@@ -197,6 +197,46 @@ fn an_answer_over_the_output_cap_is_invalid() {
 }
 
 #[test]
+fn a_blank_rule_with_a_megabyte_of_text_is_too_large_and_not_quoted() {
+    let err = eligibility_error("blank_rule_oversize", Limits::default());
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(what.contains("over the 262144-byte limit"), "{what}");
+    assert!(
+        err.to_string().len() < 400,
+        "{} bytes",
+        err.to_string().len()
+    );
+    others_still_decide();
+}
+
+#[test]
+fn every_answer_is_held_to_the_output_cap_refusals_and_many_reasons_included() {
+    let err = eligibility_error("oversize_refusal", Limits::default());
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(
+        what.starts_with("refusal is 1048576 bytes, over the 262144-byte"),
+        "{what}"
+    );
+
+    let ctx = CallContext {
+        settings: json!({ "behaviour": "many_reasons", "iterations": 20_000u64 }).to_string(),
+        ..context("", Limits::default())
+    };
+    let err = hostile()
+        .eligibility(&ctx, &referral(), monday())
+        .expect_err("the attack must not become a decision");
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(what.contains("over the 262144-byte limit"), "{what}");
+    others_still_decide();
+}
+
+#[test]
 fn a_panic_is_a_trap_with_the_panic_message_in_its_log() {
     let err = eligibility_error("panic", Limits::default());
     let DecisionError::Trap { log, .. } = &err else {
@@ -216,6 +256,33 @@ fn a_date_that_does_not_exist_is_an_invalid_answer() {
         panic!("expected an invalid answer, got {err:?}");
     };
     assert!(what.contains("2026-13-40 is not a calendar date"), "{what}");
+    others_still_decide();
+}
+
+#[test]
+fn a_timer_due_at_the_end_of_time_is_an_invalid_answer_with_its_reason() {
+    let err = plan_error("far_future_timer", Limits::default());
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(
+        what.contains("the review timer is due +262142-12-31, more than 3653 days"),
+        "{what}"
+    );
+    let err = hostile()
+        .missed_contact(
+            &context("far_future_timer", Limits::default()),
+            &journey(),
+            monday(),
+        )
+        .expect_err("the attack must not become a decision");
+    let DecisionError::InvalidAnswer { what } = &err else {
+        panic!("expected an invalid answer, got {err:?}");
+    };
+    assert!(
+        what.contains("the outreach timer is due +262142-12-31"),
+        "{what}"
+    );
     others_still_decide();
 }
 

@@ -241,16 +241,7 @@ async fn the_end_of_support_hands_over_once_and_closes_the_journey() {
         "{view}"
     );
 
-    let now = "2027-01-05T12:00:00Z";
-    api.set_clock(now).await;
-    let view = api
-        .wait_for(
-            &format!("{STOKE}/participants/{id}"),
-            Duration::from_secs(20),
-            |v| v["state"]["state"] == "exited",
-        )
-        .await;
-    assert_eq!(view["state"]["reason"], "handed_over", "{view}");
+    let (view, handover) = handed_over_at(&api, STOKE, &id, "2027-01-05T12:00:00Z").await;
     assert_eq!(view["pending_timers"], json!([]));
     let history = view["history"].as_array().expect("history");
     let decided: Vec<&Value> = history
@@ -273,12 +264,6 @@ async fn the_end_of_support_hands_over_once_and_closes_the_journey() {
     );
 
     let actions = all_actions(&api, STOKE).await;
-    let handovers: Vec<&Value> = of_participant(&actions, &id)
-        .into_iter()
-        .filter(|a| a["kind"] == "handover")
-        .collect();
-    assert_eq!(handovers.len(), 1, "{handovers:?}");
-    let handover = handovers[0];
     assert_eq!(handover["due"], "2027-01-05");
     assert_eq!(
         handover["handover"]["destination"],
@@ -625,6 +610,41 @@ async fn council_running(api: &Client, id: &str, plugin_name: &str, programme: V
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
+/// Refers someone `council` accepts and starts them on `start`: their id and view.
+async fn accepted_and_started(
+    api: &Client,
+    council: &str,
+    referral: Value,
+    start: &str,
+) -> (String, Value) {
+    let referred = refer(api, council, referral).await;
+    assert_eq!(referred["state"]["state"], "accepted", "{referred}");
+    let id = referred["participant_id"].as_str().expect("id").to_owned();
+    let view = event(api, council, &id, json!({ "type": "started", "at": start })).await;
+    (id, view)
+}
+
+/// Moves the clock to `now` and waits for the journey to close by its handover:
+/// the participant's view and their one `handover` action.
+async fn handed_over_at(api: &Client, council: &str, id: &str, now: &str) -> (Value, Value) {
+    api.set_clock(now).await;
+    let view = api
+        .wait_for(
+            &format!("{council}/participants/{id}"),
+            Duration::from_secs(20),
+            |v| v["state"]["state"] == "exited",
+        )
+        .await;
+    assert_eq!(view["state"]["reason"], "handed_over", "{view}");
+    let actions = all_actions(api, council).await;
+    let handovers: Vec<&Value> = of_participant(&actions, id)
+        .into_iter()
+        .filter(|a| a["kind"] == "handover")
+        .collect();
+    assert_eq!(handovers.len(), 1, "one handover: {actions:?}");
+    (view, handovers[0].clone())
+}
+
 async fn refer(api: &Client, council: &str, body: Value) -> Value {
     let r = api.post(&format!("{council}/referrals"), body).await;
     assert_eq!(r.status, 201, "{}", r.body);
@@ -645,7 +665,7 @@ async fn working_well_hands_over_to_nhs_talking_therapies_nine_months_after_the_
         json!({ "kind": "ips_primary_care", "max_months": 9 }),
     )
     .await;
-    let referred = refer(
+    let (id, view) = accepted_and_started(
         &api,
         WWEM,
         json!({
@@ -653,15 +673,7 @@ async fn working_well_hands_over_to_nhs_talking_therapies_nine_months_after_the_
             "known_to_health_services": true, "cohorts": ["mental_health"],
             "health_condition_or_disability": true
         }),
-    )
-    .await;
-    assert_eq!(referred["state"]["state"], "accepted", "{referred}");
-    let id = referred["participant_id"].as_str().expect("id").to_owned();
-    let view = event(
-        &api,
-        WWEM,
-        &id,
-        json!({ "type": "started", "at": "2026-01-05" }),
+        "2026-01-05",
     )
     .await;
     // The view's end of support and the plugin's planned end agree: nine months.
@@ -685,22 +697,8 @@ async fn working_well_hands_over_to_nhs_talking_therapies_nine_months_after_the_
         "the plugin planned the end itself: {view}"
     );
 
-    api.set_clock("2026-10-05T12:00:00Z").await;
-    let view = api
-        .wait_for(
-            &format!("{WWEM}/participants/{id}"),
-            Duration::from_secs(20),
-            |v| v["state"]["state"] == "exited",
-        )
-        .await;
-    assert_eq!(view["state"]["reason"], "handed_over", "{view}");
-    let actions = all_actions(&api, WWEM).await;
-    let handovers: Vec<&Value> = of_participant(&actions, &id)
-        .into_iter()
-        .filter(|a| a["kind"] == "handover")
-        .collect();
-    assert_eq!(handovers.len(), 1, "{actions:?}");
-    let pack = &handovers[0]["handover"];
+    let (view, handover) = handed_over_at(&api, WWEM, &id, "2026-10-05T12:00:00Z").await;
+    let pack = &handover["handover"];
     assert_eq!(pack["destination"], "nhs_talking_therapies", "{pack}");
     assert!(
         pack["pack"]
@@ -710,7 +708,7 @@ async fn working_well_hands_over_to_nhs_talking_therapies_nine_months_after_the_
                 .is_some_and(|i| i.contains("NHS Talking Therapies")))),
         "{pack}"
     );
-    assert_eq!(handovers[0]["due"], view["support_ends_on"]);
+    assert_eq!(handover["due"], view["support_ends_on"]);
     daemon.stop();
 }
 
@@ -790,22 +788,14 @@ async fn ipes_support_runs_21_months_with_6_in_work_and_a_timer_past_the_end_is_
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let referred = refer(
+    let (id, view) = accepted_and_started(
         &api,
         IPES,
         json!({
             "route": "jobcentre", "date_of_birth": "1980-02-01", "postcode": "ST4 1AB",
             "health_condition_or_disability": true
         }),
-    )
-    .await;
-    assert_eq!(referred["state"]["state"], "accepted", "{referred}");
-    let id = referred["participant_id"].as_str().expect("id").to_owned();
-    let view = event(
-        &api,
-        IPES,
-        &id,
-        json!({ "type": "started", "at": "2026-01-05" }),
+        "2026-01-05",
     )
     .await;
     // Before a job: up to 15 months.
@@ -864,20 +854,7 @@ async fn ipes_support_runs_21_months_with_6_in_work_and_a_timer_past_the_end_is_
         "weekly in-work contact for 182 days: {weekly}"
     );
 
-    api.set_clock("2027-10-05T12:00:00Z").await;
-    let view = api
-        .wait_for(
-            &format!("{IPES}/participants/{id}"),
-            Duration::from_secs(20),
-            |v| v["state"]["state"] == "exited",
-        )
-        .await;
-    assert_eq!(view["state"]["reason"], "handed_over", "{view}");
-    let actions = all_actions(&api, IPES).await;
-    let handover = of_participant(&actions, &id)
-        .into_iter()
-        .find(|a| a["kind"] == "handover")
-        .expect("a handover");
+    let (_, handover) = handed_over_at(&api, IPES, &id, "2027-10-05T12:00:00Z").await;
     assert_eq!(handover["due"], "2027-10-05");
     assert_eq!(
         handover["handover"]["destination"], "employer",

@@ -1,13 +1,22 @@
 //! The plugin host over HTTP, against the real daemon: versions with golden cases
 //! checked on upload, activation and rollback, settings and limits, a hostile
 //! plugin contained with its case in the review queue, and replay of the decision
-//! log against another version (over HTTP and offline).
+//! log against another version (over HTTP and offline); and a component built
+//! against contract 1.0.0 still deciding on a host that has moved to 1.1.
 
 mod support;
 
+use std::sync::Arc;
+
+use chrono::NaiveDate;
 use serde_json::{Value, json};
-use support::{Client, Daemon, plugin, waymark_bin};
+use support::{Client, Daemon, fixture_plugin, plugin, waymark_bin};
 use waymark::policy::golden::{GOLDEN_SECTION, embed_section, strip_section};
+use waymark::policy::{
+    CallContext, EngineSettings, JourneyFacts, Limits, Outcome, Policies, ReferralFacts, Stage,
+    TimerKind,
+};
+use waymark::schedule::calendar::{Nation, UkCalendar};
 
 const ST4_ADULT: &str =
     r#"{ "route": "jobcentre", "date_of_birth": "1990-04-01", "postcode": "ST4 1AB" }"#;
@@ -693,4 +702,101 @@ async fn memory_hoarding_crashing_and_oversize_answers_are_contained_and_queued(
         "{}",
         r.body
     );
+}
+
+/// Built from `tests/plugins/contract-v1-0`: wit-bindgen against `sdk/wit/v1.0.0`,
+/// no waymark-sdk, as a council built plugins before contract 1.1.
+fn contract_1_0() -> Vec<u8> {
+    std::fs::read(fixture_plugin("contract-v1-0")).expect("built 1.0 plugin")
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().expect("a YYYY-MM-DD date")
+}
+
+#[test]
+fn a_contract_1_0_component_still_decides_and_is_never_asked_to_plan_a_waitlisted_journey() {
+    let settings = EngineSettings {
+        pooled_instances: 4,
+        ..EngineSettings::default()
+    };
+    let policies = Policies::new(&settings, Limits::default()).expect("engine");
+    let plugin = policies
+        .load(&contract_1_0())
+        .expect("a 1.0.0 component loads on a 1.1 host");
+    assert_eq!(plugin.contract_version(), "1.0.0");
+    let ctx = CallContext {
+        settings: "{}".into(),
+        calendar: Arc::new(UkCalendar::new(Nation::EnglandAndWales)),
+        limits: Limits::default(),
+    };
+
+    // Eligibility, from a referral carrying 1.1 facts the plugin is not shown.
+    let adult = ReferralFacts::example().with_age(30);
+    let decided = plugin
+        .eligibility(&ctx, &adult, day("2026-01-05"))
+        .expect("the 1.0 plugin decides");
+    assert_eq!(decided.value.outcome, Outcome::Accept);
+    assert_eq!(decided.value.reasons[0].rule, "age.minimum");
+    let young = plugin
+        .eligibility(
+            &ctx,
+            &ReferralFacts::example().with_age(17),
+            day("2026-01-05"),
+        )
+        .expect("the 1.0 plugin decides");
+    assert_eq!(young.value.outcome, Outcome::Decline);
+
+    // A plan, in the sandbox: a review 28 days after the start.
+    let started = JourneyFacts::started_on(day("2026-01-05"))
+        .with_support_ends_on(day("2027-01-04"))
+        .with_checkpoint(day("2026-01-05"), false, 0);
+    let plan = plugin
+        .plan(&ctx, &started, day("2026-01-05"))
+        .expect("the 1.0 plugin plans");
+    assert_eq!(plan.value.timers.len(), 1, "{:?}", plan.value);
+    assert_eq!(plan.value.timers[0].kind, TimerKind::Review);
+    assert_eq!(plan.value.timers[0].due, day("2026-02-02"));
+    assert!(plan.fuel_used > 0);
+    assert_eq!(plan.log, vec!["contract 1.0 fixture: plan".to_owned()]);
+
+    // A waitlisted journey: the host answers, and the plugin never runs.
+    let waitlisted = JourneyFacts::waitlisted_on(day("2026-01-05"));
+    assert_eq!(waitlisted.stage, Stage::Waitlisted);
+    let plan = plugin
+        .plan(&ctx, &waitlisted, day("2026-01-05"))
+        .expect("the host answers");
+    assert!(plan.value.timers.is_empty(), "{:?}", plan.value);
+    assert_eq!(plan.value.reasons.len(), 1);
+    assert_eq!(plan.value.reasons[0].rule, "host.contract_1_0");
+    assert_eq!(plan.fuel_used, 0, "the sandbox ran");
+    assert!(plan.log.is_empty(), "the plugin logged: {:?}", plan.log);
+    assert_eq!(&plan.plugin, plugin.digest());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contract_1_0_component_is_uploaded_reported_as_1_0_and_decides_referrals() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-01-05T10:00:00Z").await;
+    create_council(&api, "old-plugin").await;
+    create_council(&api, "stoke-on-trent").await;
+    let r = api
+        .put_wasm("/v1/councils/old-plugin/plugin", contract_1_0())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["contract_version"], "1.0.0", "{}", r.body);
+    let r = api
+        .put_wasm("/v1/councils/stoke-on-trent/plugin", stoke())
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["contract_version"], "1.1.0", "{}", r.body);
+
+    let referral: Value = serde_json::from_str(ST4_ADULT).expect("json");
+    let r = api
+        .post("/v1/councils/old-plugin/referrals", referral)
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["decision"]["outcome"], "accept", "{}", r.body);
 }

@@ -128,6 +128,9 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// A caseworker key bound to a key worker lists that key worker's work by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
 }
 
 impl ApiKey {
@@ -156,6 +159,8 @@ pub struct Caller {
     pub key: KeyId,
     pub role: Role,
     pub council: Option<CouncilId>,
+    /// The key worker the key is bound to, if any.
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
 }
 
 #[cfg(test)]
@@ -174,6 +179,7 @@ mod tests {
             created_at: t("2026-01-01T00:00:00Z"),
             expires_at: Some(t("2026-02-01T00:00:00Z")),
             revoked_at: None,
+            key_worker: None,
         };
         assert!(key.is_live(t("2026-01-31T23:59:59Z")));
         assert!(!key.is_live(t("2026-02-01T00:00:00Z")));

@@ -6,6 +6,8 @@
 //! one transaction, flushed before it returns. A plugin that fails never becomes a
 //! decision: the case goes to human review and the failure is recorded.
 
+mod key_workers;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,6 +30,8 @@ use crate::store::{
     DamagedRecord, DecisionRecord, Done, IdempotencyMark, JourneyWrite, Made, Store, StoreError,
 };
 use crate::telemetry::Telemetry;
+
+pub use key_workers::{AssignError, Assigned, Assignment};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseloadError {
@@ -57,6 +61,8 @@ pub enum CaseloadError {
         format!("a {hook} review takes no `outcome`: check the journey's work by hand, then resolve it with a `note` only")
     })]
     ReviewOutcome { hook: String, wanted: bool },
+    #[error(transparent)]
+    KeyWorker(#[from] AssignError),
 }
 
 /// The answer to a referral.
@@ -212,9 +218,25 @@ impl Caseload {
         referred_on: Option<NaiveDate>,
         mark: Option<&IdempotencyMark>,
     ) -> Result<Referred, CaseloadError> {
+        self.refer_to(council_id, referral, referred_on, mark, None)
+            .await
+            .map(|(referred, _)| referred)
+    }
+
+    /// Refers someone and, unless the referral is declined, assigns them to a key
+    /// worker in the same write (within the key worker's cap unless overridden);
+    /// with whether the cap was overridden.
+    pub async fn refer_to(
+        &self,
+        council_id: &CouncilId,
+        referral: Referral,
+        referred_on: Option<NaiveDate>,
+        mark: Option<&IdempotencyMark>,
+        assignment: Option<&Assignment>,
+    ) -> Result<(Referred, bool), CaseloadError> {
         let council = self.council(council_id)?;
         if let Some(participant) = self.done_before(mark)? {
-            return self.referred(&council.id, participant);
+            return Ok((self.referred(&council.id, participant)?, false));
         }
         let at = referred_on.unwrap_or_else(|| self.today(&council));
         let facts = referral.facts(at)?;
@@ -232,6 +254,18 @@ impl Caseload {
                 workflow::refer(journey, &facts, step, decide)
             })
             .await??;
+        let mut out = out;
+        // A declined referral is assigned to no one, so no cap is checked for it.
+        let admitted = match assignment {
+            Some(a) if !out.journey.state()?.is_closed() => {
+                Some(self.admit(&council.id, participant, a).await?)
+            }
+            _ => None,
+        };
+        let mut assigned = false;
+        if let Some(a) = &admitted {
+            assigned = Caseload::assign_in(&mut out.journey, &a.key_worker.id, at, now)?;
+        }
         let adding = self.new_journeys.read().await;
         // The council may have been removed while its plugin decided.
         self.council(&council.id)?;
@@ -246,9 +280,16 @@ impl Caseload {
             },
         )?;
         drop(adding);
+        let mut overridden = false;
+        if let Some(a) = &admitted
+            && assigned
+        {
+            overridden = self.keep_override(&council.id, participant, a)?;
+        }
+        drop(admitted);
         self.store.flush().await?;
         self.timers_changed.notify_one();
-        self.referred(&council.id, participant)
+        Ok((self.referred(&council.id, participant)?, overridden))
     }
 
     /// Writes a workflow step's outcome: the journey, its timers, decision records,
@@ -296,6 +337,10 @@ impl Caseload {
             .handover
             .iter()
             .map(|work| handover_action(council, participant, work, also.fired, now))
+            .map(|action| Action {
+                key_worker: crate::key_workers::current(&out.journey),
+                ..action
+            })
             .collect();
         self.store.write_journey(
             expected,
@@ -309,6 +354,27 @@ impl Caseload {
             },
         )?;
         Ok(())
+    }
+
+    /// Writes a step's outcome over the stored journey `raw` and makes it durable;
+    /// `false` when another write got there first and the step should be run again.
+    async fn commit(
+        &self,
+        council: &Council,
+        raw: &[u8],
+        out: &Stepped,
+        also: WriteAlso<'_>,
+        attempt: usize,
+    ) -> Result<bool, CaseloadError> {
+        match self.write(council, Some(raw), out, also) {
+            Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
+                return Ok(false);
+            }
+            other => other?,
+        }
+        self.store.flush().await?;
+        self.timers_changed.notify_one();
+        Ok(true)
     }
 
     /// Records a caseworker's event and decides what follows (outreach, a handover,
@@ -412,14 +478,9 @@ impl Caseload {
                 fired: Some(timer),
                 ..WriteAlso::default()
             };
-            match self.write(&council, Some(&raw), &out, also) {
-                Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
-                    continue;
-                }
-                other => other?,
+            if !self.commit(&council, &raw, &out, also, attempt).await? {
+                continue;
             }
-            self.store.flush().await?;
-            self.timers_changed.notify_one();
             if out.handover.is_none() {
                 return Ok(None);
             }
@@ -556,14 +617,9 @@ impl Caseload {
                 effect: mark.map(|m| (m, now)),
                 fired: None,
             };
-            match self.write(&council, Some(&raw), &out, also) {
-                Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
-                    continue;
-                }
-                other => other?,
+            if !self.commit(&council, &raw, &out, also, attempt).await? {
+                continue;
             }
-            self.store.flush().await?;
-            self.timers_changed.notify_one();
             return self.view(council_id, participant);
         }
     }

@@ -14,6 +14,7 @@ use crate::api::{self, AdminKey, AppState};
 use crate::caseload::Caseload;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::council::{Council, CouncilId};
+use crate::journey::Programme;
 use crate::outbox::delivery::DeliveryWorker;
 use crate::policy::{EngineSettings, Limits, Policies};
 use crate::readiness::{Readiness, Worker};
@@ -48,6 +49,9 @@ struct SeedCouncil {
     timezone: chrono_tz::Tz,
     #[serde(default)]
     nation: Nation,
+    /// The programme run (default Connect to Work), e.g. `{ kind = "ipes" }`.
+    #[serde(default)]
+    programme: Programme,
     /// Path to a built component, relative to the seed file.
     plugin: Option<PathBuf>,
 }
@@ -220,7 +224,11 @@ async fn apply_seed(state: &AppState, path: &Path) -> anyhow::Result<()> {
         if state.store.council(&c.id)?.is_some() {
             continue;
         }
+        c.programme
+            .validate()
+            .with_context(|| format!("seed council `{}`", c.id))?;
         let mut council = Council::new(c.id, c.name, c.timezone, c.nation);
+        council.programme = c.programme;
         state.store.put_council(&council)?;
         if let Some(plugin) = c.plugin {
             let file = base.join(plugin);

@@ -6,21 +6,29 @@
 //!   `caseload`: where a journey, its council's plugin and the store meet.
 //! - `policy`: the wasmtime sandbox that runs council plugins; `review`: cases a
 //!   plugin could not decide; `replay`: re-asking recorded decisions of a new version.
-//! - `schedule`: durable timers, admin cron schedules and the one loop that fires them;
-//!   `outbox`: the actions they make and their webhook delivery.
+//! - `key_workers`: key workers, caseload caps and IPS fidelity bands; `indicators`:
+//!   what scheduled jobs compute (digests, figures, overdue reviews), as pure functions.
+//! - `schedule`: durable timers, admin cron schedules and the one loop that fires them
+//!   (`schedule::jobs`: a firing's work); `outbox`: the actions they make and their
+//!   webhook delivery.
 //! - `store`: everything durable, in sled; `council`, `access`: tenants and API keys.
 //! - `api`: the HTTP admin API; `console`: its pages for people, at `/console/`; `daemon`: `waymark serve`; `simulate`: what-if runs.
 //! - `clock`: the only place the time is read.
+//! - `authoring`: the council developer's side of the API: `waymark plugin upload`,
+//!   `versions`, `activate` and `rollback` against a running daemon.
 
 pub mod access;
 pub mod api;
+pub mod authoring;
 pub mod caseload;
 pub mod clock;
 pub mod config;
 pub mod console;
 pub mod council;
 pub mod daemon;
+pub mod indicators;
 pub mod journey;
+pub mod key_workers;
 pub mod outbox;
 pub mod policy;
 pub mod readiness;

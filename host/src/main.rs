@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use waymark::authoring::remote::{Refusal, RemoteCouncil, RemoteError};
+use waymark::authoring::report;
 use waymark::policy::workbench;
 
 #[derive(Parser)]
@@ -340,13 +342,19 @@ enum PluginCommand {
         #[arg(long)]
         limits: Option<PathBuf>,
     },
-    /// Write a new plugin crate from the template.
+    /// Write a new plugin crate from the template: a standalone crate (its own
+    /// workspace, waymark-sdk by version) for the council's own repository.
     New {
         /// The plugin's name: lower-case letters, digits and hyphens.
         name: String,
-        /// The folder to create it in.
-        #[arg(long, default_value = "plugins")]
+        /// The folder to create it in (as `DIR/NAME`).
+        #[arg(long, default_value = ".")]
         dir: PathBuf,
+        /// A Waymark checkout's `sdk` folder to build against until waymark-sdk is on
+        /// crates.io (written as `[patch.crates-io]`). Default: the SDK of the
+        /// checkout this waymark was built from, if it is still there.
+        #[arg(long)]
+        sdk: Option<PathBuf>,
     },
     /// Run a plugin crate's own tests, build it, and check it with its golden cases.
     Test {
@@ -355,6 +363,34 @@ enum PluginCommand {
         /// Limits to check against, as JSON (default: the daemon's defaults).
         #[arg(long)]
         limits: Option<PathBuf>,
+    },
+    /// Upload a built component to a running daemon: it checks it (its golden cases
+    /// run in the sandbox under the council's limits) and makes it the council's
+    /// active plugin, or refuses it, naming each failing case, and changes nothing.
+    /// The API key (a council admin's) is read from `WAYMARK_KEY`. Exits 1 when the
+    /// daemon refuses, 2 when it could not be asked.
+    Upload {
+        /// The component (built with `waymark plugin build`).
+        file: PathBuf,
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// List the council's plugin versions on a running daemon, the active one starred.
+    Versions {
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// Make one of the council's uploaded versions active again.
+    Activate {
+        /// The version's digest, or its first 6 or more hex digits.
+        digest: String,
+        #[command(flatten)]
+        daemon: DaemonArgs,
+    },
+    /// Reactivate the version that was active before the current one.
+    Rollback {
+        #[command(flatten)]
+        daemon: DaemonArgs,
     },
     /// Replay a council's recorded decisions against another plugin version, offline:
     /// reads the data folder of a stopped daemon and reports every difference.
@@ -372,6 +408,99 @@ enum PluginCommand {
         #[arg(long)]
         participant: Option<waymark::journey::ParticipantId>,
     },
+}
+
+/// Which daemon and council `waymark plugin upload | versions | activate | rollback`
+/// talk to. The key is deliberately not a flag: it would land in shell history.
+#[derive(clap::Args)]
+struct DaemonArgs {
+    /// The daemon's address.
+    #[arg(long, default_value = "http://127.0.0.1:8080", env = "WAYMARK_URL")]
+    url: String,
+    /// The council whose plugin this is.
+    #[arg(long, env = "WAYMARK_COUNCIL")]
+    council: waymark::council::CouncilId,
+}
+
+/// Exit status when the daemon refused (it changed nothing).
+const REFUSED: i32 = 1;
+/// Exit status when the daemon could not be asked (no key, unreachable, bad file).
+const NOT_ASKED: i32 = 2;
+
+/// Runs one request about a council's plugin: prints the report on success, else
+/// the refusal or the reason it could not ask, and exits with its status.
+fn remote<T>(
+    daemon: DaemonArgs,
+    ask: impl AsyncFnOnce(&RemoteCouncil) -> Result<T, RemoteError>,
+    report: impl FnOnce(&waymark::council::CouncilId, T) -> String,
+    refused: impl FnOnce(&waymark::council::CouncilId, &Refusal) -> String,
+) -> ! {
+    let outcome = (|| -> Result<T, RemoteError> {
+        let key = std::env::var("WAYMARK_KEY").map_err(|_| RemoteError::NoKey)?;
+        let client = RemoteCouncil::new(&daemon.url, daemon.council.clone(), key)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| RemoteError::Unreachable {
+                url: daemon.url.clone(),
+                reason: format!("could not start the async runtime: {e}"),
+            })?;
+        runtime.block_on(ask(&client))
+    })();
+    match outcome {
+        Ok(answer) => {
+            print!("{}", report(&daemon.council, answer));
+            std::process::exit(0)
+        }
+        Err(RemoteError::Refused(refusal)) => {
+            eprint!("{}", refused(&daemon.council, &refusal));
+            std::process::exit(REFUSED)
+        }
+        Err(other) => {
+            eprintln!("error: {other}");
+            std::process::exit(NOT_ASKED)
+        }
+    }
+}
+
+fn upload(file: PathBuf, daemon: DaemonArgs) -> ! {
+    let component = match std::fs::read(&file) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!(
+                "error: could not read {}: {e}; give the component `waymark plugin build` wrote",
+                file.display()
+            );
+            std::process::exit(NOT_ASKED)
+        }
+    };
+    let cases = report::embedded_cases(&component);
+    remote(
+        daemon,
+        async |client| client.upload(component).await,
+        |council, installed| {
+            report::Accepted {
+                file: &file,
+                council,
+                installed: &installed,
+                cases: &cases,
+            }
+            .to_string()
+        },
+        |council, refusal| {
+            report::Refused {
+                file: &file,
+                council,
+                refusal,
+                cases: &cases,
+            }
+            .to_string()
+        },
+    )
+}
+
+fn refusal_line(_: &waymark::council::CouncilId, refusal: &Refusal) -> String {
+    format!("{refusal}\n")
 }
 
 /// A failed golden case makes the command fail, so scripts and CI notice.
@@ -458,18 +587,67 @@ fn main() -> anyhow::Result<()> {
                 print!("{}: {report}", file.display());
                 report_outcome(&report)
             }
-            PluginCommand::New { name, dir } => {
-                let root = workbench::scaffold(&name, &dir)?;
-                println!(
-                    "created {}
-next: add \"{}\" to `members` in the workspace Cargo.toml, then \
-                     `waymark plugin test {}`",
-                    root.display(),
-                    root.display(),
-                    root.display()
-                );
+            PluginCommand::New { name, dir, sdk } => {
+                use waymark::authoring::scaffold::{self, SdkSource};
+                let sdk = SdkSource::choose(sdk.as_deref())?;
+                let root = scaffold::scaffold(&name, &dir, &sdk)?;
+                println!("created {}", root.display());
+                match &sdk {
+                    SdkSource::Checkout(path) => println!(
+                        "  waymark-sdk {} from {} (`[patch.crates-io]` in Cargo.toml; delete \
+                         it once the SDK is on crates.io)",
+                        scaffold::sdk_version()?,
+                        path.display()
+                    ),
+                    SdkSource::Registry => println!(
+                        "  waymark-sdk {} from crates.io; until it is published there, uncomment \
+                         `[patch.crates-io]` in Cargo.toml with the path of a Waymark checkout's \
+                         `sdk` folder (or run `waymark plugin new` again with --sdk PATH)",
+                        scaffold::sdk_version()?
+                    ),
+                }
+                println!("next: `waymark plugin test {}`", root.display());
                 Ok(())
             }
+            PluginCommand::Upload { file, daemon } => upload(file, daemon),
+            PluginCommand::Versions { daemon } => remote(
+                daemon,
+                async |client| client.versions().await,
+                |council, versions| {
+                    report::VersionsTable {
+                        council,
+                        versions: &versions,
+                    }
+                    .to_string()
+                },
+                refusal_line,
+            ),
+            PluginCommand::Activate { digest, daemon } => remote(
+                daemon,
+                async |client| client.activate(&digest).await,
+                |council, activated| {
+                    report::Switched {
+                        council,
+                        activated: &activated,
+                        rollback: false,
+                    }
+                    .to_string()
+                },
+                refusal_line,
+            ),
+            PluginCommand::Rollback { daemon } => remote(
+                daemon,
+                async |client| client.rollback().await,
+                |council, activated| {
+                    report::Switched {
+                        council,
+                        activated: &activated,
+                        rollback: true,
+                    }
+                    .to_string()
+                },
+                refusal_line,
+            ),
             PluginCommand::Replay {
                 data,
                 council,

@@ -59,7 +59,7 @@ struct SourceLabels {
 fn source(kind: ActionKind) -> &'static str {
     match kind {
         ActionKind::Timer(_) => "journey",
-        ActionKind::Schedule(_) => "schedule",
+        ActionKind::Schedule(_) | ActionKind::Escalation(_) => "schedule",
     }
 }
 

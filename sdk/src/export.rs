@@ -5,7 +5,7 @@
 //! the glue (settings parsing, conversions, error text) is written and tested once,
 //! in the SDK, rather than expanded into every plugin.
 
-/// Exports a policy as the plugin's `waymark:policy/policy@1.0.0` interface. Use
+/// Exports a policy as the plugin's `waymark:policy/policy@1.1.0` interface. Use
 /// it once, in the plugin's `lib.rs`, in one of two forms.
 ///
 /// A type implementing [`Policy`](crate::Policy):

@@ -69,6 +69,12 @@ impl Grant {
 use Grant::*;
 use Permission::{AnyKey, Council, PlatformAdmin};
 
+/// Ids a handler adds to its request's audit entry (as a response extension), e.g.
+/// the key worker an assignment named and whether it overrode a cap: ids and fixed
+/// words only, never free text or personal data.
+#[derive(Debug, Clone, Default)]
+pub struct AuditIds(pub BTreeMap<String, String>);
+
 /// `(method, route pattern as matched) → permission`, for every route under `/v1`.
 pub const TABLE: &[(&str, &str, Permission)] = &[
     ("POST", "/v1/admin/clock", PlatformAdmin),
@@ -303,6 +309,43 @@ pub const TABLE: &[(&str, &str, Permission)] = &[
         "/v1/councils/{council}/schedules/{schedule}/resume",
         Council(ManageConfig),
     ),
+    // Key workers are the council's staffing; assigning a participant is casework.
+    (
+        "GET",
+        "/v1/councils/{council}/key-workers",
+        Council(ReadConfig),
+    ),
+    (
+        "POST",
+        "/v1/councils/{council}/key-workers",
+        Council(ManageConfig),
+    ),
+    (
+        "GET",
+        "/v1/councils/{council}/key-workers/{key_worker}",
+        Council(ReadConfig),
+    ),
+    (
+        "PATCH",
+        "/v1/councils/{council}/key-workers/{key_worker}",
+        Council(ManageConfig),
+    ),
+    (
+        "POST",
+        "/v1/councils/{council}/key-workers/{key_worker}/retire",
+        Council(ManageConfig),
+    ),
+    (
+        "PUT",
+        "/v1/councils/{council}/participants/{participant}/key-worker",
+        Council(WriteCases),
+    ),
+    // Aggregate figures, small numbers suppressed: for managers, staff and auditors.
+    (
+        "GET",
+        "/v1/councils/{council}/indicators",
+        Council(ReadConfig),
+    ),
     ("POST", "/v1/keys", PlatformAdmin),
     ("GET", "/v1/keys", PlatformAdmin),
     ("DELETE", "/v1/keys/{key}", PlatformAdmin),
@@ -422,6 +465,7 @@ pub(crate) fn authenticate_secret(state: &AppState, presented: &str) -> Result<C
             key: KeyId::bootstrap(),
             role: Role::PlatformAdmin,
             council: None,
+            key_worker: None,
         });
     }
     // Found by the secret's hash: nothing about the secret shows in the lookup's timing.
@@ -443,6 +487,7 @@ pub(crate) fn authenticate_secret(state: &AppState, presented: &str) -> Result<C
         key: key.id,
         role: key.role,
         council: key.council,
+        key_worker: key.key_worker,
     })
 }
 
@@ -543,6 +588,11 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
     let answered = super::idempotency::run(&state, &caller, council, request, next).await?;
     let response = answered.response;
     if changes_state(&method) && response.status().is_success() && !answered.replayed {
+        let mut ids: BTreeMap<String, String> =
+            params.into_iter().filter(|(k, _)| k != "council").collect();
+        if let Some(extra) = response.extensions().get::<AuditIds>() {
+            ids.extend(extra.0.clone());
+        }
         let entry = NewAuditEntry {
             at: state.clock.now(),
             key: caller.key,
@@ -550,7 +600,7 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
             council: audit_council,
             method: method.to_string(),
             route,
-            ids: params.into_iter().filter(|(k, _)| k != "council").collect(),
+            ids,
             status: response.status().as_u16(),
         };
         let written = match state.store.append_audit(entry) {
@@ -574,6 +624,7 @@ mod tests {
             key: KeyId::new_random(),
             role,
             council: council.map(|c| c.parse().unwrap()),
+            key_worker: None,
         }
     }
 

@@ -2,7 +2,8 @@
 
 use axum::extract::State;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,8 @@ use super::AppState;
 use super::extract::page_limit;
 use super::extract::{ActionPath, CouncilPath, QueryParams};
 use super::problem::Problem;
+use crate::access::Caller;
+use crate::key_workers::KeyWorkerId;
 use crate::outbox::{Action, ActionId, ActionStatus};
 use crate::store::DamagedRecord;
 
@@ -21,6 +24,14 @@ pub struct ActionQuery {
     pub after: Option<String>,
     /// Page size, 1 to 500; default 100.
     pub limit: Option<usize>,
+    /// Only this key worker's actions. A key bound to a key worker lists its key
+    /// worker's by default; `key_worker=any` lists everyone's.
+    pub key_worker: Option<String>,
+    /// Only actions due before this date (not on it), e.g. tomorrow for "my work
+    /// today and overdue".
+    pub due_before: Option<NaiveDate>,
+    /// Only actions due on this date.
+    pub due_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -33,13 +44,29 @@ pub struct ActionPage {
     pub damaged: Vec<DamagedRecord>,
 }
 
+/// Whose work a listing is narrowed to: the query's `key_worker`, else the key's own.
+fn whose(q: &ActionQuery, caller: Option<&Caller>) -> Result<Option<KeyWorkerId>, Problem> {
+    match q.key_worker.as_deref() {
+        Some("any") => Ok(None),
+        Some(raw) => raw
+            .parse()
+            .map(Some)
+            .map_err(|e: crate::key_workers::InvalidKeyWorkerId| {
+                Problem::bad_request("invalid-query", format!("{e}, or `any` for everyone's"))
+            }),
+        None => Ok(caller.and_then(|c| c.key_worker.clone())),
+    }
+}
+
 async fn list_actions(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
+    caller: Option<Extension<Caller>>,
     QueryParams(q): QueryParams<ActionQuery>,
 ) -> Result<Json<ActionPage>, Problem> {
     state.caseload.council(&council)?;
     let limit = page_limit(q.limit)?;
+    let key_worker = whose(&q, caller.as_deref())?;
     let after = match q.after.as_deref() {
         None => None,
         Some(raw) => Some(ActionId::parse(raw).ok_or_else(|| {
@@ -49,6 +76,37 @@ async fn list_actions(
             )
         })?),
     };
+    if key_worker.is_some() || q.due_before.is_some() || q.due_on.is_some() {
+        // Someone's work, by date: every match, in due order, paged by position.
+        let all = state.store.actions(&council, q.status, None, usize::MAX)?;
+        let mut matching: Vec<Action> = all
+            .items
+            .into_iter()
+            .filter(|a| key_worker.is_none() || a.key_worker == key_worker)
+            .filter(|a| q.due_before.is_none_or(|d| a.due < d))
+            .filter(|a| q.due_on.is_none_or(|d| a.due == d))
+            .collect();
+        matching.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+        let start = match &after {
+            Some(id) => matching
+                .iter()
+                .position(|a| &a.id == id)
+                .map_or(0, |i| i + 1),
+            None => 0,
+        };
+        let rest: Vec<Action> = matching.into_iter().skip(start).collect();
+        let more = rest.len() > limit;
+        let actions: Vec<Action> = rest.into_iter().take(limit).collect();
+        return Ok(Json(ActionPage {
+            next_cursor: if more {
+                actions.last().map(|a| a.id.clone())
+            } else {
+                None
+            },
+            actions,
+            damaged: all.damaged,
+        }));
+    }
     let page = state
         .store
         .actions(&council, q.status, after.as_ref(), limit)?;

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -14,22 +15,54 @@ use crate::policy::PluginDigest;
 use crate::review::ReviewId;
 
 /// A JSON body; unknown fields and wrong types are refused with their names.
+///
+/// Every body the API takes is a JSON object in the OpenAPI document, so anything
+/// else is refused before it is read as `T`: serde would otherwise read a struct
+/// from an array of its fields in order (`PUT …/limits` with `[]` took the defaults).
 pub struct JsonBody<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(JsonBody(v)),
+        if !json_content_type(req.headers()) {
+            return Err(Problem::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "invalid-body",
+                "The request body is not valid",
+                "Expected request with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
             Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                Err(Problem::new(
+                return Err(Problem::new(
                     rejection.status(),
                     "body-too-large",
                     "Request body too large",
                     "the body is larger than this daemon accepts (`--max-body-bytes`): send a smaller one",
-                ))
+                ));
             }
+            Err(rejection) => {
+                return Err(Problem::new(
+                    rejection.status(),
+                    "invalid-body",
+                    "The request body is not valid",
+                    rejection.body_text(),
+                ));
+            }
+        };
+        if let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+            && first != b'{'
+        {
+            return Err(Problem::unprocessable(
+                "invalid-body",
+                "the body must be a JSON object (`{…}`), as the OpenAPI document \
+                 (GET /v1/openapi.json) describes for this route",
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(v)) => Ok(JsonBody(v)),
             Err(rejection) => Err(Problem::new(
                 rejection.status(),
                 "invalid-body",
@@ -38,6 +71,24 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             )),
         }
     }
+}
+
+/// `application/json`, or any `application/…+json`, as axum's own `Json` accepts.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Query parameters, refused with problem details.
@@ -175,4 +226,63 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, Problem> {
         ));
     }
     Ok(limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+
+    use super::*;
+    use crate::policy::Limits;
+
+    async fn limits_from(content_type: &str, body: &'static str) -> Result<Limits, Problem> {
+        let req = Request::builder()
+            .method("PUT")
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .expect("a request");
+        JsonBody::<Limits>::from_request(req, &())
+            .await
+            .map(|b| b.0)
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_a_json_object_is_refused() {
+        for body in ["[]", " \n[100000]", "\"fuel\"", "1", "null", "true"] {
+            let err = limits_from("application/json", body)
+                .await
+                .expect_err("not an object");
+            assert_eq!(err.status, 422, "{body}: {err:?}");
+            assert_eq!(err.kind, "urn:waymark:problem:invalid-body");
+            assert!(err.detail.contains("must be a JSON object"), "{err:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_object_body_is_read_and_its_problems_named() {
+        let limits = limits_from("application/json; charset=utf-8", " {\"max_timers\": 5}")
+            .await
+            .expect("an object");
+        assert_eq!(limits.max_timers, 5);
+        assert_eq!(limits.fuel, Limits::default().fuel);
+        let err = limits_from("application/json", "{\"fule\": 5}")
+            .await
+            .expect_err("unknown field");
+        assert!(err.detail.contains("fule"), "{err:?}");
+        let err = limits_from("application/json", "{")
+            .await
+            .expect_err("cut off");
+        assert_eq!(err.status, 400, "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_body_without_a_json_content_type_is_refused() {
+        let err = limits_from("text/plain", "{}").await.expect_err("not JSON");
+        assert_eq!(err.status, 415, "{err:?}");
+        assert!(
+            limits_from("application/merge-patch+json", "{}")
+                .await
+                .is_ok()
+        );
+    }
 }

@@ -26,6 +26,9 @@ pub struct NewKey {
     pub name: String,
     /// When the key stops working; default never.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Binds a `caseworker` key to one of the council's key workers: it then lists
+    /// that key worker's actions unless asked for another's (`GET …/actions`).
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -44,6 +47,8 @@ pub struct CreatedKey {
     pub council: Option<CouncilId>,
     pub name: String,
     pub expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
 }
 
 /// A key as listed: never its secret.
@@ -56,6 +61,8 @@ pub struct KeyView {
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -115,6 +122,7 @@ impl From<ApiKey> for KeyView {
             created_at: k.created_at,
             expires_at: k.expires_at,
             revoked_at: k.revoked_at,
+            key_worker: k.key_worker,
         }
     }
 }
@@ -125,6 +133,7 @@ async fn make_key(
     council: Option<CouncilId>,
     name: String,
     expires_at: Option<DateTime<Utc>>,
+    key_worker: Option<crate::key_workers::KeyWorkerId>,
     mark: Option<&IdempotencyMark>,
 ) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
     let now = state.clock.now();
@@ -168,6 +177,7 @@ async fn make_key(
         created_at: now,
         expires_at,
         revoked_at: None,
+        key_worker,
     };
     state
         .store
@@ -183,6 +193,7 @@ async fn make_key(
             council: key.council,
             name: key.name,
             expires_at: key.expires_at,
+            key_worker: key.key_worker,
         }),
     ))
 }
@@ -200,6 +211,31 @@ async fn create_council_key(
         ));
     }
     state.caseload.council(&council)?;
+    if let Some(id) = &body.key_worker {
+        if body.role != Role::Caseworker {
+            return Err(Problem::unprocessable(
+                "invalid-key",
+                "only a `caseworker` key can be bound to a key worker: leave `key_worker` out for this role",
+            ));
+        }
+        match state.store.key_worker(&council, id)? {
+            Some(kw) if !kw.is_retired() => {}
+            Some(_) => {
+                return Err(Problem::unprocessable(
+                    "invalid-key",
+                    format!("key worker `{id}` is retired: bind the key to a current key worker"),
+                ));
+            }
+            None => {
+                return Err(Problem::unprocessable(
+                    "invalid-key",
+                    format!(
+                        "no key worker `{id}` in council `{council}`: ids are as listed by GET …/key-workers"
+                    ),
+                ));
+            }
+        }
+    }
     let (name, expires_at) = (body.name, body.expires_at);
     make_key(
         &state,
@@ -207,6 +243,7 @@ async fn create_council_key(
         Some(council),
         name,
         expires_at,
+        body.key_worker,
         mark.as_deref(),
     )
     .await
@@ -224,6 +261,7 @@ async fn create_platform_key(
         None,
         name,
         expires_at,
+        None,
         mark.as_deref(),
     )
     .await

@@ -13,6 +13,8 @@ mod clock;
 mod councils;
 mod extract;
 mod idempotency;
+mod indicators;
+mod key_workers;
 mod keys;
 pub mod openapi;
 mod operations;
@@ -68,6 +70,8 @@ pub fn router(state: AppState) -> Router {
         .merge(actions::routes())
         .merge(schedules::routes())
         .merge(keys::routes())
+        .merge(key_workers::routes())
+        .merge(indicators::routes())
         .merge(audit::routes())
         .merge(privacy::routes())
         .merge(plugins::routes())

@@ -25,6 +25,10 @@ use super::clock::SetClock;
 use super::councils::{
     CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
 };
+use super::indicators::IndicatorQuery;
+use super::key_workers::{
+    AssignKeyWorker, KeyWorkerAssignment, KeyWorkerChange, KeyWorkerList, NewKeyWorker,
+};
 use super::keys::{CreatedKey, KeyList, KeyQuery, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
 use super::plugins::{PluginActivated, PluginVersionView, PluginVersions, ReplayRequest};
@@ -38,7 +42,9 @@ use super::schedules::{
 };
 use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
+use crate::indicators::Indicators;
 use crate::journey::{CaseworkerEvent, ReferralCorrection};
+use crate::key_workers::KeyWorkerView;
 use crate::outbox::Action;
 use crate::outbox::webhook::{WebhookSettings, WebhookView};
 use crate::policy::Limits;
@@ -159,6 +165,13 @@ const CONTRACTS: &[Contract] = &[
     c("GET", "/v1/councils/{council}/schedules/{schedule}/runs", Some(shape::<RunQuery>), Body::Empty, 200, Some(shape::<RunPage>)),
     c("POST", "/v1/councils/{council}/schedules/{schedule}/pause", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
     c("POST", "/v1/councils/{council}/schedules/{schedule}/resume", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
+    c("GET", "/v1/councils/{council}/key-workers", None, Body::Empty, 200, Some(shape::<KeyWorkerList>)),
+    c("POST", "/v1/councils/{council}/key-workers", None, Body::Json(shape::<NewKeyWorker>), 201, Some(shape::<KeyWorkerView>)),
+    c("GET", "/v1/councils/{council}/key-workers/{key_worker}", None, Body::Empty, 200, Some(shape::<KeyWorkerView>)),
+    c("PATCH", "/v1/councils/{council}/key-workers/{key_worker}", None, Body::Json(shape::<KeyWorkerChange>), 200, Some(shape::<KeyWorkerView>)),
+    c("POST", "/v1/councils/{council}/key-workers/{key_worker}/retire", None, Body::Empty, 200, Some(shape::<KeyWorkerView>)),
+    c("PUT", "/v1/councils/{council}/participants/{participant}/key-worker", None, Body::Json(shape::<AssignKeyWorker>), 200, Some(shape::<KeyWorkerAssignment>)),
+    c("GET", "/v1/councils/{council}/indicators", Some(shape::<IndicatorQuery>), Body::Empty, 200, Some(shape::<Indicators>)),
     c("POST", "/v1/keys", None, Body::Json(shape::<NewPlatformKey>), 201, Some(shape::<CreatedKey>)),
     c("GET", "/v1/keys", Some(shape::<KeyQuery>), Body::Empty, 200, Some(shape::<KeyList>)),
     c("DELETE", "/v1/keys/{key}", None, Body::Empty, 204, None),
@@ -630,7 +643,17 @@ mod tests {
             .filter(|p| p["in"] == "query")
             .filter_map(|p| p["name"].as_str())
             .collect();
-        assert_eq!(query, ["after", "limit", "status"]);
+        assert_eq!(
+            query,
+            [
+                "after",
+                "due_before",
+                "due_on",
+                "key_worker",
+                "limit",
+                "status"
+            ]
+        );
         let header = refer["parameters"]
             .as_array()
             .unwrap()

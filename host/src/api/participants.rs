@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath};
 use super::problem::Problem;
-use crate::caseload::{ParticipantView, Referred};
+use crate::caseload::ParticipantView;
 use crate::journey::{CaseworkerEvent, Referral, ReferralCorrection};
 use crate::policy::{Cohort, ReferralRoute};
 use crate::store::IdempotencyMark;
@@ -41,10 +41,29 @@ pub struct NewReferral {
     pub health_condition_or_disability: bool,
     /// The referral date; default today in the council's time zone.
     pub referred_on: Option<NaiveDate>,
+    /// The key worker to assign the participant to (unless the referral is declined),
+    /// within their caseload cap.
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
+    /// Why the assignment must go past the key worker's caseload cap (see
+    /// `PUT …/participants/{participant}/key-worker`).
+    pub override_reason: Option<String>,
 }
 
 impl NewReferral {
-    fn split(self) -> (Referral, Option<NaiveDate>) {
+    fn split(
+        self,
+    ) -> (
+        Referral,
+        Option<NaiveDate>,
+        Option<crate::caseload::Assignment>,
+    ) {
+        let assignment = self
+            .key_worker
+            .clone()
+            .map(|key_worker| crate::caseload::Assignment {
+                key_worker,
+                override_reason: self.override_reason.clone(),
+            });
         let referral = Referral {
             route: self.route,
             date_of_birth: self.date_of_birth,
@@ -56,7 +75,7 @@ impl NewReferral {
             cohorts: self.cohorts,
             health_condition_or_disability: self.health_condition_or_disability,
         };
-        (referral, self.referred_on)
+        (referral, self.referred_on, assignment)
     }
 }
 
@@ -65,14 +84,33 @@ async fn refer(
     CouncilPath(council): CouncilPath,
     mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewReferral>,
-) -> Result<(StatusCode, Json<Referred>), Problem> {
-    let (referral, referred_on) = body.split();
-    let referred = state
+) -> Result<axum::response::Response, Problem> {
+    use axum::response::IntoResponse;
+    if body.override_reason.is_some() && body.key_worker.is_none() {
+        return Err(Problem::unprocessable(
+            "invalid-referral",
+            "`override_reason` goes with `key_worker`: name the key worker the override is for, or leave it out",
+        ));
+    }
+    let (referral, referred_on, assignment) = body.split();
+    let (referred, overridden) = state
         .caseload
-        .refer(&council, referral, referred_on, mark.as_deref())
+        .refer_to(
+            &council,
+            referral,
+            referred_on,
+            mark.as_deref(),
+            assignment.as_ref(),
+        )
         .await?;
     tracing::info!(council = %council, participant = %referred.participant_id, "referral recorded");
-    Ok((StatusCode::CREATED, Json(referred)))
+    let mut response = (StatusCode::CREATED, Json(referred)).into_response();
+    if let Some(a) = &assignment {
+        response
+            .extensions_mut()
+            .insert(super::key_workers::override_ids(&a.key_worker, overridden));
+    }
+    Ok(response)
 }
 
 async fn record_event(

@@ -40,7 +40,7 @@ pub(super) async fn install(
     let (checked, bytes) =
         checked.map_err(|e| Problem::unprocessable("plugin-rejected", e.to_string()))?;
     let plugin = checked.plugin;
-    settings_fit(&plugin, council)?;
+    settings_fit(&plugin, council).await?;
 
     let now = state.clock.now();
     let version = PluginVersion {
@@ -66,6 +66,13 @@ pub(super) async fn install(
         )?
         .ok_or_else(|| Problem::not_found(format!("no council `{}`", council.id)))?;
     state.store.flush().await?;
+    // Accepted and stored: only now is it kept, in memory and as machine code on disk.
+    let plugin = {
+        let (policies, accepted) = (state.policies.clone(), plugin.clone());
+        super::operations::spawn_blocking(move || policies.admit(&accepted))
+            .await
+            .unwrap_or(plugin)
+    };
     *council = stored;
     tracing::info!(council = %council.id, plugin = %plugin.digest(), golden_cases = checked.golden_cases, "plugin uploaded and activated");
     Ok(PluginInstalled {
@@ -77,11 +84,20 @@ pub(super) async fn install(
 }
 
 /// A version may only become active if its schema is usable and the council's
-/// current settings fit it; otherwise every decision would be refused.
-fn settings_fit(plugin: &Plugin, council: &Council) -> Result<(), Problem> {
-    match council_settings::validate_settings(plugin.settings_schema(), &council.settings) {
+/// current settings fit it; otherwise every decision would be refused. The check
+/// runs on a blocking thread: the schema is the plugin's, vetted to bound the work
+/// (see `policy::settings`), but still work the async workers must not wait on.
+async fn settings_fit(plugin: &Plugin, council: &Council) -> Result<(), Problem> {
+    let schema = plugin.settings_schema().clone();
+    let settings = council.settings.clone();
+    let checked = super::operations::spawn_blocking(move || {
+        council_settings::validate_settings(&schema, &settings)
+    })
+    .await
+    .map_err(|_| Problem::unavailable("checking the settings crashed; nothing was changed"))?;
+    match checked {
         Ok(()) => Ok(()),
-        Err(e @ InvalidSettings::BadSchema(_)) => {
+        Err(e @ (InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_))) => {
             Err(Problem::unprocessable("plugin-rejected", e.to_string()))
         }
         Err(e) => Err(Problem::unprocessable(
@@ -174,7 +190,7 @@ async fn switch_to(
     by: ActivatedBy,
 ) -> Result<Json<PluginActivated>, Problem> {
     let plugin = council_version(state, &council, &digest).await?;
-    settings_fit(&plugin, &council)?;
+    settings_fit(&plugin, &council).await?;
     let activation = Activation {
         digest: digest.clone(),
         at: state.clock.now(),

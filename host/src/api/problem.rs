@@ -158,6 +158,7 @@ impl From<CaseloadError> for Problem {
             CaseloadError::ReviewOutcome { .. } => {
                 Problem::unprocessable("invalid-resolution", e.to_string())
             }
+            CaseloadError::KeyWorker(e) => e.into(),
             CaseloadError::Store(s) => s.into(),
             CaseloadError::Sandbox(msg) => {
                 tracing::error!(error = %msg, "policy sandbox failure");

@@ -14,6 +14,10 @@ use super::clock::SetClock;
 use super::councils::{
     CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
 };
+use super::indicators::IndicatorQuery;
+use super::key_workers::{
+    AssignKeyWorker, KeyWorkerAssignment, KeyWorkerChange, KeyWorkerList, NewKeyWorker,
+};
 use super::keys::{CreatedKey, KeyList, KeyQuery, NewKey, NewPlatformKey};
 use super::participants::NewReferral;
 use super::plugins::{PluginActivated, PluginVersionView, PluginVersions, ReplayRequest};
@@ -27,7 +31,9 @@ use super::schedules::{
 };
 use super::settings::CouncilSettings;
 use crate::caseload::{ParticipantView, Referred};
+use crate::indicators::Indicators;
 use crate::journey::{CaseworkerEvent, ReferralCorrection};
+use crate::key_workers::KeyWorkerView;
 use crate::outbox::Action;
 use crate::outbox::webhook::{WebhookSettings, WebhookView};
 use crate::policy::Limits;
@@ -55,6 +61,17 @@ pub fn all() -> BTreeMap<&'static str, serde_json::Value> {
         ("created-key.json", schema::<CreatedKey>()),
         ("erasure.json", schema::<Erasure>()),
         ("key-list.json", schema::<KeyList>()),
+        ("indicators.json", schema::<Indicators>()),
+        ("indicator-query.json", schema::<IndicatorQuery>()),
+        ("key-worker.json", schema::<KeyWorkerView>()),
+        ("key-worker-list.json", schema::<KeyWorkerList>()),
+        ("new-key-worker.json", schema::<NewKeyWorker>()),
+        ("key-worker-change.json", schema::<KeyWorkerChange>()),
+        ("assign-key-worker.json", schema::<AssignKeyWorker>()),
+        (
+            "key-worker-assignment.json",
+            schema::<KeyWorkerAssignment>(),
+        ),
         ("legal-hold.json", schema::<LegalHold>()),
         ("new-key.json", schema::<NewKey>()),
         ("new-legal-hold.json", schema::<NewLegalHold>()),

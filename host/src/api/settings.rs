@@ -12,7 +12,7 @@ use super::AppState;
 use super::extract::{CouncilPath, JsonBody};
 use super::problem::Problem;
 use crate::council::Council;
-use crate::policy::settings::validate_settings;
+use crate::policy::settings::{InvalidSettings, validate_settings};
 use crate::policy::{Limits, PluginDigest};
 use crate::store::StoreError;
 
@@ -69,13 +69,8 @@ async fn put_settings(
     CouncilPath(id): CouncilPath,
     JsonBody(settings): JsonBody<serde_json::Value>,
 ) -> Result<Json<CouncilSettings>, Problem> {
+    // `JsonBody` already refused anything but a JSON object.
     let mut council = state.caseload.council(&id)?;
-    if !settings.is_object() {
-        return Err(Problem::unprocessable(
-            "invalid-settings",
-            "settings are a JSON object of the plugin's settings, e.g. {\"review_weeks\": 4}",
-        ));
-    }
     let Some(schema) = active_schema(&state, &council).await? else {
         return Err(Problem::conflict(
             "no-plugin",
@@ -84,8 +79,22 @@ async fn put_settings(
             ),
         ));
     };
-    validate_settings(&schema, &settings)
-        .map_err(|e| Problem::unprocessable("invalid-settings", e.to_string()))?;
+    // The plugin's schema, vetted to bound the work (see `policy::settings`), but
+    // still work for a blocking thread rather than the async workers.
+    let checked = {
+        let (schema, settings) = (schema.clone(), settings.clone());
+        super::operations::spawn_blocking(move || validate_settings(&schema, &settings))
+            .await
+            .map_err(|_| {
+                Problem::unavailable("checking the settings crashed; nothing was changed")
+            })?
+    };
+    checked.map_err(|e| match e {
+        InvalidSettings::Mismatch(_) => Problem::unprocessable("invalid-settings", e.to_string()),
+        InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_) => {
+            Problem::unprocessable("plugin-rejected", e.to_string())
+        }
+    })?;
     // Only the settings change, and only if the plugin they were checked against is
     // still the active one (else 409: retry against the new one).
     let checked_against = council.active_plugin.clone();

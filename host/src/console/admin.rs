@@ -165,7 +165,7 @@ async fn keys_page(
     ));
     if can_manage {
         let inner = html!(
-            "<h2 class=\"govuk-heading-m\">Create a key</h2>{}{}{}{}",
+            "<h2 class=\"govuk-heading-m\">Create a key</h2>{}{}{}{}{}",
             layout::input(
                 "name",
                 "Name",
@@ -188,6 +188,14 @@ async fn keys_page(
                 "An RFC 3339 time, e.g. 2027-01-01T00:00:00Z; empty for no expiry",
                 form.get("expires_at"),
                 layout::error_for(errors, "expires_at"),
+                "text"
+            ),
+            layout::input(
+                "key_worker",
+                "Key worker (optional, for a key worker's key)",
+                "The key worker's id, e.g. kw_…: their key then lists their own work",
+                form.get("key_worker"),
+                layout::error_for(errors, "key_worker"),
                 "text"
             ),
             layout::button("Create key")
@@ -226,6 +234,9 @@ async fn create_key(
     if !form.get("expires_at").is_empty() {
         body["expires_at"] = json!(form.get("expires_at"));
     }
+    if !form.get("key_worker").is_empty() {
+        body["key_worker"] = json!(form.get("key_worker"));
+    }
     let answer = console
         .send_json(
             &session,
@@ -256,7 +267,7 @@ async fn create_key(
     }
     if refused_here(&answer) {
         let detail = answer.detail();
-        let field = ["expires_at", "role", "name"]
+        let field = ["key_worker", "expires_at", "role", "name"]
             .into_iter()
             .find(|f| detail.contains(f))
             .unwrap_or("name");

@@ -158,6 +158,7 @@ mod tests {
             key: KeyId::new_random(),
             role: Role::Auditor,
             council: None,
+            key_worker: None,
         }
     }
 

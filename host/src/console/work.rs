@@ -51,11 +51,15 @@ async fn today(
         Ok(b) => b,
         Err(r) => return r,
     };
+    let today = council_today(&console, &council_view);
+    // Due before tomorrow: today's and overdue. The API narrows the list to the key's
+    // own key worker's work when the key is bound to one (everyone's otherwise).
+    let tomorrow = today.succ_opt().unwrap_or(today);
     let page = match console
         .read(
             &session,
             &format!(
-                "/v1/councils/{c}/actions?status=pending&{}",
+                "/v1/councils/{c}/actions?status=pending&due_before={tomorrow}&{}",
                 super::page_query(&query)
             ),
         )
@@ -64,7 +68,6 @@ async fn today(
         Ok(b) => b,
         Err(r) => return r,
     };
-    let today = council_today(&console, &council_view);
     let mut due: Vec<&Value> = page["actions"]
         .as_array()
         .map(|a| a.iter().collect())
@@ -134,8 +137,13 @@ async fn today(
         council_view["name"].as_str().unwrap_or_default(),
         "My work today",
     );
+    let whose = match &session.caller.key_worker {
+        Some(kw) => format!("key worker {}", kw.as_str()),
+        None => "everyone in the council".to_owned(),
+    };
     main.push(html!(
-        "<p class=\"govuk-body\">Actions due on or before {} that nobody has acknowledged yet, oldest first.</p>",
+        "<p class=\"govuk-body\">Work for {} due on or before {} that nobody has acknowledged yet, oldest first.</p>",
+        whose,
         today
     ));
     if rows.is_empty() {

@@ -133,6 +133,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recorded_at: Option<DateTime<Utc>>,
     },
+    /// The participant was assigned (or reassigned) to a key worker: the id only
+    /// (see `key_workers.rs`).
+    KeyWorkerAssigned {
+        at: NaiveDate,
+        key_worker: crate::key_workers::KeyWorkerId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recorded_at: Option<DateTime<Utc>>,
+    },
 }
 
 impl Event {
@@ -156,7 +164,8 @@ impl Event {
             | Event::Exited { at, .. }
             | Event::ConsentGiven { at, .. }
             | Event::ConsentWithdrawn { at, .. }
-            | Event::DetailsCorrected { at, .. } => *at,
+            | Event::DetailsCorrected { at, .. }
+            | Event::KeyWorkerAssigned { at, .. } => *at,
         }
     }
 
@@ -181,6 +190,7 @@ impl Event {
             Event::ConsentGiven { .. } => "consent_given",
             Event::ConsentWithdrawn { .. } => "consent_withdrawn",
             Event::DetailsCorrected { .. } => "details_corrected",
+            Event::KeyWorkerAssigned { .. } => "key_worker_assigned",
         }
     }
 

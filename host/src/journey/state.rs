@@ -172,6 +172,8 @@ impl State {
             (s, e) if e.is_consent() && !s.is_closed() => s.clone(),
             // A correction changes what is known, not where the journey stands.
             (s, Event::DetailsCorrected { .. }) if !s.is_closed() => s.clone(),
+            // Who supports the participant, not where the journey stands.
+            (s, Event::KeyWorkerAssigned { .. }) if !s.is_closed() => s.clone(),
             (s, Event::Exited { reason, .. }) if !s.is_closed() && *s != S::Referred => {
                 S::Exited { reason: *reason }
             }

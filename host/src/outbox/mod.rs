@@ -60,6 +60,16 @@ impl ActionId {
 pub enum ActionKind {
     Timer(TimerKind),
     Schedule(ScheduleKind),
+    /// Work a schedule's firing found overdue (`review_escalation`).
+    Escalation(EscalationKind),
+}
+
+/// What a sweep escalates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationKind {
+    /// A review action still pending past the sweep's grace period.
+    ReviewEscalation,
 }
 
 impl ActionKind {
@@ -67,6 +77,7 @@ impl ActionKind {
         match self {
             ActionKind::Timer(k) => k.as_str(),
             ActionKind::Schedule(k) => k.as_str(),
+            ActionKind::Escalation(EscalationKind::ReviewEscalation) => "review_escalation",
         }
     }
 }
@@ -123,6 +134,13 @@ pub struct Action {
     /// Webhook attempts; all empty for councils that pull.
     #[serde(default)]
     pub delivery: Delivery,
+    /// The participant's key worker when the action was made (a digest's key
+    /// worker, for a caseload digest): whose work it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_worker: Option<crate::key_workers::KeyWorkerId>,
+    /// What a schedule's firing computed (a digest, the figures, an escalation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::indicators::ScheduleResult>,
 }
 
 impl Action {
@@ -146,6 +164,8 @@ impl Action {
             schedule: None,
             handover: None,
             delivery: Delivery::default(),
+            key_worker: None,
+            result: None,
         }
     }
 }

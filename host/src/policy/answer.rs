@@ -2,22 +2,46 @@
 //!
 //! The canonical ABI already guarantees the shape of an answer; these checks hold it
 //! to the contract's promises: every decision carries its reasons, timers fall
-//! strictly after the as-of date, and nothing is unboundedly large. An answer that
-//! breaks one is an invalid answer, and the case goes to human review.
+//! strictly after the as-of date and at most [`TIMER_HORIZON_DAYS`] after it, and
+//! nothing is unboundedly large. An answer that breaks one is an invalid answer, and
+//! the case goes to human review.
+//!
+//! Size comes first: an answer over the council's `max_output_bytes` (as JSON) is
+//! refused before any contract check looks at it, so no check can be made to quote
+//! an oversize answer back, and a refusal's message is held to the same cap. No
+//! error here quotes more than [`MAX_QUOTE`] characters of the plugin's text. A
+//! decision has at most [`MAX_REASONS`] reasons, and a plan at most the council's
+//! `max_timers` timers, each due at most [`TIMER_HORIZON_DAYS`] after the as-of date.
+//!
+//! What remains: the answer is lifted out of the plugin's memory (wasmtime's
+//! canonical ABI) before these checks can run. Its size there is bounded by the
+//! plugin's memory limit (`memory_bytes`, at most the engine's ceiling), but lifting
+//! many tiny strings costs the host several times that while it lasts. Measuring in
+//! guest memory first would mean calling the exports with lazily lifted results
+//! (wasmtime's `WasmList` and `WasmStr` in hand-written record types) instead of the
+//! generated bindings' owned ones: a change to `v1.rs` and `call.rs` for later.
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use super::contract::{
     ContactDecision, ContactStep, Eligibility, Handover, Plan, PlannedTimer, Reason,
 };
 use super::limits::Limits;
 
-pub(crate) fn eligibility(answer: Eligibility) -> Result<Eligibility, String> {
+/// How many characters of a plugin's text an error quotes.
+pub(crate) const MAX_QUOTE: usize = 200;
+
+/// The most reasons one decision may give.
+pub(crate) const MAX_REASONS: usize = 100;
+
+pub(crate) fn eligibility(answer: Eligibility, limits: &Limits) -> Result<Eligibility, String> {
+    size(&answer, limits)?;
     reasons(&answer.reasons)?;
     Ok(answer)
 }
 
 pub(crate) fn plan(answer: Plan, as_of: NaiveDate, limits: &Limits) -> Result<Plan, String> {
+    size(&answer, limits)?;
     if answer.timers.len() > limits.max_timers {
         return Err(format!(
             "the plan asks for {} timers, more than the {} a plan may have",
@@ -35,7 +59,9 @@ pub(crate) fn plan(answer: Plan, as_of: NaiveDate, limits: &Limits) -> Result<Pl
 pub(crate) fn contact(
     answer: ContactDecision,
     as_of: NaiveDate,
+    limits: &Limits,
 ) -> Result<ContactDecision, String> {
+    size(&answer, limits)?;
     if let ContactStep::Outreach { timer } = &answer.step {
         after(timer, as_of)?;
     }
@@ -43,27 +69,101 @@ pub(crate) fn contact(
     Ok(answer)
 }
 
-pub(crate) fn handover(answer: Handover) -> Result<Handover, String> {
+pub(crate) fn handover(answer: Handover, limits: &Limits) -> Result<Handover, String> {
+    size(&answer, limits)?;
     reasons(&answer.reasons)?;
     Ok(answer)
+}
+
+/// The answer, as JSON, is within the council's `max_output_bytes`.
+fn size<T: serde::Serialize>(answer: &T, limits: &Limits) -> Result<(), String> {
+    within(
+        json_size(answer, limits.max_output_bytes),
+        "answer",
+        limits.max_output_bytes,
+    )
+}
+
+/// How many bytes `value` takes as JSON, counted without writing it anywhere and
+/// given up one byte past `limit` (so an answer far over the cap costs no more to
+/// measure than one just over it).
+pub(crate) fn json_size<T: serde::Serialize>(value: &T, limit: usize) -> usize {
+    struct Count {
+        bytes: usize,
+        stop: usize,
+    }
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.bytes = self.bytes.saturating_add(buf.len());
+            if self.bytes > self.stop {
+                return Err(std::io::Error::other("over the limit"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count {
+        bytes: 0,
+        stop: limit,
+    };
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.bytes,
+        // Over the limit, or not serializable at all: either way, too large to keep.
+        Err(_) => limit.saturating_add(1),
+    }
+}
+
+/// At most [`MAX_QUOTE`] characters of a plugin's text, cut on a character boundary.
+pub(crate) fn quote(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTE) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
 }
 
 /// Checks that something the plugin returned is no larger than the limit.
 pub(crate) fn within(bytes: usize, what: &str, limit: usize) -> Result<(), String> {
     if bytes > limit {
+        // `json_size` stops counting one byte past the limit.
+        let size = if bytes == limit.saturating_add(1) {
+            String::new()
+        } else {
+            format!("{bytes} bytes, ")
+        };
         return Err(format!(
-            "{what} is {bytes} bytes, over the {limit}-byte limit"
+            "{what} is {size}over the {limit}-byte limit; the council's `max_output_bytes` \
+             limit sets it"
         ));
     }
     Ok(())
 }
 
+/// The furthest a timer may be due after the as-of date: ten years. No programme's
+/// support lasts anywhere near that, and it keeps every date the host does
+/// arithmetic on (the reminder instant in the council's time zone, the scheduler's
+/// index) far from the ends of the calendar, where that arithmetic overflows.
+pub(crate) const TIMER_HORIZON_DAYS: u64 = 3653;
+
 /// The contract's timers are "from the as-of date on (strictly after it)": a timer
-/// due on or before it would fire at once, or never be noticed.
+/// due on or before it would fire at once, or never be noticed. And within
+/// [`TIMER_HORIZON_DAYS`] of it, checked before anything computes with the date.
 fn after(timer: &PlannedTimer, as_of: NaiveDate) -> Result<(), String> {
     if timer.due <= as_of {
         return Err(format!(
             "the {} timer is due {}, not after the as-of date {as_of}",
+            timer.kind.as_str(),
+            timer.due
+        ));
+    }
+    let latest = as_of
+        .checked_add_days(Days::new(TIMER_HORIZON_DAYS))
+        .unwrap_or(NaiveDate::MAX);
+    if timer.due > latest {
+        return Err(format!(
+            "the {} timer is due {}, more than {TIMER_HORIZON_DAYS} days (ten years) after the \
+             as-of date {as_of}: a timer may be due at most {latest}",
             timer.kind.as_str(),
             timer.due
         ));
@@ -76,8 +176,17 @@ fn reasons(reasons: &[Reason]) -> Result<(), String> {
     if reasons.is_empty() {
         return Err("it gives no reasons; every decision must say why".to_owned());
     }
+    if reasons.len() > MAX_REASONS {
+        return Err(format!(
+            "it gives {} reasons, more than the {MAX_REASONS} a decision may",
+            reasons.len()
+        ));
+    }
     if let Some(blank) = reasons.iter().find(|r| r.rule.trim().is_empty()) {
-        return Err(format!("the reason \"{}\" has no rule id", blank.text));
+        return Err(format!(
+            "the reason \"{}\" has no rule id",
+            quote(&blank.text)
+        ));
     }
     Ok(())
 }
@@ -120,6 +229,36 @@ mod tests {
     }
 
     #[test]
+    fn a_timer_past_the_horizon_is_invalid_and_one_on_it_is_not() {
+        let as_of = day(10);
+        let horizon = as_of
+            .checked_add_days(Days::new(TIMER_HORIZON_DAYS))
+            .unwrap();
+        let plan = |due| Plan {
+            timers: vec![review(due)],
+            reasons: vec![reason()],
+        };
+        assert!(super::plan(plan(horizon), as_of, &Limits::default()).is_ok());
+        for due in [horizon.succ_opt().unwrap(), NaiveDate::MAX] {
+            let err = super::plan(plan(due), as_of, &Limits::default()).unwrap_err();
+            assert!(
+                err.contains(&format!(
+                    "the review timer is due {due}, more than 3653 days"
+                )),
+                "{err}"
+            );
+        }
+        let outreach = ContactDecision {
+            step: ContactStep::Outreach {
+                timer: review(NaiveDate::MAX),
+            },
+            reasons: vec![reason()],
+        };
+        let err = super::contact(outreach, as_of, &Limits::default()).unwrap_err();
+        assert!(err.contains("at most 2036-03-10"), "{err}");
+    }
+
+    #[test]
     fn a_plan_with_too_many_timers_is_invalid() {
         let limits = Limits {
             max_timers: 2,
@@ -140,15 +279,74 @@ mod tests {
             pack: vec![],
             reasons: vec![],
         };
-        assert!(super::handover(handover).is_err());
+        assert!(super::handover(handover, &Limits::default()).is_err());
     }
 
     #[test]
     fn sizes_over_the_limit_are_named() {
         assert_eq!(
             within(300_000, "answer", 262_144).unwrap_err(),
-            "answer is 300000 bytes, over the 262144-byte limit"
+            "answer is 300000 bytes, over the 262144-byte limit; the council's \
+             `max_output_bytes` limit sets it"
         );
         assert!(within(10, "answer", 10).is_ok());
+    }
+
+    #[test]
+    fn a_blank_rule_with_huge_text_is_refused_as_too_large_first() {
+        let answer = Eligibility {
+            outcome: crate::policy::contract::Outcome::Accept,
+            signpost: None,
+            reasons: vec![Reason {
+                rule: "".into(),
+                text: "é".repeat(1 << 20),
+            }],
+        };
+        let err = super::eligibility(answer.clone(), &Limits::default()).unwrap_err();
+        assert!(
+            err.starts_with("answer is over the 262144-byte limit"),
+            "{err}"
+        );
+        assert!(err.len() < 300, "{err}");
+
+        // Under a cap it fits, the blank rule is named, quoting at most 200 characters.
+        let roomy = Limits {
+            max_output_bytes: 4 << 20,
+            ..Limits::default()
+        };
+        let err = super::eligibility(answer, &roomy).unwrap_err();
+        assert!(
+            err.ends_with("…\" has no rule id"),
+            "{}",
+            &err[err.len() - 40..]
+        );
+        assert_eq!(err.chars().filter(|c| *c == 'é').count(), MAX_QUOTE);
+    }
+
+    #[test]
+    fn too_many_reasons_are_invalid() {
+        let handover = Handover {
+            destination: crate::policy::contract::Destination::Jobcentre,
+            pack: vec![],
+            reasons: vec![reason(); MAX_REASONS + 1],
+        };
+        let err = super::handover(handover, &Limits::default()).unwrap_err();
+        assert!(err.contains("101 reasons, more than the 100"), "{err}");
+    }
+
+    #[test]
+    fn the_json_size_is_counted_exactly_up_to_the_limit() {
+        let plan = Plan {
+            timers: vec![review(day(11))],
+            reasons: vec![reason()],
+        };
+        let exact = serde_json::to_vec(&plan).unwrap().len();
+        assert_eq!(json_size(&plan, exact), exact);
+        assert_eq!(json_size(&plan, exact - 1), exact);
+        assert_eq!(json_size(&plan, 10), 11);
+        assert_eq!(
+            within(json_size(&plan, 10), "answer", 10).unwrap_err(),
+            "answer is over the 10-byte limit; the council's `max_output_bytes` limit sets it"
+        );
     }
 }

@@ -23,7 +23,7 @@ use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, 
 
 use super::answer;
 use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan, ReferralFacts};
-use super::engine::TICK;
+use super::engine::{TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK};
 use super::limits::Limits;
 use super::load::{Plugin, PluginDigest};
 use super::v1::{self, Called, Linked};
@@ -144,7 +144,7 @@ impl Plugin {
             referral,
             as_of,
             |linked, store, settings| linked.eligibility(store, settings, referral, as_of),
-            |answer, _| answer::eligibility(answer),
+            answer::eligibility,
         )
     }
 
@@ -193,7 +193,7 @@ impl Plugin {
             journey,
             as_of,
             |linked, store, settings| linked.missed_contact(store, settings, journey, as_of),
-            |answer, _| answer::contact(answer, as_of),
+            |answer, limits| answer::contact(answer, as_of, limits),
         )
     }
 
@@ -210,7 +210,7 @@ impl Plugin {
             journey,
             as_of,
             |linked, store, settings| linked.handover(store, settings, journey, as_of),
-            |answer, _| answer::handover(answer),
+            answer::handover,
         )
     }
 
@@ -244,9 +244,8 @@ impl Plugin {
                 .and_then(|answer| check(answer, limits))
                 .map_err(|what| DecisionError::InvalidAnswer { what })?,
         };
-        let size = serde_json::to_vec(&value)
-            .map(|json| json.len())
-            .unwrap_or(usize::MAX);
+        // Each hook's check measured it first; this holds any hook to the cap.
+        let size = answer::json_size(&value, limits.max_output_bytes);
         answer::within(size, "answer", limits.max_output_bytes)
             .map_err(|what| DecisionError::InvalidAnswer { what })?;
         Ok(Decision {
@@ -333,6 +332,7 @@ pub(crate) fn run<R>(
     let elapsed = started.elapsed();
     // `get_fuel` only fails when fuel is off, which `set_fuel` above already ruled out.
     let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    LAST_FUEL.set(Some(fuel_used));
     match result {
         Ok(value) => {
             let sandbox = store.into_data();
@@ -346,6 +346,18 @@ pub(crate) fn run<R>(
         }
         Err(error) => Err(classify(&error, store.into_data(), limits, memory_limit)),
     }
+}
+
+thread_local! {
+    /// The fuel the last sandboxed call on this thread used, whatever its outcome.
+    static LAST_FUEL: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The fuel the last sandboxed call on this thread used, if one ran since the last
+/// time this was asked, refusals and crashes included (a [`DecisionError`] has no
+/// room for it). Golden cases charge it against their upload's fuel budget.
+pub(crate) fn take_last_fuel() -> Option<u64> {
+    LAST_FUEL.take()
 }
 
 /// Ticks of [`TICK`] that cover `deadline`. One more than the quotient: the first
@@ -378,6 +390,16 @@ fn classify(
             limit: memory_limit,
         };
     }
+    // Like memory: a refused `table.grow` returns -1, and the plugin's own trap
+    // ("unreachable executed") that follows is not the reason.
+    if sandbox.limiter.table_refused {
+        return DecisionError::Trap {
+            message: format!(
+                "it tried to grow a table past the sandbox's limit of {TABLE_ELEMENTS} elements"
+            ),
+            log: sandbox.log.lines,
+        };
+    }
     if let Some(fault) = sandbox.fault {
         return DecisionError::Trap {
             message: fault,
@@ -389,12 +411,11 @@ fn classify(
             message: busy.to_string(),
         };
     }
-    let message = match (trap, sandbox.limiter.table_refused) {
-        (Some(trap), _) => trap.to_string(),
-        (None, true) => "it tried to grow a table past the sandbox's limit".to_owned(),
+    let message = match trap {
+        Some(trap) => trap.to_string(),
         // Not a wasm trap: the canonical ABI refusing what the plugin handed back
         // (a bad string or discriminant), or instantiation failing.
-        (None, false) => explain(error),
+        None => explain(error),
     };
     DecisionError::Trap {
         message,
@@ -439,9 +460,9 @@ impl Sandbox {
             // A plugin component is one memory and a few small tables and instances
             // (see engine.rs); anything past these is not a plugin we built.
             .memories(1)
-            .tables(8)
+            .tables(TABLES_PER_COMPONENT as usize)
             .instances(16)
-            .table_elements(100_000)
+            .table_elements(TABLE_ELEMENTS)
             .build();
         Sandbox {
             calendar,
@@ -672,6 +693,28 @@ mod tests {
         assert!(
             matches!(err, DecisionError::InputTooLarge { limit: 100, .. }),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_refused_table_grow_is_named_not_the_trap_after_it() {
+        let calendar = Arc::new(crate::schedule::calendar::UkCalendar::new(
+            crate::schedule::calendar::Nation::EnglandAndWales,
+        ));
+        let mut sandbox = Sandbox::new(calendar, 1 << 20, 1024);
+        let allowed = sandbox
+            .limiter
+            .table_growing(10, TABLE_ELEMENTS + 1, None)
+            .unwrap();
+        assert!(!allowed);
+        let trap = wasmtime::Error::from(Trap::UnreachableCodeReached);
+        let err = classify(&trap, sandbox, &Limits::default(), 1 << 20);
+        let DecisionError::Trap { message, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(
+            message,
+            "it tried to grow a table past the sandbox's limit of 20000 elements"
         );
     }
 

@@ -37,8 +37,14 @@ const WASM_PAGE: usize = 64 << 10;
 /// `waymark plugin build` has a few: the plugin and wit-component's small shims.
 const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
 
-/// Tables a plugin component may contain (the plugin's own and the shims').
-const TABLES_PER_COMPONENT: u32 = 4;
+/// Tables a plugin component may contain (the plugin's own and the shims'), and a
+/// single module in it. The pool reserves this many per component and per module;
+/// each store's limiter allows the same (`call.rs`), so the two never disagree.
+pub(crate) const TABLES_PER_COMPONENT: u32 = 4;
+
+/// The most elements one table may grow to, in the pool and in each store's limiter:
+/// the pool's own default, far above the few hundred a Rust plugin's table holds.
+pub(crate) const TABLE_ELEMENTS: usize = 20_000;
 
 /// How the daemon's policy engine is set up. Part of the daemon's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -52,8 +58,13 @@ pub struct EngineSettings {
     pub memory_ceiling_bytes: usize,
     /// Where compiled plugins are kept across restarts. The directory must be
     /// private to the daemon: what is in it is loaded as machine code. `None`
-    /// compiles every plugin afresh on every start.
+    /// compiles every plugin afresh on every start. Only plugins that were accepted
+    /// are written here (see `Policies::admit`).
     pub cache_dir: Option<PathBuf>,
+    /// How many compiled plugins are kept in memory. Past it the least recently used
+    /// is dropped (decisions already running keep theirs) and compiled again, or read
+    /// from `cache_dir`, when next needed.
+    pub loaded_plugins: usize,
 }
 
 impl Default for EngineSettings {
@@ -64,6 +75,9 @@ impl Default for EngineSettings {
             pooled_instances: 1000,
             memory_ceiling_bytes: 64 << 20,
             cache_dir: None,
+            // Every council's active plugin and a version or two besides, for a few
+            // dozen councils; each is a few megabytes of machine code.
+            loaded_plugins: 64,
         }
     }
 }
@@ -195,6 +209,8 @@ impl PolicyEngine {
     }
 
     /// Compiles a component, or loads it from the cache if it was compiled before.
+    /// Nothing is written: a plugin still being checked may yet be refused, and a
+    /// refused plugin must leave nothing behind ([`PolicyEngine::keep`] writes).
     pub(crate) fn compile(
         &self,
         bytes: &[u8],
@@ -208,10 +224,17 @@ impl PolicyEngine {
         }
         let component = Component::new(&self.engine, bytes)?;
         self.counts.compiled.fetch_add(1, Ordering::Relaxed);
-        if let Some(cache) = &self.cache {
-            cache.store(&component, digest);
-        }
         Ok(component)
+    }
+
+    /// Writes an accepted plugin's machine code to the on-disk cache, if there is
+    /// one and it is not there yet.
+    pub(crate) fn keep(&self, component: &Component, digest: &PluginDigest) {
+        if let Some(cache) = &self.cache
+            && !cache.path(digest).is_file()
+        {
+            cache.store(component, digest);
+        }
     }
 }
 
@@ -233,6 +256,8 @@ fn pool(instances: u32, memory: usize) -> PoolingAllocationConfig {
         .max_memory_size(memory)
         .total_tables(instances.saturating_mul(TABLES_PER_COMPONENT))
         .max_tables_per_component(TABLES_PER_COMPONENT)
+        .max_tables_per_module(TABLES_PER_COMPONENT)
+        .table_elements(TABLE_ELEMENTS)
         // Keep recently used slots warm for their plugin, but few enough that
         // an idle daemon's resident memory stays small.
         .max_unused_warm_slots(instances.min(16));
@@ -411,14 +436,21 @@ mod tests {
         let bytes = crate::policy::componentize(b"\0asm\x01\0\0\0").unwrap();
         let digest = PluginDigest::of(&bytes);
 
-        PolicyEngine::new(&settings)
-            .unwrap()
-            .compile(&bytes, &digest)
-            .unwrap();
-        let cached: Vec<_> = std::fs::read_dir(dir.path().join("compiled"))
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let engine = PolicyEngine::new(&settings).unwrap();
+        let component = engine.compile(&bytes, &digest).unwrap();
+        let cached = || -> Vec<String> {
+            std::fs::read_dir(dir.path().join("compiled"))
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            cached(),
+            Vec::<String>::new(),
+            "compiling alone writes nothing"
+        );
+        engine.keep(&component, &digest);
+        let cached = cached();
         assert_eq!(cached.len(), 1, "{cached:?}");
         assert!(cached[0].starts_with(digest.as_str()) && cached[0].ends_with(".cwasm"));
 

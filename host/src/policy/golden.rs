@@ -8,10 +8,21 @@
 //! `cargo test` uses), calls each case's hook in a fresh sandbox under the
 //! council's limits, and refuses the upload if any case fails, naming the case,
 //! what it expected and what the plugin answered.
+//!
+//! The cases are work done for the plugin, so they are bounded: at most
+//! [`MAX_GOLDEN_CASES`] per upload and [`GOLDEN_FUEL_BUDGET`] fuel for all of them
+//! together. A case passes or fails on its answer and its fuel, which are the same
+//! on every machine; its wall-clock deadline is the council's times
+//! [`GOLDEN_DEADLINE_MULTIPLE`], a safety net only, so whether a plugin is accepted
+//! does not depend on how busy the machine is ([`GOLDEN_TIME_BUDGET`] for all the
+//! cases is a last safety net). A refusal describes at most
+//! [`MAX_REPORTED_FAILURES`] failing cases (it counts them all), each cut to
+//! [`MAX_QUOTE`] characters per quote.
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
@@ -27,8 +38,32 @@ use crate::schedule::calendar::WorkingCalendar;
 /// The custom section that carries a plugin's golden cases (the text of `golden.json`).
 pub const GOLDEN_SECTION: &str = "waymark:golden";
 
-/// How much of a plugin's answer a failure quotes.
-const MAX_QUOTE: usize = 600;
+/// How much of a plugin's answer, a case's name or one problem a failure quotes,
+/// in characters.
+pub const MAX_QUOTE: usize = 600;
+
+/// The most golden cases one upload may carry.
+pub const MAX_GOLDEN_CASES: usize = 1_000;
+
+/// The most fuel one upload's golden cases may burn together: a hundred decisions
+/// at the default fuel limit. Each case is charged the fuel it burned, refusals and
+/// crashes included.
+pub const GOLDEN_FUEL_BUDGET: u64 = 5_000_000_000;
+
+/// A golden case's wall-clock deadline, as a multiple of the council's `deadline_ms`,
+/// up to [`GOLDEN_MAX_CASE_DEADLINE`].
+pub const GOLDEN_DEADLINE_MULTIPLE: u32 = 10;
+
+/// The longest wall-clock deadline a golden case gets, whatever the council's.
+pub const GOLDEN_MAX_CASE_DEADLINE: Duration = Duration::from_secs(20);
+
+/// How long all of an upload's golden cases may take, in wall-clock time: a safety
+/// net far past what their fuel budget takes on a working machine, for a plugin that
+/// spends its time in host calls rather than fuel.
+pub const GOLDEN_TIME_BUDGET: Duration = Duration::from_secs(60);
+
+/// How many failing cases a refusal describes.
+pub const MAX_REPORTED_FAILURES: usize = 10;
 
 /// One golden case that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +98,9 @@ pub struct Checked {
 
 impl Policies {
     /// What an upload must pass: the checks of [`Policies::load`], then every golden
-    /// case the component carries, each in a fresh sandbox under `limits`.
+    /// case the component carries, each in a fresh sandbox under `limits`. Nothing
+    /// is kept: the caller admits the plugin ([`Policies::admit`]) once it has
+    /// accepted it, so a refused upload leaves nothing behind.
     pub fn check_upload(&self, bytes: &[u8], limits: &Limits) -> Result<Checked, PluginRejected> {
         if bytes.len() > limits.max_plugin_bytes {
             return Err(PluginRejected::TooLarge {
@@ -71,8 +108,20 @@ impl Policies {
                 limit: limits.max_plugin_bytes,
             });
         }
-        let plugin = self.load(bytes)?;
-        let Some(text) = find_section(bytes, GOLDEN_SECTION) else {
+        // Counted before anything is compiled or parsed: a set over the cap is
+        // refused at once.
+        let text = find_section(bytes, GOLDEN_SECTION);
+        if let Some(text) = text
+            && let Ok(all) = serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(text)
+            && all.len() > MAX_GOLDEN_CASES
+        {
+            return Err(PluginRejected::GoldenOverBudget(format!(
+                "it carries {} golden cases, more than the {MAX_GOLDEN_CASES} an upload may",
+                all.len()
+            )));
+        }
+        let plugin = self.prepare(bytes)?;
+        let Some(text) = text else {
             return Ok(Checked {
                 plugin,
                 golden_cases: 0,
@@ -81,8 +130,8 @@ impl Policies {
         let text = std::str::from_utf8(text)
             .map_err(|_| PluginRejected::GoldenUnreadable("it is not UTF-8 text".to_owned()))?;
         let cases = sdk_golden::parse(text).map_err(PluginRejected::GoldenUnreadable)?;
-        let failures = run_cases(&plugin, &cases, limits);
-        if failures.is_empty() {
+        let run = run_cases(&plugin, &cases, limits)?;
+        if run.failed == 0 {
             Ok(Checked {
                 plugin,
                 golden_cases: cases.len(),
@@ -90,31 +139,137 @@ impl Policies {
         } else {
             Err(PluginRejected::GoldenFailed {
                 ran: cases.len(),
-                failures,
+                failed: run.failed,
+                failures: run.failures,
             })
         }
     }
 }
 
-/// Runs every case, returning those that did not hold.
-pub fn run_cases(plugin: &Plugin, cases: &[Case], limits: &Limits) -> Vec<GoldenCaseFailure> {
-    cases
-        .iter()
-        .enumerate()
-        .filter_map(|(index, case)| {
-            let (problems, actual) = run_case(plugin, case, limits);
-            (!problems.is_empty()).then(|| GoldenCaseFailure {
-                number: index + 1,
-                name: case.name.clone(),
-                problems,
-                actual,
-            })
-        })
-        .collect()
+/// What running the golden cases found.
+#[derive(Debug)]
+pub struct GoldenRun {
+    /// How many cases did not hold.
+    pub failed: usize,
+    /// The first [`MAX_REPORTED_FAILURES`] of them.
+    pub failures: Vec<GoldenCaseFailure>,
+    /// Fuel charged against [`GOLDEN_FUEL_BUDGET`].
+    pub fuel: u64,
 }
 
-/// The case's problems (empty when it holds) and what the plugin answered.
-fn run_case(plugin: &Plugin, case: &Case, limits: &Limits) -> (Vec<String>, String) {
+/// Runs every case within the upload's budgets (see the module doc), returning
+/// those that did not hold, or a refusal once the cases are over the fuel budget.
+pub fn run_cases(
+    plugin: &Plugin,
+    cases: &[Case],
+    limits: &Limits,
+) -> Result<GoldenRun, PluginRejected> {
+    run_within(plugin, cases, limits, GOLDEN_FUEL_BUDGET)
+}
+
+/// [`run_cases`] with `budget` fuel for all the cases.
+pub(crate) fn run_within(
+    plugin: &Plugin,
+    cases: &[Case],
+    limits: &Limits,
+    budget: u64,
+) -> Result<GoldenRun, PluginRejected> {
+    run_timed(plugin, cases, limits, budget, GOLDEN_TIME_BUDGET)
+}
+
+/// [`run_within`] with a wall-clock safety net of `time` for all the cases.
+pub(crate) fn run_timed(
+    plugin: &Plugin,
+    cases: &[Case],
+    limits: &Limits,
+    budget: u64,
+    time: Duration,
+) -> Result<GoldenRun, PluginRejected> {
+    let started = Instant::now();
+    if cases.len() > MAX_GOLDEN_CASES {
+        return Err(PluginRejected::GoldenOverBudget(format!(
+            "it carries {} golden cases, more than the {MAX_GOLDEN_CASES} an upload may",
+            cases.len()
+        )));
+    }
+    let mut run = GoldenRun {
+        failed: 0,
+        failures: Vec::new(),
+        fuel: 0,
+    };
+    for (index, case) in cases.iter().enumerate() {
+        let remaining = budget.saturating_sub(run.fuel);
+        let case_limits = Limits {
+            fuel: limits.fuel.min(remaining),
+            deadline: limits
+                .deadline
+                .saturating_mul(GOLDEN_DEADLINE_MULTIPLE)
+                .min(GOLDEN_MAX_CASE_DEADLINE),
+            ..*limits
+        };
+        super::call::take_last_fuel();
+        let mut ran = run_case(plugin, case, &case_limits);
+        // What the case really burned, refusals and crashes included; a case whose
+        // sandbox never ran is charged nothing, one we cannot tell its whole limit.
+        if let Some(burned) = super::call::take_last_fuel() {
+            ran.fuel = Some(burned);
+        }
+        // Out of fuel only because the budget clipped its limit: the budget's doing.
+        let out_of_budget = case_limits.fuel < limits.fuel
+            && matches!(ran.error, Some(DecisionError::OutOfFuel { .. }));
+        if !out_of_budget && !ran.problems.is_empty() {
+            run.failed += 1;
+            if run.failures.len() < MAX_REPORTED_FAILURES {
+                run.failures.push(GoldenCaseFailure {
+                    number: index + 1,
+                    name: quote(&case.name),
+                    problems: ran.problems.iter().map(|p| quote(p)).collect(),
+                    actual: ran.actual,
+                });
+            }
+        }
+        run.fuel = run
+            .fuel
+            .saturating_add(ran.fuel.unwrap_or(case_limits.fuel));
+        let more = index + 1 < cases.len();
+        if out_of_budget || (more && run.fuel >= budget) {
+            let first = run
+                .failures
+                .first()
+                .map(|f| format!("; the first failure: {f}"))
+                .unwrap_or_default();
+            return Err(PluginRejected::GoldenOverBudget(format!(
+                "they used the {budget} fuel all of an upload's cases may use by case {} of {} \
+                 ({} failed by then{first})",
+                index + 1,
+                cases.len(),
+                run.failed,
+            )));
+        }
+        if more && started.elapsed() > time {
+            return Err(PluginRejected::GoldenOverBudget(format!(
+                "they ran for more than the {} s all of an upload's cases may take (a safety \
+                 net: this machine may be very busy) by case {} of {}",
+                time.as_secs(),
+                index + 1,
+                cases.len(),
+            )));
+        }
+    }
+    Ok(run)
+}
+
+/// One case's result: its problems (empty when it holds), what the plugin answered
+/// (quoted), the fuel its decision used, and the error if it gave none.
+struct CaseRun {
+    problems: Vec<String>,
+    actual: String,
+    fuel: Option<u64>,
+    error: Option<DecisionError>,
+}
+
+/// Runs one case under `limits`.
+fn run_case(plugin: &Plugin, case: &Case, limits: &Limits) -> CaseRun {
     let ctx = CallContext {
         settings: serde_json::Value::Object(case.settings.clone()).to_string(),
         calendar: Arc::new(CaseCalendar(case.bank_holidays.iter().copied().collect())),
@@ -136,21 +291,31 @@ fn run_case(plugin: &Plugin, case: &Case, limits: &Limits) -> (Vec<String>, Stri
             .map(|facts| convert(plugin.handover(&ctx, &facts, as_of), Answer::Handover)),
     };
     match answered {
-        Err(bad_input) => (
-            vec![bad_input],
-            "nothing: the case's input was not read".into(),
-        ),
-        Ok(Outcome::Failed(error)) => (
-            vec![format!("the sandbox gave no decision: {error}")],
-            format!("nothing: {error}"),
-        ),
-        Ok(Outcome::Answered(answer, json)) => (case.check(&answer), json),
+        Err(bad_input) => CaseRun {
+            problems: vec![bad_input],
+            actual: "nothing: the case's input was not read".into(),
+            fuel: Some(0),
+            error: None,
+        },
+        Ok(Outcome::Failed(error)) => CaseRun {
+            problems: vec![format!("the sandbox gave no decision: {error}")],
+            actual: quote(&format!("nothing: {error}")),
+            fuel: None,
+            error: Some(error),
+        },
+        Ok(Outcome::Answered(answer, json, fuel)) => CaseRun {
+            problems: case.check(&answer),
+            actual: json,
+            fuel,
+            error: None,
+        },
     }
 }
 
 enum Outcome {
-    /// The hook answered or refused, as the case's checks see it, and the JSON quoted.
-    Answered(Result<Answer, String>, String),
+    /// The hook answered or refused, as the case's checks see it, the JSON quoted,
+    /// and the fuel it used (unknown for a refusal).
+    Answered(Result<Answer, String>, String, Option<u64>),
     /// The sandbox stopped it (fuel, memory, deadline, trap, invalid answer).
     Failed(DecisionError),
 }
@@ -164,11 +329,11 @@ fn convert<T: Serialize>(
     match decided {
         Ok(decision) => {
             let quoted = quote(&serde_json::to_string(&decision.value).unwrap_or_default());
-            Outcome::Answered(Ok(wrap(decision.value)), quoted)
+            Outcome::Answered(Ok(wrap(decision.value)), quoted, Some(decision.fuel_used))
         }
         Err(DecisionError::PluginRefused { message }) => {
             let quoted = format!("the refusal {:?}", quote(&message));
-            Outcome::Answered(Err(message), quoted)
+            Outcome::Answered(Err(message), quoted, None)
         }
         Err(other) => Outcome::Failed(other),
     }

@@ -7,6 +7,11 @@
 //! `settings-schema` with a JSON object inside the sandbox. Each refusal says what
 //! is wrong and how to fix it. What passes is linked once into an `InstancePre`
 //! that every later decision instantiates from.
+//!
+//! Nothing is kept for a plugin until it is accepted: [`Policies::prepare`] checks
+//! without keeping, and only [`Policies::admit`] puts a plugin in the in-memory
+//! cache (bounded, least recently used dropped first) and its machine code in the
+//! on-disk one. So a refused upload leaves neither memory nor files behind.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -98,6 +103,12 @@ pub enum PluginRejected {
     #[error("not a valid WebAssembly component ({0}): rebuild it with `waymark plugin build`")]
     Invalid(String),
     #[error(
+        "the plugin needs more than the sandbox allows ({0}): a plugin built with waymark-sdk \
+         and `waymark plugin build` stays well inside, so drop whatever adds tables, memories \
+         or instances, or shrink its initial memory"
+    )]
+    OverSandbox(String),
+    #[error(
         "the plugin imports {}, but a plugin may import only `waymark:policy/host@1.x`: build it for \
          `wasm32-unknown-unknown` (not WASI) with waymark-sdk, and drop dependencies that need files, \
          clocks, randomness or the network",
@@ -133,21 +144,31 @@ pub enum PluginRejected {
     SchemaFailed(DecisionError),
     #[error("the plugin's settings schema {0}: settings-schema must return a JSON Schema object")]
     SchemaInvalid(String),
+    /// Unusable, or not checkable in bounded time (see `policy::settings`).
+    #[error("{0}")]
+    SchemaRefused(super::settings::InvalidSettings),
     #[error(
         "the plugin's golden cases (custom section `waymark:golden`) cannot be read: {0}; fix \
          `golden.json` and rebuild with `waymark plugin build`"
     )]
     GoldenUnreadable(String),
     #[error(
-        "{} of {ran} golden cases failed in the sandbox: {}; fix the plugin or its `golden.json`, \
-         then rebuild with `waymark plugin build`",
-        .failures.len(),
+        "{failed} of {ran} golden cases failed in the sandbox{}: {}; fix the plugin or its \
+         `golden.json`, then rebuild with `waymark plugin build`",
+        if *.failed > .failures.len() { format!(" (the first {} shown)", .failures.len()) } else { String::new() },
         .failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | ")
     )]
     GoldenFailed {
         ran: usize,
+        /// How many failed; `failures` describes at most the first few.
+        failed: usize,
         failures: Vec<super::golden::GoldenCaseFailure>,
     },
+    #[error(
+        "the plugin's golden cases are over an upload's budget: {0}; make `golden.json` fewer \
+         or cheaper cases, then rebuild with `waymark plugin build`"
+    )]
+    GoldenOverBudget(String),
 }
 
 /// The daemon's loaded plugins, and the engine they run on. Cheap to share behind
@@ -157,7 +178,47 @@ pub struct Policies {
     /// One linker per contract version the host runs.
     linkers: Linkers,
     limits: Limits,
-    loaded: Mutex<HashMap<PluginDigest, Arc<Plugin>>>,
+    loaded: Mutex<Loaded>,
+}
+
+/// The plugins kept compiled in memory, each with when it was last used; past the
+/// capacity the least recently used is dropped.
+struct Loaded {
+    plugins: HashMap<PluginDigest, (Arc<Plugin>, u64)>,
+    uses: u64,
+    capacity: usize,
+}
+
+impl Loaded {
+    fn get(&mut self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
+        let (plugin, used) = self.plugins.get_mut(digest)?;
+        self.uses += 1;
+        *used = self.uses;
+        Some(plugin.clone())
+    }
+
+    /// Keeps `plugin` (or returns the one kept from the same bytes), dropping the
+    /// least recently used past the capacity.
+    fn insert(&mut self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
+        if let Some(kept) = self.get(&plugin.digest) {
+            return kept;
+        }
+        while self.plugins.len() >= self.capacity.max(1) {
+            let oldest = self
+                .plugins
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(digest, _)| digest.clone());
+            match oldest {
+                Some(digest) => self.plugins.remove(&digest),
+                None => break,
+            };
+        }
+        self.uses += 1;
+        self.plugins
+            .insert(plugin.digest.clone(), (plugin.clone(), self.uses));
+        plugin.clone()
+    }
 }
 
 /// A validated plugin, linked and ready to decide.
@@ -210,7 +271,11 @@ impl Policies {
             engine,
             linkers,
             limits,
-            loaded: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(Loaded {
+                plugins: HashMap::new(),
+                uses: 0,
+                capacity: settings.loaded_plugins,
+            }),
         })
     }
 
@@ -235,14 +300,34 @@ impl Policies {
         &self.limits
     }
 
-    /// A plugin loaded earlier, by digest.
+    /// A plugin loaded earlier, by digest, if it is still kept.
     pub fn get(&self, digest: &PluginDigest) -> Option<Arc<Plugin>> {
-        self.lock().get(digest).cloned()
+        self.lock().get(digest)
     }
 
-    /// Validates, compiles and links a plugin, or returns the one already loaded
-    /// from the same bytes.
+    /// How many plugins are kept compiled in memory.
+    pub fn loaded(&self) -> usize {
+        self.lock().plugins.len()
+    }
+
+    /// Validates, compiles and links a plugin that was accepted before (a stored
+    /// version) and keeps it, or returns the one already kept from the same bytes.
     pub fn load(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
+        let plugin = self.prepare(bytes)?;
+        Ok(self.admit(&plugin))
+    }
+
+    /// Keeps an accepted plugin: in memory, and its machine code in the on-disk
+    /// cache. Returns the plugin kept from the same bytes, if one already was.
+    pub fn admit(&self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
+        self.engine.keep(plugin.linked.component(), &plugin.digest);
+        self.lock().insert(plugin)
+    }
+
+    /// Validates, compiles and links a plugin without keeping it anywhere (the one
+    /// already kept, if the same bytes were accepted before): what an upload does
+    /// before its golden cases and settings are checked.
+    pub fn prepare(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
         let limit = self.limits.max_plugin_bytes;
         if bytes.len() > limit {
             return Err(PluginRejected::TooLarge {
@@ -257,12 +342,12 @@ impl Policies {
         }
 
         // Compiling is the expensive part, and it is deliberately outside the lock:
-        // two uploads of the same plugin at once compile twice, and both return
-        // whichever finished first.
+        // two uploads of the same plugin at once compile twice, and `admit` keeps
+        // whichever came first.
         let component = self
             .engine
             .compile(bytes, &digest)
-            .map_err(|e| PluginRejected::Invalid(call::explain(&e)))?;
+            .map_err(|e| compile_refusal(&e))?;
         let (contract_version, minor) = self.check_world(&component)?;
         self.check_resources(&component)?;
         let linked = self
@@ -271,17 +356,16 @@ impl Policies {
             .map_err(|e| PluginRejected::Contract(call::explain(&e)))?;
         let schema = self.settings_schema(&linked)?;
 
-        let plugin = Arc::new(Plugin {
-            digest: digest.clone(),
+        Ok(Arc::new(Plugin {
+            digest,
             schema,
             contract_version,
             linked,
             engine: self.engine.clone(),
-        });
-        Ok(self.lock().entry(digest).or_insert(plugin).clone())
+        }))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PluginDigest, Arc<Plugin>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
         // The map is only ever inserted into whole; a panic elsewhere while it was
         // held cannot have left it half-updated.
         self.loaded.lock().unwrap_or_else(PoisonError::into_inner)
@@ -369,13 +453,28 @@ impl Policies {
             )));
         }
         match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(schema @ serde_json::Value::Object(_)) => Ok(schema),
+            Ok(schema @ serde_json::Value::Object(_)) => {
+                super::settings::compile(&schema).map_err(PluginRejected::SchemaRefused)?;
+                Ok(schema)
+            }
             Ok(other) => Err(PluginRejected::SchemaInvalid(format!(
                 "is JSON but not an object (it starts {})",
                 excerpt(&other.to_string())
             ))),
             Err(e) => Err(PluginRejected::SchemaInvalid(format!("is not JSON ({e})"))),
         }
+    }
+}
+
+/// Why a component did not compile: over one of the instance pool's limits (tables,
+/// memories, instances, their sizes: wasmtime says which, and that it "exceeds" it),
+/// or not valid at all.
+fn compile_refusal(error: &wasmtime::Error) -> PluginRejected {
+    let why = call::explain(error);
+    if why.contains("exceeds the") {
+        PluginRejected::OverSandbox(why)
+    } else {
+        PluginRejected::Invalid(why)
     }
 }
 
@@ -463,6 +562,30 @@ pub(crate) mod tests {
                 "failed to parse WebAssembly module: unexpected end-of-file (at offset 0xa)".into()
             )
         );
+    }
+
+    #[test]
+    fn a_component_over_the_pools_limits_is_refused_by_the_limit_it_breaks() {
+        // A core module with five tables (the pool allows four per module)...
+        let mut tables = b"\0asm\x01\0\0\0\x04\x10\x05".to_vec();
+        tables.extend([0x70, 0x00, 0x01].repeat(5));
+        // ... and one whose memory starts at 2000 pages (125 MiB, over the ceiling).
+        let memory = b"\0asm\x01\0\0\0\x05\x04\x01\x00\xd0\x0f".to_vec();
+        for (module, broken) in [
+            (
+                tables,
+                "tables count of 5 exceeds the per-instance limit of 4",
+            ),
+            (memory, "exceeds the limit of"),
+        ] {
+            let component = crate::policy::componentize(&module).unwrap();
+            let err = policies().load(&component).unwrap_err();
+            let PluginRejected::OverSandbox(why) = &err else {
+                panic!("{err:?}");
+            };
+            assert!(why.contains(broken), "{why}");
+            assert!(err.to_string().contains("more than the sandbox allows"));
+        }
     }
 
     #[test]

@@ -220,7 +220,7 @@ fn a_failing_golden_case_rejects_the_upload_naming_the_case_expected_and_actual(
         .check_upload(&bytes, &Limits::default())
         .err()
         .expect("rejected");
-    let PluginRejected::GoldenFailed { ran, failures } = &err else {
+    let PluginRejected::GoldenFailed { ran, failures, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!((*ran, failures.len()), (1, 1));
@@ -302,4 +302,250 @@ fn a_restart_loads_compiled_plugins_from_the_cache_without_recompiling() {
         )
         .unwrap();
     assert_eq!(decision.value.outcome, Outcome::Accept);
+}
+
+/// An engine of its own, with an on-disk cache in `dir` and room for `kept` plugins.
+fn engine_with_cache(dir: &Path, kept: usize) -> Policies {
+    let settings = EngineSettings {
+        pooled_instances: 0,
+        cache_dir: Some(dir.join("compiled")),
+        loaded_plugins: kept,
+        ..EngineSettings::default()
+    };
+    Policies::new(&settings, Limits::default()).unwrap()
+}
+
+/// Stoke-on-Trent with `nonce` in a custom section: the same plugin, another digest.
+fn stoke_on_trent_variant(nonce: &str) -> Vec<u8> {
+    let mut bytes = component("stoke-on-trent");
+    golden::embed_section(&mut bytes, "waymark:test-nonce", nonce.as_bytes());
+    bytes
+}
+
+fn files_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("compiled")).unwrap().count()
+}
+
+#[test]
+fn refused_uploads_leave_nothing_in_memory_or_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = engine_with_cache(dir.path(), 8);
+    for n in 0..3 {
+        let wrong = format!(
+            r#"[{{"name": "refused upload {n}", "hook": "eligibility",
+                "input": {{"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                          "in_work": false, "on_universal_credit": false,
+                          "known_to_health_services": false, "on_other_programme": false,
+                          "cohorts": []}},
+                "as_of": "2026-01-05", "expect": {{"outcome": "decline"}}}}]"#
+        );
+        let mut bytes = golden::strip_section(&component("stoke-on-trent"), golden::GOLDEN_SECTION);
+        golden::embed_section(&mut bytes, golden::GOLDEN_SECTION, wrong.as_bytes());
+        let err = policies
+            .check_upload(&bytes, &Limits::default())
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(err, PluginRejected::GoldenFailed { .. }),
+            "{err:?}"
+        );
+        assert!(policies.get(&PluginDigest::of(&bytes)).is_none());
+        assert_eq!((policies.loaded(), files_in(dir.path())), (0, 0));
+    }
+
+    // An upload that passes is kept only once the caller admits it.
+    let checked = policies
+        .check_upload(&component("stoke-on-trent"), &Limits::default())
+        .unwrap();
+    assert_eq!((policies.loaded(), files_in(dir.path())), (0, 0));
+    policies.admit(&checked.plugin);
+    assert_eq!((policies.loaded(), files_in(dir.path())), (1, 1));
+    assert!(policies.get(checked.plugin.digest()).is_some());
+}
+
+#[test]
+fn the_in_memory_cache_drops_the_least_recently_used_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let policies = engine_with_cache(dir.path(), 2);
+    let [a, b, c] = ["a", "b", "c"].map(stoke_on_trent_variant);
+    let a = policies.load(&a).unwrap();
+    let b = policies.load(&b).unwrap();
+    policies.get(a.digest()).expect("a is kept"); // a is now used more recently than b
+    let c = policies.load(&c).unwrap();
+    assert_eq!(policies.loaded(), 2);
+    assert!(
+        policies.get(b.digest()).is_none(),
+        "b was least recently used"
+    );
+    assert!(policies.get(a.digest()).is_some());
+    assert!(policies.get(c.digest()).is_some());
+    // A dropped plugin still decides for whoever holds it, and loads again from disk.
+    assert_eq!(files_in(dir.path()), 3);
+    let decision = b
+        .eligibility(
+            &context("{}", Limits::default()),
+            &st4_adult(),
+            day(2026, 3, 2),
+        )
+        .unwrap();
+    assert_eq!(decision.value.outcome, Outcome::Accept);
+}
+
+/// Stoke-on-Trent carrying `cases` as its golden cases.
+fn stoke_on_trent_with_cases(cases: &str) -> Vec<u8> {
+    let mut bytes = golden::strip_section(&component("stoke-on-trent"), golden::GOLDEN_SECTION);
+    golden::embed_section(&mut bytes, golden::GOLDEN_SECTION, cases.as_bytes());
+    bytes
+}
+
+/// `n` eligibility cases for an adult in ST4, named `name(i)`, expecting `outcome`.
+fn eligibility_cases(n: usize, name: impl Fn(usize) -> String, outcome: &str) -> String {
+    let cases: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "name": name(i),
+                "hook": "eligibility",
+                "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                          "in_work": false, "on_universal_credit": false,
+                          "known_to_health_services": false, "on_other_programme": false,
+                          "cohorts": []},
+                "as_of": "2026-01-05",
+                "expect": {"outcome": outcome}
+            })
+        })
+        .collect();
+    serde_json::Value::Array(cases).to_string()
+}
+
+#[test]
+fn ten_thousand_golden_cases_are_refused_by_the_cap_before_any_runs() {
+    let bytes = stoke_on_trent_with_cases(&eligibility_cases(
+        10_000,
+        |i| format!("case {i}"),
+        "accept",
+    ));
+    let started = std::time::Instant::now();
+    let err = policies()
+        .check_upload(&bytes, &Limits::default())
+        .err()
+        .expect("refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("10000 golden cases, more than the 1000 an upload may"),
+        "{text}"
+    );
+    // Nothing was even compiled for it.
+    assert!(policies().get(&PluginDigest::of(&bytes)).is_none());
+}
+
+#[test]
+fn a_refusal_describes_a_few_failing_cases_each_cut_short() {
+    let long_name = |i: usize| format!("case {i} {}", "é".repeat(100_000));
+    let bytes = stoke_on_trent_with_cases(&eligibility_cases(40, long_name, "decline"));
+    let err = policies()
+        .check_upload(&bytes, &Limits::default())
+        .err()
+        .expect("refused");
+    let PluginRejected::GoldenFailed {
+        ran,
+        failed,
+        failures,
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        (*ran, *failed, failures.len()),
+        (40, 40, golden::MAX_REPORTED_FAILURES)
+    );
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.name.chars().count() <= golden::MAX_QUOTE + 1)
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with("40 of 40 golden cases failed in the sandbox (the first 10 shown)"),
+        "{}",
+        &text[..200]
+    );
+    assert!(text.len() < 40_000, "{} bytes", text.len());
+}
+
+#[test]
+fn golden_cases_share_one_fuel_budget() {
+    let plugin = stoke_on_trent();
+    let cases = waymark_sdk::testing::golden::parse(&eligibility_cases(
+        3,
+        |i| format!("case {i}"),
+        "accept",
+    ))
+    .unwrap();
+    let run = golden::run_within(&plugin, &cases, &Limits::default(), u64::MAX).unwrap();
+    assert_eq!(run.failed, 0);
+    let one = run.fuel / 3;
+    assert!(one > 0);
+    // The same cases, with fuel for about one and a half of them: the second runs
+    // out, and the same budget always runs out at the same case.
+    for _ in 0..2 {
+        let err = golden::run_within(&plugin, &cases, &Limits::default(), one + one / 2)
+            .expect_err("over budget");
+        let text = err.to_string();
+        assert!(text.contains("by case 2 of 3 (0 failed by then)"), "{text}");
+    }
+}
+
+#[test]
+fn a_refusal_is_charged_the_fuel_it_burned_and_the_budget_names_the_first_failure() {
+    let plugin = stoke_on_trent();
+    // A case whose input the plugin refuses (an unknown setting), then two that fail.
+    let mut cases: Vec<serde_json::Value> =
+        serde_json::from_str(&eligibility_cases(3, |i| format!("case {i}"), "decline")).unwrap();
+    cases[0]["settings"] = serde_json::json!({"no_such_setting": 1});
+    cases[0]["expect"] = serde_json::json!({"error": "no_such_setting"});
+    let cases =
+        waymark_sdk::testing::golden::parse(&serde_json::Value::Array(cases).to_string()).unwrap();
+    let run = golden::run_within(&plugin, &cases, &Limits::default(), u64::MAX).unwrap();
+    assert_eq!(run.failed, 2, "{:?}", run.failures);
+    // Charged what it burned, far below a whole 50,000,000 fuel limit per case.
+    assert!(run.fuel < Limits::default().fuel, "{}", run.fuel);
+
+    // Fuel for the first two cases and half the third: the last case runs out, and
+    // the refusal names the failure before it.
+    let two = golden::run_within(&plugin, &cases[..2], &Limits::default(), u64::MAX)
+        .unwrap()
+        .fuel;
+    let budget = two + (run.fuel - two) / 2;
+    let text = golden::run_within(&plugin, &cases, &Limits::default(), budget)
+        .expect_err("over budget")
+        .to_string();
+    assert!(
+        text.contains("by case 3 of 3 (1 failed by then; the first failure: case 2 (\"case 1\")"),
+        "{text}"
+    );
+}
+
+#[test]
+fn golden_cases_stop_at_their_wall_clock_safety_net() {
+    let plugin = stoke_on_trent();
+    let cases = waymark_sdk::testing::golden::parse(&eligibility_cases(
+        3,
+        |i| format!("case {i}"),
+        "accept",
+    ))
+    .unwrap();
+    let err = golden::run_timed(
+        &plugin,
+        &cases,
+        &Limits::default(),
+        u64::MAX,
+        std::time::Duration::ZERO,
+    )
+    .expect_err("past the safety net");
+    assert!(err.to_string().contains("by case 1 of 3"), "{err}");
 }

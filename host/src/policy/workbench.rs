@@ -29,28 +29,11 @@ use super::{
 };
 use crate::schedule::calendar::WorkingCalendar;
 
-/// The template's files, as `waymark plugin new` writes them (before renaming).
-const TEMPLATE_MANIFEST: &str = include_str!("../../../examples/plugin-template/Cargo.toml");
-const TEMPLATE_LIB: &str = include_str!("../../../examples/plugin-template/src/lib.rs");
-const TEMPLATE_GOLDEN: &str = include_str!("../../../examples/plugin-template/golden.json");
-
 /// Why a workbench command could not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkbenchError {
-    #[error(
-        "`{0}` is not a plugin name: use lower-case letters, digits and hyphens, starting with a \
-         letter, e.g. `north-tyneside`"
-    )]
-    BadName(String),
-    #[error("{0} already exists: choose another name or folder, nothing was written")]
-    Exists(PathBuf),
     #[error("could not read {path}: {source}")]
     Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("could not write {path}: {source}")]
-    Write {
         path: PathBuf,
         source: std::io::Error,
     },
@@ -70,60 +53,6 @@ pub enum WorkbenchError {
     Spawn(std::io::Error),
     #[error("the plugin's own tests failed (`cargo test --manifest-path {0}`): fix them first")]
     NativeTests(PathBuf),
-}
-
-/// Writes a new plugin crate `dir/name` from the template, with the crate, type
-/// and council named after `name`. Returns the crate's folder.
-pub fn scaffold(name: &str, dir: &Path) -> Result<PathBuf, WorkbenchError> {
-    let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.ends_with('-')
-        && !name.contains("--");
-    if !valid {
-        return Err(WorkbenchError::BadName(name.to_owned()));
-    }
-    let root = dir.join(name);
-    if root.exists() {
-        return Err(WorkbenchError::Exists(root));
-    }
-    let words: Vec<String> = name
-        .split('-')
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    let title = words.join(" ");
-    let type_name = words.concat();
-    let rename = |text: &str| {
-        text.replace("waymark-plugin-template", &format!("waymark-plugin-{name}"))
-            .replace("TemplateCouncil", &type_name)
-            .replace("Template Council", &title)
-    };
-    for (path, text) in [
-        (root.join("Cargo.toml"), rename(TEMPLATE_MANIFEST)),
-        (root.join("src").join("lib.rs"), rename(TEMPLATE_LIB)),
-        (root.join("golden.json"), TEMPLATE_GOLDEN.to_owned()),
-    ] {
-        write(&path, &text)?;
-    }
-    Ok(root)
-}
-
-fn write(path: &Path, text: &str) -> Result<(), WorkbenchError> {
-    let fail = |source| WorkbenchError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(fail)?;
-    }
-    std::fs::write(path, text).map_err(fail)
 }
 
 fn read(path: &Path) -> Result<String, WorkbenchError> {
@@ -511,38 +440,6 @@ mod tests {
 
     fn golden(name: &str) -> Vec<Case> {
         golden_from(&plugin_dir(name).join("golden.json")).unwrap()
-    }
-
-    #[test]
-    fn the_scaffold_renames_crate_type_and_council() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = scaffold("north-tyneside", dir.path()).unwrap();
-        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        let doc: toml::Table = manifest.parse().unwrap();
-        assert_eq!(
-            doc["package"]["name"].as_str(),
-            Some("waymark-plugin-north-tyneside")
-        );
-        let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
-        assert!(lib.contains("pub struct NorthTyneside;"), "{lib}");
-        assert!(lib.contains("export_policy!(NorthTyneside);"));
-        assert!(lib.contains("North Tyneside's rules"));
-        assert!(!lib.contains("Template"), "{lib}");
-        golden_from(&root.join("golden.json")).unwrap();
-    }
-
-    #[test]
-    fn the_scaffold_refuses_bad_names_and_existing_folders() {
-        let dir = tempfile::tempdir().unwrap();
-        for bad in ["North", "1st-council", "a b", "-x", "x-", "a--b", ""] {
-            assert!(
-                matches!(scaffold(bad, dir.path()), Err(WorkbenchError::BadName(_))),
-                "{bad:?}"
-            );
-        }
-        scaffold("wigan", dir.path()).unwrap();
-        let err = scaffold("wigan", dir.path()).unwrap_err();
-        assert!(matches!(err, WorkbenchError::Exists(_)), "{err}");
     }
 
     #[test]

@@ -485,6 +485,8 @@ impl AdminSchedule {
                 local_time,
             }),
             delivery: crate::outbox::Delivery::default(),
+            key_worker: None,
+            result: None,
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod calendar;
 pub mod council_calendar;
+pub mod jobs;
 pub mod recurrence;
 pub mod scheduler;
 pub mod timer;

@@ -29,6 +29,7 @@ use crate::council::CouncilId;
 use crate::journey::workflow::ends_support;
 use crate::outbox::Action;
 use crate::schedule::admin::{MissReason, ScheduleId};
+use crate::schedule::jobs;
 use crate::store::{Planned, Store, StoreError};
 use crate::telemetry::Telemetry;
 
@@ -287,7 +288,18 @@ pub fn settle_schedule(
             .collect();
         let chunk_was_full = planned.len() == SCHEDULE_CHUNK;
         let next_due = schedule.next_after(last, &calendar);
-        match store.record_schedule_pass(&raw, &schedule, &planned, next_due, now) {
+        // Each firing's work, computed as of its instant before the transaction that
+        // records it (occurrences already recorded are skipped in it).
+        let mut work = std::collections::BTreeMap::new();
+        for (occurrence, miss) in &planned {
+            if miss.is_none() && !store.schedule_run_recorded(&schedule, occurrence.at)? {
+                work.insert(
+                    occurrence.at,
+                    jobs::compute(store, &schedule, occurrence, now)?,
+                );
+            }
+        }
+        match store.record_schedule_pass_with(&raw, &schedule, &planned, next_due, now, &work) {
             Ok((_, actions)) => {
                 for action in &actions {
                     tracing::info!(
@@ -436,7 +448,12 @@ mod tests {
         fn scheduled_for(&self, schedule: bool) -> Vec<DateTime<Utc>> {
             self.actions()
                 .into_iter()
-                .filter(|a| matches!(a.kind, ActionKind::Schedule(_)) == schedule)
+                // Escalations the sweep makes are neither: they are counted apart.
+                .filter(|a| match a.kind {
+                    ActionKind::Schedule(_) => schedule,
+                    ActionKind::Timer(_) => !schedule,
+                    ActionKind::Escalation(_) => false,
+                })
                 .map(|a| a.scheduled_for)
                 .collect()
         }
@@ -548,9 +565,18 @@ mod tests {
             schedule, expected,
             "every two-hourly occurrence fired exactly once"
         );
+        // The review due on Monday 5th, unacknowledged past two working days' grace,
+        // was escalated once, however often the sweep ran after.
+        let escalations = |w: &World| {
+            w.actions()
+                .iter()
+                .filter(|a| matches!(a.kind, ActionKind::Escalation(_)))
+                .count()
+        };
+        assert_eq!(escalations(&w), 1);
         // Back again to the start: nothing more.
         w.run_at("2026-01-05T00:00:00Z").await;
-        assert_eq!(w.actions().len(), 4 + 40);
+        assert_eq!(w.actions().len(), 4 + 40 + 1);
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ use super::run::{DecisionTrace, Run};
 use crate::policy::{Reason, TimerKind};
 
 /// IPS fidelity: 20 or fewer active participants per employment specialist scores highest.
-pub const CASELOAD_CAP: u32 = 20;
+pub const CASELOAD_CAP: u32 = crate::key_workers::DEFAULT_CASELOAD_CAP;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {

@@ -145,6 +145,7 @@ mod tests {
             created_at: now,
             expires_at: None,
             revoked_at: None,
+            key_worker: None,
         };
         store
             .put_api_key(&key, &secret_hash(&secret), None)

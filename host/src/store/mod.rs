@@ -16,6 +16,7 @@
 //! - schedules, their runs and councils' calendars: see `schedules.rs`
 //! - `meta`: schema version, the platform admin key's hash, the audit chain's head
 //! - `api_keys`, `api_key_hashes`: see `keys.rs`
+//! - `key_workers`, `caseload_overrides`: see `key_workers.rs`
 //! - `audit`, `audit_by_council`: see `audit.rs`
 //! - `legal_holds`, `erasures`: see `privacy.rs`
 //! - `plugin_versions`: `council/digest` → [`PluginVersion`] (what a council uploaded; `plugins.rs`)
@@ -32,6 +33,7 @@ mod barrier;
 mod councils;
 mod decisions;
 mod idempotency;
+mod key_workers;
 mod keys;
 mod lock;
 mod outbox_counts;
@@ -587,15 +589,21 @@ impl Store {
             return Ok(Vec::new());
         }
         let _writing = self.hold_writes();
-        (&self.timers, &self.journey_timers, &self.actions)
-            .transaction(|(timers, journey_timers, actions)| {
+        (
+            &self.timers,
+            &self.journey_timers,
+            &self.actions,
+            &self.journeys,
+        )
+            .transaction(|(timers, journey_timers, actions, journeys)| {
                 let mut fired = Vec::new();
                 for (key, timer) in &due {
                     if timers.remove(key.as_slice())?.is_none() {
                         continue; // re-planned away meanwhile
                     }
                     unlink_timer(journey_timers, timer, key)?;
-                    let action = Action::from_timer(timer, now);
+                    let mut action = Action::from_timer(timer, now);
+                    action.key_worker = key_worker_of(journeys, timer)?;
                     let akey = action_key(&timer.council, &action.id);
                     if actions.get(&akey)?.is_none() {
                         actions.insert(akey, encode(&action))?;
@@ -662,6 +670,19 @@ impl Store {
             },
         )
     }
+}
+
+/// The key worker of a timer's journey, read in the firing transaction, so the action
+/// names whoever holds the case at that moment. An unreadable journey names none.
+fn key_worker_of(
+    journeys: &TransactionalTree,
+    timer: &Timer,
+) -> TxResult<Option<crate::key_workers::KeyWorkerId>> {
+    let jkey = journey_key(&timer.council, timer.participant);
+    Ok(journeys
+        .get(&jkey)?
+        .and_then(|v| serde_json::from_slice::<Journey>(&v).ok())
+        .and_then(|j| crate::key_workers::current(&j)))
 }
 
 fn hex_key(k: &str) -> Vec<u8> {

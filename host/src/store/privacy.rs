@@ -248,6 +248,8 @@ impl Store {
         let jkey = journey_key(council, participant);
         loop {
             let Some((journey, raw)) = self.journey(council, participant)? else {
+                // Finishes an erasure a crash cut short after its transaction.
+                self.erase_cap_overrides(council, participant)?;
                 return Ok(match self.erasure(council, participant)? {
                     Some(e) => EraseOutcome::AlreadyErased(e),
                     None => EraseOutcome::Unknown,
@@ -350,6 +352,11 @@ impl Store {
                 .map_err(flatten);
             match outcome {
                 Err(StoreError::Conflict) => continue,
+                Ok(EraseOutcome::Erased(erasure)) => {
+                    // Cap-override reasons are free text about this assignment.
+                    self.erase_cap_overrides(council, participant)?;
+                    return Ok(EraseOutcome::Erased(erasure));
+                }
                 other => return other,
             }
         }

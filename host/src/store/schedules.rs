@@ -10,6 +10,8 @@
 //! One pass of a schedule (its actions, run records, new position and index entry) is
 //! one transaction with the `actions` tree.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
@@ -25,6 +27,7 @@ use crate::schedule::admin::{
     AdminSchedule, MissReason, Overlap, RunOutcome, ScheduleId, ScheduleRun,
 };
 use crate::schedule::council_calendar::{CalendarSpec, CouncilCalendar};
+use crate::schedule::jobs::FiringWork;
 use crate::schedule::recurrence::Occurrence;
 use crate::schedule::timer::instant_key;
 
@@ -233,6 +236,18 @@ impl Store {
         )
     }
 
+    /// Whether the occurrence of `schedule` at `at` has been dealt with already.
+    pub fn schedule_run_recorded(
+        &self,
+        schedule: &AdminSchedule,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .sched
+            .runs
+            .contains_key(run_key(&schedule.council, &schedule.id, at))?)
+    }
+
     /// The instant the earliest schedule is next due.
     pub fn earliest_schedule_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let Some((k, _)) = self.sched.due.first()? else {
@@ -283,6 +298,22 @@ impl Store {
         next_due: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
     ) -> Result<(AdminSchedule, Vec<Action>), StoreError> {
+        self.record_schedule_pass_with(expected, schedule, planned, next_due, now, &BTreeMap::new())
+    }
+
+    /// [`Store::record_schedule_pass`], with what each firing computed (by occurrence
+    /// instant, see `schedule::jobs`): its result goes on the firing's action and its
+    /// actions are written with it, in the same transaction, only when the occurrence
+    /// is first recorded as fired.
+    pub fn record_schedule_pass_with(
+        &self,
+        expected: &[u8],
+        schedule: &AdminSchedule,
+        planned: &[Planned],
+        next_due: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        work: &BTreeMap<DateTime<Utc>, FiringWork>,
+    ) -> Result<(AdminSchedule, Vec<Action>), StoreError> {
         let key = schedule_key(&schedule.council, &schedule.id);
         let _writing = self.hold_writes();
         (
@@ -327,11 +358,20 @@ impl Store {
                         recorded_at: now,
                     };
                     if reason.is_none() {
-                        let action = s.action_for(occurrence, now);
+                        let mut action = s.action_for(occurrence, now);
+                        let computed = work.get(&occurrence.at);
+                        action.result = computed.and_then(|w| w.result.clone());
                         let akey = action_key(&s.council, &action.id);
                         if actions.get(&akey)?.is_none() {
                             actions.insert(akey, encode(&action))?;
                             fired.push(action.clone());
+                        }
+                        for made in computed.map(|w| w.actions.as_slice()).unwrap_or_default() {
+                            let mkey = action_key(&made.council, &made.id);
+                            if actions.get(&mkey)?.is_none() {
+                                actions.insert(mkey, encode(made))?;
+                                fired.push(made.clone());
+                            }
                         }
                         run.outcome = RunOutcome::Fired;
                         run.action = Some(action.id.clone());

@@ -26,6 +26,8 @@ const PER_COUNCIL_PREFIXED: &[&str] = &[
     "decisions",
     "journey_timers",
     "legal_holds",
+    "key_workers",
+    "caseload_overrides",
 ];
 
 /// Trees keyed by the council id alone.
@@ -165,6 +167,7 @@ mod tests {
             created_at: now,
             expires_at: None,
             revoked_at: None,
+            key_worker: None,
         };
         store.put_api_key(&key, &[7; 32], None).unwrap();
 

@@ -113,6 +113,14 @@ pub(crate) enum Linked {
 }
 
 impl Linked {
+    /// The compiled component, whichever minor it binds.
+    pub(crate) fn component(&self) -> &wasmtime::component::Component {
+        match self {
+            Linked::V1_0(pre) => pre.instance_pre().component(),
+            Linked::V1_1(pre) => pre.instance_pre().component(),
+        }
+    }
+
     pub(crate) fn minor(&self) -> Minor {
         match self {
             Linked::V1_0(_) => Minor::V1_0,

@@ -44,6 +44,14 @@ pub enum Behaviour {
     Refuse,
     /// Spins for `iterations` rounds of arithmetic, then decides normally.
     Slow,
+    /// A plan (or outreach) timer due on the last day chrono knows, 262142-12-31.
+    FarFutureTimer,
+    /// An eligibility reason with a blank rule id and a megabyte of text.
+    BlankRuleOversize,
+    /// An eligibility answer with `iterations` tiny reasons.
+    ManyReasons,
+    /// Refuses to decide with a megabyte-long message.
+    OversizeRefusal,
 }
 
 /// Chosen per call by the test.
@@ -105,6 +113,7 @@ fn misbehave(settings: &Settings) -> Result<(), PolicyError> {
         }
         Behaviour::Panic => panic!("the hostile plugin panicked on purpose"),
         Behaviour::Refuse => Err(PolicyError::new("the hostile plugin refuses")),
+        Behaviour::OversizeRefusal => Err(PolicyError::new("r".repeat(1 << 20))),
         Behaviour::Slow => {
             let mut x: u64 = 1;
             for i in 0..settings.iterations {
@@ -147,6 +156,12 @@ impl Policy for Hostile {
             Behaviour::OversizeAnswer => {
                 Eligibility::accept([Reason::new("hostile.oversize", "x".repeat(1 << 20))])
             }
+            Behaviour::BlankRuleOversize => {
+                Eligibility::accept([Reason::new("", "b".repeat(1 << 20))])
+            }
+            Behaviour::ManyReasons => {
+                Eligibility::accept((0..s.iterations).map(|_| Reason::new("r", "t")))
+            }
             _ => Eligibility::accept([reason()]),
         })
     }
@@ -169,6 +184,10 @@ impl Policy for Hostile {
                 timers: vec![timer(week, "Review".to_owned())],
                 reasons: vec![],
             },
+            Behaviour::FarFutureTimer => Plan {
+                timers: vec![timer(Date::MAX, "Review at the end of time".to_owned())],
+                reasons: vec![reason()],
+            },
             _ => Plan {
                 timers: vec![timer(week, "Review".to_owned())],
                 reasons: vec![reason()],
@@ -178,6 +197,14 @@ impl Policy for Hostile {
 
     fn missed_contact(s: &Settings, _: &Journey, _: Date) -> Result<ContactDecision, PolicyError> {
         misbehave(s)?;
+        if s.behaviour == Behaviour::FarFutureTimer {
+            let timer = Timer::new(
+                TimerKind::Outreach,
+                Date::MAX,
+                "Try again at the end of time",
+            );
+            return Ok(ContactDecision::outreach(timer, [reason()]));
+        }
         Ok(ContactDecision::disengaged_exit([reason()]))
     }
 

@@ -1,0 +1,15 @@
+//! What a council developer does from their own repository, beside the sandbox
+//! workbench (`policy::workbench`: build, check, test):
+//!
+//! - [`scaffold`]: `waymark plugin new`, a plugin crate that lives in its own
+//!   repository: the in-tree template with a standalone manifest.
+//! - [`remote`]: a council's plugin on a running daemon, over the HTTP API: upload
+//!   a built component, list its versions, activate one, roll back. What
+//!   `waymark plugin upload | versions | activate | rollback` send.
+//! - [`report`]: the daemon's answers as the plain text those commands print: the
+//!   golden-case report of an accepted upload, a refusal with each failing case's
+//!   expectation and the plugin's actual answer, the versions table.
+
+pub mod remote;
+pub mod report;
+pub mod scaffold;
