@@ -88,6 +88,18 @@ async fn new_key(admin: &Client, council: &str, role: &str) -> String {
     r.body["secret"].as_str().expect("secret").to_owned()
 }
 
+/// A caseworker key bound to a key worker: it lists that key worker's work.
+async fn key_worker_key(admin: &Client, key_worker: &str) -> String {
+    let r = admin
+        .post(
+            &format!("/v1/councils/{C}/keys"),
+            json!({ "role": "caseworker", "name": "Alex's key", "key_worker": key_worker }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.body["secret"].as_str().expect("secret").to_owned()
+}
+
 fn bad_plugin(dir: &std::path::Path) -> PathBuf {
     let wrong = r#"[{"name": "an adult in ST4 is waitlisted", "hook": "eligibility",
         "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4", "in_work": false,
@@ -116,7 +128,24 @@ async fn world(scenario: &str) -> World {
     let admin = daemon.client();
     admin.set_clock("2026-01-05T10:00:00Z").await;
     support::council_with_plugin(&admin, C, "Stoke-on-Trent City Council", "stoke-on-trent").await;
+    // Alex, a key worker, has one participant; a second participant is nobody's yet.
+    let r = admin
+        .post(
+            &format!("/v1/councils/{C}/key-workers"),
+            json!({ "name": "Alex Example" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let key_worker = r.body["id"].as_str().expect("key worker id").to_owned();
     let participant = support::started_participant(&admin, C).await;
+    let r = admin
+        .put_json(
+            &format!("/v1/councils/{C}/participants/{participant}/key-worker"),
+            json!({ "key_worker": key_worker }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let _unassigned = support::started_participant(&admin, C).await;
     // Past the four-week review: work is due (and overdue by the time we look).
     admin.set_clock(NOW).await;
     let actions = admin
@@ -176,12 +205,13 @@ async fn world(scenario: &str) -> World {
         "action": action,
         "schedule": schedule,
         "today": TODAY,
+        "key_worker": key_worker,
         "bad_plugin": bad_plugin(dir.path()),
         "second_plugin": second_plugin(dir.path()),
         "keys": {
             "platform_admin": ADMIN_TOKEN,
             "council_admin": new_key(&admin, C, "council_admin").await,
-            "caseworker": new_key(&admin, C, "caseworker").await,
+            "caseworker": key_worker_key(&admin, &key_worker).await,
             "auditor": new_key(&admin, C, "auditor").await,
             "review_caseworker": new_key(&admin, LOOPY, "caseworker").await,
         },
