@@ -123,12 +123,19 @@ fn nav_item(href: String, label: &str, active: bool) -> Markup {
 pub fn render(page: Page<'_>, main: Markup) -> Markup {
     let signed_in = match page.session {
         Some(s) => {
+            let role = match s.caller.role.as_str() {
+                "platform_admin" => "Platform admin",
+                "council_admin" => "Council admin",
+                "caseworker" => "Key worker",
+                "auditor" => "Auditor",
+                other => other,
+            };
             let who = match &s.caller.council {
-                Some(c) => format!("{} key, council {}", s.caller.role, c.as_str()),
-                None => format!("{} key", s.caller.role),
+                Some(c) => format!("{role}, council {}", c.as_str()),
+                None => role.to_owned(),
             };
             html!(
-                "<div class=\"govuk-width-container console-account\"><p class=\"govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0\">Signed in with a {}.</p><form method=\"post\" action=\"/console/sign-out\" class=\"govuk-!-margin-bottom-2\">{}<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-0\" data-module=\"govuk-button\">Sign out</button></form></div>",
+                "<div class=\"govuk-width-container console-account\"><p class=\"govuk-body-s govuk-!-margin-top-2 govuk-!-margin-bottom-0\">Signed in: {}.</p><form method=\"post\" action=\"/console/sign-out\" class=\"govuk-!-margin-bottom-2\">{}<button type=\"submit\" class=\"govuk-button govuk-button--secondary govuk-!-margin-bottom-0\" data-module=\"govuk-button\">Sign out</button></form></div>",
                 who,
                 csrf(s)
             )

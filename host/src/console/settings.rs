@@ -96,7 +96,7 @@ async fn page(
             html!(
                 "{}<br><span class=\"govuk-hint govuk-!-margin-bottom-0\">{}</span>",
                 if value.is_empty() {
-                    "(default)".to_owned()
+                    "Not set: the default applies".to_owned()
                 } else {
                     value.clone()
                 },
