@@ -6,13 +6,17 @@
 // on stderr and exit 1.
 
 import { chromium } from 'playwright-core'
-import { readFileSync, mkdirSync } from 'node:fs'
+import { readFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8')
 const t = JSON.parse(process.env.CONSOLE_TEST)
 mkdirSync(t.shots, { recursive: true })
+// This scenario's screenshots from an earlier run go: the folder shows the last run.
+for (const f of readdirSync(t.shots)) {
+  if (f.startsWith(`${t.scenario}-`)) rmSync(`${t.shots}/${f}`)
+}
 
 function check (ok, what) {
   if (!ok) throw new Error(what)
@@ -45,6 +49,8 @@ async function newPage ({ javaScript = true } = {}) {
 // Screenshot and axe for the page as it is now.
 async function look (page, name) {
   shotNumber += 1
+  // Stable names: ids differ on every run.
+  name = name.replaceAll(t.participant, 'participant').replaceAll(t.schedule, 'schedule')
   const file = `${t.shots}/${t.scenario}-${String(shotNumber).padStart(2, '0')}-${name}.png`
   await page.screenshot({ path: file, fullPage: true })
   if (page.scriptsOff) return
