@@ -163,16 +163,21 @@ const scenarios = {
     check(text.includes('expected outcome waitlist, got accept'), 'expected/actual not shown')
     check(text.includes('"outcome":"accept"'), 'the actual answer is not shown')
     check(text.includes('The active version is unchanged'), 'no word on the active version')
-    // A second version (no golden cases) is accepted and becomes active; replaying
-    // the first against the decision log; rolling back.
+    // A second version (another council's rules) is accepted and becomes active;
+    // replaying it against the decision log shows the decisions it would change, with
+    // both sets of reasons; rolling back.
     await page.setInputFiles('#plugin', t.second_plugin)
     await submit(page, 'button:has-text("Upload and check")')
     await look(page, 'plugin-accepted')
     check((await page.locator('main').textContent()).includes('now active'), 'the second version was not accepted')
     check(await page.locator('tbody tr').count() === 2, 'two versions are not listed')
-    await submit(page, 'tbody tr >> nth=0 >> button:has-text("Replay decisions")')
+    await submit(page, 'tbody tr >> nth=1 >> button:has-text("Replay decisions")')
     await look(page, 'plugin-replay')
     check((await page.locator('main').textContent()).includes('Decisions asked again'), 'no replay report')
+    const changed = await page.locator('table:has(caption:has-text("would change")) tbody tr').count()
+    check(changed > 0, 'no decision would change')
+    const firstChange = await page.locator('table:has(caption:has-text("would change")) tbody tr >> nth=0').textContent()
+    check(firstChange.includes('eligible') || firstChange.includes('residence') || firstChange.includes('postcode'), `no reasons in: ${firstChange}`)
     await go(page, `/console/councils/${C}/plugins`, 'plugins-two-versions')
     await submit(page, 'button:has-text("Roll back")')
     await look(page, 'plugin-rolled-back')

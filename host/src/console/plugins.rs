@@ -16,6 +16,11 @@ use super::participants::{brief, reasons};
 use super::session::same_token;
 use super::{Console, Posted, Session, Signed, council_id, may, seg};
 
+/// How many recorded decisions a replay from the console asks again.
+const REPLAY_LIMIT: usize = 1000;
+/// How many differences the replay page lists (each with both sets of reasons).
+const SHOWN_DIFFERENCES: usize = 20;
+
 /// The largest plugin upload the console accepts (the API holds its own limit).
 const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
@@ -345,18 +350,20 @@ async fn replay(
             &session,
             Method::POST,
             &format!("/v1/councils/{c}/plugin/versions/{}/replay", seg(&digest)),
-            &json!({}),
+            &json!({ "limit": REPLAY_LIMIT }),
         )
         .await;
     if !answer.ok() {
         return answer.refusal();
     }
     let r = &answer.body;
-    let rows: Vec<Vec<Markup>> = r["differences"]
+    let differences = r["differences"]
         .as_array()
         .map(Vec::as_slice)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let rows: Vec<Vec<Markup>> = differences
         .iter()
+        .take(SHOWN_DIFFERENCES)
         .map(|d| {
             let pid = d["participant"].as_str().unwrap_or_default();
             let answered = |a: &Value| match &a["error"] {
@@ -380,8 +387,15 @@ async fn replay(
         ("Decisions asked again", html!("{}", r["replayed"])),
         ("The same", html!("{}", r["same"])),
         ("Skipped", html!("{}", r["skipped"])),
-        ("Would change", html!("{}", rows.len())),
+        ("Would change", html!("{}", differences.len())),
     ]));
+    if differences.len() > SHOWN_DIFFERENCES || r["truncated"].as_bool() == Some(true) {
+        main.push(html!(
+            "<div class=\"govuk-inset-text\">The first {} differences are shown, from the first {} decisions recorded; the API's replay route (with a participant or a larger limit) gives them all.</div>",
+            SHOWN_DIFFERENCES,
+            REPLAY_LIMIT
+        ));
+    }
     main.push(layout::table(
         "Decisions that would change",
         &["Participant", "Hook", "Recorded", "Under this version"],
