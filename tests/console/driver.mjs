@@ -212,6 +212,12 @@ const scenarios = {
     await look(page, 'timeline-contact-made')
     const rows = await page.locator('table:has(caption:has-text("Timeline")) tbody tr').allTextContents()
     check(rows.some(r => r.includes('contact_made') && r.includes(t.today)), `not on the timeline: ${rows}`)
+    // Signing out ends the session: the cookie no longer opens a page.
+    const cookie = (await page.context().cookies()).find(c => c.name === 'waymark_session').value
+    await submit(page, 'button:has-text("Sign out")')
+    await look(page, 'signed-out')
+    const reuse = await page.request.get(`${t.base}/console/councils/${C}/work`, { headers: { cookie: `waymark_session=${cookie}` }, maxRedirects: 0 })
+    check(reuse.status() === 303 && reuse.headers().location === '/console/sign-in', `the old session still works: ${reuse.status()}`)
   },
 
   // (5) A review item is resolved with an outcome and a note.
@@ -265,6 +271,15 @@ const scenarios = {
     check(ack.status() === 403, `an auditor's acknowledge answered ${ack.status()}`)
     await page.goto(`${t.base}/console/councils/${C}/schedules`)
     await look(page, 'auditor-after-forgery')
+    // Revoking the key ends the session at its next request.
+    const api = (path, method = 'GET') => fetch(t.base + path, { method, headers: { authorization: `Bearer ${t.keys.platform_admin}` } })
+    const keys = await (await api(`/v1/councils/${C}/keys?limit=100`)).json()
+    const mine = keys.keys.find(k => k.role === 'auditor' && !k.revoked_at)
+    check((await api(`/v1/councils/${C}/keys/${mine.id}`, 'DELETE')).ok, 'revoking the auditor key failed')
+    await page.goto(`${t.base}/console/councils/${C}/schedules`)
+    check(page.url().endsWith('/console/sign-in'), `a revoked key's session went on: ${page.url()}`)
+    await page.goto(`${t.base}/console/councils/${C}/audit`)
+    check(page.url().endsWith('/console/sign-in'), `the session outlived its key: ${page.url()}`)
   },
 
   // (7) A council, schedule and key named like markup are shown as text; no script runs.
