@@ -126,6 +126,16 @@ const scenarios = {
     const times = await page.locator('table:has(caption:has-text("The next")) tbody tr td:nth-child(2)').allTextContents()
     check(times.length > 0 && times.every(x => x.trim() === '02:15'), `preview not at 02:15: ${times}`)
     check(await page.locator('button:has-text("Resume")').count() === 1, 'the edit resumed it')
+    // The working-day calendar: a bad date is named beside its field; a closure is saved.
+    await go(page, `/console/councils/${C}/calendar`, 'calendar')
+    await page.fill('#extra_holidays', '2026-13-01')
+    await submit(page, 'button:has-text("Save calendar")')
+    await look(page, 'calendar-invalid')
+    check(await page.locator('#extra_holidays-error').count() === 1, 'no error beside the dates')
+    await page.fill('#extra_holidays', '2026-12-29')
+    await submit(page, 'button:has-text("Save calendar")')
+    await look(page, 'calendar-saved')
+    check((await page.locator('.govuk-summary-list').textContent()).includes('2026-12-29'), 'the closure is not shown')
   },
 
   // (2) Settings: an invalid value shows the field's error; a valid one is saved.

@@ -820,12 +820,39 @@ async fn calendar(
     calendar_page(&console, &session, &council, &[], None).await
 }
 
+const NATIONS: &[(&str, &str)] = &[
+    ("england_and_wales", "England and Wales"),
+    ("scotland", "Scotland"),
+    ("northern_ireland", "Northern Ireland"),
+];
+
+/// Dates as the form shows them: one a line.
+fn lines(v: &Value) -> String {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+fn dates(v: &Value) -> Markup {
+    let text = lines(v);
+    if text.is_empty() {
+        html!("None")
+    } else {
+        html!("{}", text.replace('\n', ", "))
+    }
+}
+
 async fn calendar_page(
     console: &Console,
     session: &Session,
     council: &str,
     errors: &[layout::FieldError],
-    submitted: Option<&str>,
+    submitted: Option<&Form>,
 ) -> Response {
     let id = match council_id(council) {
         Ok(id) => id,
@@ -845,21 +872,55 @@ async fn calendar_page(
         layout::caption_h1("Schedules", "Working-day calendar")
     );
     main.push(layout::p(
-        "Weekends and the nation's bank holidays are not working days; the council can add its own closures and open days.",
+        "Weekends and the nation's bank holidays are not working days; the council can add its own closures and take bank holidays it works on off the list.",
     ));
-    main.push(layout::json_block(&cal));
-    if may(session, "PUT", "/v1/councils/{council}/calendar", Some(c)) {
-        let text = submitted
-            .map(str::to_owned)
-            .unwrap_or_else(|| serde_json::to_string_pretty(&cal).unwrap_or_default());
+    let nation_rules = cal["mode"].as_str() == Some("nation_rules");
+    if nation_rules {
+        main.push(layout::summary(vec![
+            (
+                "Bank holidays of",
+                html!("{}", brief(&cal["nation"]).replace('_', " ")),
+            ),
+            ("Also closed on", dates(&cal["extra_holidays"])),
+            (
+                "Open on these bank holidays",
+                dates(&cal["removed_holidays"]),
+            ),
+        ]));
+    } else {
+        main.push(layout::json_block(&cal));
+    }
+    if nation_rules && may(session, "PUT", "/v1/councils/{council}/calendar", Some(c)) {
+        let value = |field: &str| match submitted {
+            Some(f) => f.get(field).to_owned(),
+            None => match field {
+                "nation" => brief(&cal["nation"]),
+                other => lines(&cal[other]),
+            },
+        };
         let inner = html!(
-            "{}{}",
+            "<h2 class=\"govuk-heading-m\">Change the calendar</h2>{}{}{}{}",
+            layout::select(
+                "nation",
+                "Bank holidays of",
+                "",
+                NATIONS,
+                &value("nation"),
+                layout::error_for(errors, "nation")
+            ),
             layout::textarea(
-                "calendar",
-                "The calendar as JSON",
-                "As the API's PUT …/calendar takes it",
-                &text,
-                layout::error_for(errors, "calendar")
+                "extra_holidays",
+                "Also closed on",
+                "One date a line, as YYYY-MM-DD, e.g. 2026-12-29",
+                &value("extra_holidays"),
+                layout::error_for(errors, "extra_holidays")
+            ),
+            layout::textarea(
+                "removed_holidays",
+                "Open on these bank holidays",
+                "One date a line, as YYYY-MM-DD",
+                &value("removed_holidays"),
+                layout::error_for(errors, "removed_holidays")
             ),
             layout::button("Save calendar")
         );
@@ -884,6 +945,18 @@ async fn calendar_page(
     )
 }
 
+/// A textarea of dates, one a line, as the API's list (bad lines are sent as they
+/// are, so the API names them).
+fn date_list(raw: &str) -> Value {
+    Value::Array(
+        raw.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| json!(l))
+            .collect(),
+    )
+}
+
 async fn put_calendar(
     State(console): State<Console>,
     Path(council): Path<String>,
@@ -893,20 +966,12 @@ async fn put_calendar(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let Ok(body) = serde_json::from_str::<Value>(form.get("calendar")) else {
-        let errors = [(
-            "calendar".to_owned(),
-            "Enter the calendar as JSON".to_owned(),
-        )];
-        return calendar_page(
-            &console,
-            &session,
-            &council,
-            &errors,
-            Some(form.get("calendar")),
-        )
-        .await;
-    };
+    let body = json!({
+        "mode": "nation_rules",
+        "nation": or(form.get("nation"), "england_and_wales"),
+        "extra_holidays": date_list(form.get("extra_holidays")),
+        "removed_holidays": date_list(form.get("removed_holidays")),
+    });
     let answer = console
         .send_json(
             &session,
@@ -919,15 +984,16 @@ async fn put_calendar(
         return redirect(&format!("/console/councils/{}/calendar", seg(id.as_str())));
     }
     if answer.status.is_client_error() && ![401, 403, 404].contains(&answer.status.as_u16()) {
-        let errors = [("calendar".to_owned(), answer.detail())];
-        return calendar_page(
-            &console,
-            &session,
-            &council,
-            &errors,
-            Some(form.get("calendar")),
-        )
-        .await;
+        let detail = answer.detail();
+        let field = if detail.contains("removed") {
+            "removed_holidays"
+        } else if detail.contains("nation") {
+            "nation"
+        } else {
+            "extra_holidays"
+        };
+        let errors = [(field.to_owned(), detail)];
+        return calendar_page(&console, &session, &council, &errors, Some(&form)).await;
     }
     answer.refusal()
 }
