@@ -966,6 +966,24 @@ async fn put_calendar(
         Ok(id) => id,
         Err(r) => return r,
     };
+    // Turning the form's text into dates is the form's job (the rules about which
+    // dates are allowed are the API's): a line that is not a date is named here.
+    for field in ["extra_holidays", "removed_holidays"] {
+        if let Some(bad) = form
+            .get(field)
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && l.parse::<chrono::NaiveDate>().is_err())
+        {
+            let errors = [(
+                field.to_owned(),
+                format!(
+                    "`{bad}` is not a real date: write each date as YYYY-MM-DD, e.g. 2026-12-29"
+                ),
+            )];
+            return calendar_page(&console, &session, &council, &errors, Some(&form)).await;
+        }
+    }
     let body = json!({
         "mode": "nation_rules",
         "nation": or(form.get("nation"), "england_and_wales"),
