@@ -417,6 +417,22 @@ async fn record_event(
         Err(r) => return r,
     };
     let kind = form.get("type");
+    if form.get("at").parse::<chrono::NaiveDate>().is_err() {
+        let errors = [(
+            "at".to_owned(),
+            "Enter the date as YYYY-MM-DD, for example 2026-03-27".to_owned(),
+        )];
+        return show(
+            &console,
+            &session,
+            &council,
+            &participant,
+            &errors,
+            &form,
+            None,
+        )
+        .await;
+    }
     let mut event = json!({ "type": kind, "at": form.get("at") });
     match kind {
         "job_ended" | "exited" => event["reason"] = json!(form.get("reason")),
