@@ -71,6 +71,9 @@ async function look (page, name) {
 async function go (page, path, name) {
   const response = await page.goto(t.base + path)
   check(response.ok(), `${path} answered ${response.status()}`)
+  const csp = response.headers()['content-security-policy'] || ''
+  check(csp.startsWith("default-src 'self'") && !csp.includes('unsafe'), `${path}: CSP is ${csp}`)
+  check(response.headers()['cache-control'] === 'no-store', `${path}: a page may be cached`)
   await look(page, name)
   return response
 }
