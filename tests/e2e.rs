@@ -12,6 +12,7 @@ mod access;
 mod api_contract;
 mod backup;
 mod consent;
+mod console;
 mod council_plugins;
 mod crash_under_load;
 mod erasure;

@@ -153,6 +153,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
         opts.data.display()
     );
     println!("  try: curl http://{addr}/healthz");
+    println!("  console: http://{addr}/console/ (sign in with an API key)");
     tracing::info!(%addr, "serving");
 
     let mut rx = shutdown_rx.clone();

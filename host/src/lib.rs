@@ -12,7 +12,7 @@
 //!   (`schedule::jobs`: a firing's work); `outbox`: the actions they make and their
 //!   webhook delivery.
 //! - `store`: everything durable, in sled; `council`, `access`: tenants and API keys.
-//! - `api`: the HTTP admin API; `daemon`: `waymark serve`; `simulate`: what-if runs.
+//! - `api`: the HTTP admin API; `console`: its pages for people, at `/console/`; `daemon`: `waymark serve`; `simulate`: what-if runs.
 //! - `clock`: the only place the time is read.
 //! - `authoring`: the council developer's side of the API: `waymark plugin upload`,
 //!   `versions`, `activate` and `rollback` against a running daemon.
@@ -23,6 +23,7 @@ pub mod authoring;
 pub mod caseload;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod council;
 pub mod daemon;
 pub mod indicators;

@@ -455,6 +455,11 @@ fn authenticate(state: &AppState, request: &Request) -> Result<Caller, Problem> 
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(Problem::unauthorized)?;
+    authenticate_secret(state, presented)
+}
+
+/// Finds the live key whose secret is `presented` (also the console's sign-in check).
+pub(crate) fn authenticate_secret(state: &AppState, presented: &str) -> Result<Caller, Problem> {
     if state.admin_key.matches(presented) {
         return Ok(Caller {
             key: KeyId::bootstrap(),

@@ -96,7 +96,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             state.gate.limits.max_body_bytes,
         ));
-    Router::new()
+    let api = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         // Declared here, outside /v1, like /healthz: they need no key.
         .route("/readyz", get(operations::readyz))
@@ -113,7 +113,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             operations::observe,
         ))
-        .with_state(state)
+        .with_state(state.clone());
+    // The console's pages answer by calling this same router in-process (`console/`).
+    api.clone().merge(crate::console::routes(state, api))
 }
 
 /// A known path with a method it does not have: problem details, like every error.
