@@ -289,7 +289,7 @@ impl Caseload {
         drop(admitted);
         self.store.flush().await?;
         self.timers_changed.notify_one();
-        Ok((self.referred(&council.id, participant)?, overridden))
+        Ok((referred_from(out.journey)?, overridden))
     }
 
     /// Writes a workflow step's outcome: the journey, its timers, decision records,
@@ -508,8 +508,7 @@ impl Caseload {
         }
     }
 
-    /// The answer a referral gave, rebuilt from its journey: the state and decision
-    /// right after eligibility was decided, whatever happened since.
+    /// The answer a referral gave, read from the store (a retry after a crash lost it).
     fn referred(
         &self,
         council: &CouncilId,
@@ -519,21 +518,7 @@ impl Caseload {
             .store
             .journey(council, participant)?
             .ok_or_else(|| CaseloadError::UnknownParticipant(council.clone(), participant))?;
-        let decided = Journey {
-            events: journey.events.iter().take(2).cloned().collect(),
-            ..journey
-        };
-        let (decision, review_reason) = match decided.events.get(1) {
-            Some(Event::EligibilityDecided { decision, .. }) => (Some(decision.clone()), None),
-            Some(Event::SentForReview { error, .. }) => (None, Some(error.clone())),
-            _ => (None, None),
-        };
-        Ok(Referred {
-            participant_id: participant,
-            state: decided.state()?,
-            decision,
-            review_reason,
-        })
+        referred_from(journey)
     }
 
     /// Corrects the referral's details (the right to rectification), dated today in
@@ -715,6 +700,27 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(move || span.in_scope(f))
         .await
         .map_err(|e| CaseloadError::Sandbox(format!("a policy call panicked: {e}")))
+}
+
+/// The answer a referral gave, from its journey: the state and decision right after
+/// eligibility was decided, whatever happened since.
+fn referred_from(journey: Journey) -> Result<Referred, CaseloadError> {
+    let participant = journey.participant;
+    let decided = Journey {
+        events: journey.events.iter().take(2).cloned().collect(),
+        ..journey
+    };
+    let (decision, review_reason) = match decided.events.get(1) {
+        Some(Event::EligibilityDecided { decision, .. }) => (Some(decision.clone()), None),
+        Some(Event::SentForReview { error, .. }) => (None, Some(error.clone())),
+        _ => (None, None),
+    };
+    Ok(Referred {
+        participant_id: participant,
+        state: decided.state()?,
+        decision,
+        review_reason,
+    })
 }
 
 /// A change to a journey, run as one workflow step: `None` when it changes nothing.
