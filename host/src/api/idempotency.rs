@@ -86,17 +86,6 @@ pub fn parse_key(raw: &HeaderValue) -> Result<&str, Problem> {
     Ok(key)
 }
 
-/// The refusal of a key already used for another request (`key` when known).
-pub fn key_reused(key: Option<&str>) -> Problem {
-    let key = key.map_or_else(String::new, |k| format!(" `{k}`"));
-    Problem::new(
-        ProblemKind::IdempotencyKeyReused,
-        format!(
-            "the Idempotency-Key{key} was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
-        ),
-    )
-}
-
 /// The caller's presented secret (the gate has already checked it).
 fn presented_secret(headers: &axum::http::HeaderMap) -> &str {
     headers
@@ -270,7 +259,7 @@ pub async fn run(
         .filter(|a| a.sealed_by == sealed_by(&secret))
     {
         if answer.fingerprint != print {
-            return Err(refuse(key_reused(Some(&key))));
+            return Err(refuse(super::problem::key_reused(Some(&key))));
         }
         return Ok(Answered {
             response: replay(&answer, &secret, &record_key).map_err(refuse)?,

@@ -166,7 +166,7 @@ impl<T: IntoResponse> IntoResponse for Durable<T> {
 impl From<EarlierWork> for Problem {
     fn from(e: EarlierWork) -> Problem {
         match e {
-            EarlierWork::KeyReused => super::idempotency::key_reused(None),
+            EarlierWork::KeyReused => key_reused(None),
             EarlierWork::Store(s) => s.into(),
         }
     }
@@ -206,6 +206,17 @@ impl From<StoreError> for Problem {
     }
 }
 
+/// The refusal of a key already used for another request (`key` when known).
+pub fn key_reused(key: Option<&str>) -> Problem {
+    let key = key.map_or_else(String::new, |k| format!(" `{k}`"));
+    Problem::new(
+        ProblemKind::IdempotencyKeyReused,
+        format!(
+            "the Idempotency-Key{key} was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
+        ),
+    )
+}
+
 /// A council named in a path that does not exist, and how to make it.
 pub fn no_council(id: &crate::council::CouncilId) -> Problem {
     Problem::not_found(format!(
@@ -238,7 +249,7 @@ impl From<CaseloadError> for Problem {
                 tracing::error!(error = %e, "stored journey without referral");
                 Problem::unavailable("this journey's record is damaged; restore it from a backup")
             }
-            CaseloadError::IdempotencyKeyReused => super::idempotency::key_reused(None),
+            CaseloadError::IdempotencyKeyReused => key_reused(None),
             CaseloadError::UnknownReview(..) => Problem::not_found(e.to_string()),
             CaseloadError::ReviewResolved(_) => {
                 Problem::new(ProblemKind::ReviewResolved, e.to_string())
