@@ -5,15 +5,16 @@
 
 use std::path::{Path, PathBuf};
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::JsonBody;
+use super::permission::Permission::PlatformAdmin;
 use super::problem::Problem;
+use super::route::Route;
 use crate::store::{BackupError, BackupTaken, backup_offline};
 
 #[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
@@ -70,8 +71,12 @@ async fn take_backup(
     Ok(Json(taken))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/backup", post(take_backup))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/v1/admin/backup", PlatformAdmin, take_backup)
+            .json::<NewBackup>()
+            .ok::<BackupTaken>(),
+    ]
 }
 
 /// How `waymark backup` reaches a running daemon.

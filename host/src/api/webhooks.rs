@@ -4,14 +4,16 @@
 //! The delivery worker follows these writes through the store's change feed, so
 //! nothing here needs to wake it.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{post, put};
-use axum::{Json, Router};
 
 use super::AppState;
 use super::extract::{ActionPath, CouncilPath, JsonBody};
+use super::permission::Grant::{ManageConfig, ReadConfig, WriteCases};
+use super::permission::Permission::Council;
 use super::problem::Problem;
+use super::route::Route;
 use crate::outbox::Action;
 use crate::outbox::webhook::{Webhook, WebhookSettings, WebhookView};
 
@@ -87,14 +89,33 @@ async fn redeliver(
     Ok(Json(action))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/councils/{council}/webhook",
-            put(put_webhook).get(get_webhook).delete(delete_webhook),
+pub fn routes() -> Vec<Route> {
+    // Webhook delivery is council configuration; redelivering an action is casework.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/webhook",
+            Council(ReadConfig),
+            get_webhook,
         )
-        .route(
-            "/councils/{council}/actions/{action}/redeliver",
-            post(redeliver),
+        .ok::<WebhookView>(),
+        Route::put(
+            "/v1/councils/{council}/webhook",
+            Council(ManageConfig),
+            put_webhook,
         )
+        .json::<WebhookSettings>()
+        .ok::<WebhookView>(),
+        Route::delete(
+            "/v1/councils/{council}/webhook",
+            Council(ManageConfig),
+            delete_webhook,
+        )
+        .no_content(),
+        Route::post(
+            "/v1/councils/{council}/actions/{action}/redeliver",
+            Council(WriteCases),
+            redeliver,
+        )
+        .ok::<Action>(),
+    ]
 }
