@@ -379,12 +379,13 @@ async fn roles_and_councils_are_enforced_and_audited() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_in_the_permission_table_refuses_a_request_without_a_key() {
+async fn every_declared_route_refuses_a_request_without_a_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let daemon = Daemon::start(dir.path());
     let anonymous = daemon.client().with_token("");
     let http = reqwest::Client::new();
-    for (method, route, _) in waymark::api::access::TABLE {
+    for declared in waymark::api::declared() {
+        let (method, route) = (declared.method.as_str(), declared.path);
         let path = route
             .replace("{council}", "stoke-on-trent")
             .replace("{participant}", "00000000-0000-4000-8000-000000000000")
@@ -486,4 +487,99 @@ async fn oversized_bodies_get_413_and_fast_keys_get_429_with_retry_after() {
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let r = admin.get("/v1/councils/leeds").await;
     assert!(is_problem(&r, 404), "{} {}", r.status, r.body);
+}
+
+/// One declaration per route (`api::route`): every route it lists is mounted, refuses
+/// each key its permission leaves out with the gate's 403, lets the keys it names past
+/// the gate, and is in the OpenAPI document with that permission. A route added to a
+/// module's `routes()` is covered here without touching this file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_declared_route_is_routed_gated_by_its_permission_and_described() {
+    use waymark::access::Role;
+    use waymark::api::permission::Permission;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let admin = daemon.client();
+    for (id, name) in [("leeds", "Leeds"), ("york", "York")] {
+        let r = admin
+            .post("/v1/councils", json!({ "id": id, "name": name }))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let mut keys = Vec::new();
+    for role in [Role::CouncilAdmin, Role::Caseworker, Role::Auditor] {
+        let (_, client) = key(&admin, LEEDS, role.as_str(), None).await;
+        keys.push((role, "leeds", client));
+    }
+    let (_, york) = key(&admin, "/v1/councils/york", "council_admin", None).await;
+    keys.push((Role::CouncilAdmin, "york", york));
+
+    let doc = admin.get("/v1/openapi.json").await;
+    assert_eq!(doc.status, 200, "{}", doc.body);
+    let declared = waymark::api::declared();
+    let described: usize = doc.body["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .map(|p| p.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(
+        described,
+        declared.len(),
+        "the document describes other routes"
+    );
+
+    let http = reqwest::Client::new();
+    for route in declared {
+        let (method, pattern) = (route.method.as_str(), route.path);
+        let op = &doc.body["paths"][pattern][method.to_lowercase()];
+        assert!(op.is_object(), "{method} {pattern} is not in the document");
+        assert_eq!(
+            op["description"],
+            route.permission.describe(),
+            "{method} {pattern}"
+        );
+        let path = pattern
+            .replace("{council}", "leeds")
+            .replace("{participant}", "00000000-0000-4000-8000-000000000000")
+            .replace("{action}", "0000000000000000-0000000000000000")
+            .replace("{key}", "key_00000000000000000000000000000000")
+            .replace("{schedule}", "sch_00000000000000000000000000000000")
+            .replace("{digest}", &"0".repeat(64))
+            .replace("{review}", "00000000-0000-4000-8000-000000000000")
+            .replace("{key_worker}", "kw_00000000000000000000000000000000");
+        for (role, council, client) in &keys {
+            let may = match route.permission {
+                Permission::PlatformAdmin => false,
+                Permission::AnyKey => true,
+                Permission::Council(grant) => *council == "leeds" && grant.roles().contains(role),
+            };
+            let mut req = http
+                .request(route.method.clone(), format!("{}{path}", client.base))
+                .bearer_auth(&client.token);
+            if route.method != reqwest::Method::GET {
+                req = req.json(&json!({}));
+            }
+            let r = req.send().await.expect("request reached the daemon");
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            let who = format!("{method} {path} with a {role} key of {council}");
+            if may {
+                assert!(
+                    ![401, 403, 405].contains(&status)
+                        && !body["detail"]
+                            .as_str()
+                            .is_some_and(|d| d.starts_with("no such route")),
+                    "{who} did not get past the gate: {status} {body}"
+                );
+            } else {
+                assert_eq!(status, 403, "{who} was not refused: {body}");
+                assert_eq!(
+                    body["type"], "urn:waymark:problem:forbidden",
+                    "{who}: {body}"
+                );
+            }
+        }
+    }
 }

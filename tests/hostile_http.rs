@@ -1,5 +1,5 @@
 //! Hostile HTTP: a seeded generator throws malformed, oversized, mistyped and
-//! forged requests at every route in the permission table (`api::access::TABLE`,
+//! forged requests at every declared route (`api::declared`,
 //! so a new route is covered without touching this file) on a real daemon, and
 //! checks that none gets a 5xx or kills the daemon, every 4xx is a problem-details
 //! body, and a refused request changes nothing.
@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
 use support::{ADMIN_TOKEN, Daemon, plugin};
-use waymark::api::access::TABLE;
+use waymark::api::declared;
 
 const COUNCIL: &str = "stoke-on-trent";
 
@@ -374,7 +374,8 @@ async fn hostile_requests_never_get_a_5xx_and_refusals_change_nothing() {
     let (mut tried, mut refused, mut accepted) = (0u64, 0u64, 0u64);
     let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
     while tried < inputs {
-        let (method, pattern, _) = *TABLE.choose(&mut rng).expect("routes");
+        let route = declared().choose(&mut rng).expect("routes");
+        let (method, pattern) = (route.method.as_str(), route.path);
         let method = if rng.random_bool(0.05) {
             *["PATCH", "DELETE", "PUT", "GET", "POST"]
                 .choose(&mut rng)
@@ -457,7 +458,7 @@ async fn hostile_requests_never_get_a_5xx_and_refusals_change_nothing() {
     eprintln!(
         "hostile HTTP: seed {seed}, {tried} inputs over {} routes: {refused} refused, {accepted} \
          accepted, no 5xx; statuses {statuses:?}",
-        TABLE.len()
+        declared().len()
     );
 }
 

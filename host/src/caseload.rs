@@ -25,6 +25,7 @@ use crate::journey::{
 use crate::outbox::{Action, ActionKind, HandoverPack};
 use crate::policy::{CallContext, Eligibility, Outcome, PlannedTimer, Plugin, Policies, TimerKind};
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
+use crate::schedule::scheduler::{DecidesEndOfSupport, EndOfSupport};
 use crate::schedule::timer::Timer;
 use crate::store::{
     DamagedRecord, DecisionRecord, EarlierWork, IdempotencyMark, JourneyWrite, Made, Store,
@@ -799,6 +800,13 @@ fn handover_action(
             .unwrap_or_default(),
     });
     action
+}
+
+/// The scheduler hands timers that end support to the caseload.
+impl DecidesEndOfSupport for Caseload {
+    fn end_support<'a>(&'a self, timer: &'a Timer) -> EndOfSupport<'a> {
+        Box::pin(async move { Ok(Caseload::end_support(self, timer).await?) })
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,10 @@ impl Clock for SystemClock {
     }
 }
 
+/// The store's meta key under which a manual clock's time is kept, so a restart
+/// (even after kill -9) resumes where it was set.
+pub const MANUAL_CLOCK_META: &str = "manual_clock_now";
+
 /// A clock that stands still until [`ManualClock::set`] moves it (either way).
 #[derive(Debug)]
 pub struct ManualClock {

@@ -12,7 +12,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::api::{self, AdminKey, AppState};
 use crate::caseload::Caseload;
-use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::clock::{Clock, MANUAL_CLOCK_META, ManualClock, SystemClock};
 use crate::council::{Council, CouncilId};
 use crate::councils::{Councils, SeedError};
 use crate::journey::Programme;
@@ -65,7 +65,6 @@ fn london() -> chrono_tz::Tz {
 }
 
 const ADMIN_KEY_META: &str = "admin_key_sha256";
-pub(crate) const MANUAL_CLOCK_META: &str = "manual_clock_now";
 
 pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let lock = DataFolderLock::acquire(&opts.data)?;
@@ -136,7 +135,7 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let scheduler = Scheduler::new(store.clone(), clock.clone(), timers_changed)
         .with_telemetry(telemetry)
-        .with_caseload(state.caseload.clone());
+        .deciding_end_of_support(Arc::new(state.caseload.clone()));
     let scheduler =
         tokio::spawn(readiness.watch(Worker::Scheduler, scheduler.run(shutdown_rx.clone())));
     let delivery =
@@ -159,7 +158,12 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     tracing::info!(%addr, "serving");
 
     let mut rx = shutdown_rx.clone();
-    axum::serve(listener, api::router(state.clone()))
+    let api = api::router(state.clone());
+    // The console's pages answer by calling this same router in-process (`console/`).
+    let app = api
+        .clone()
+        .merge(crate::console::routes(state.clone(), api));
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             tokio::select! {
                 _ = shutdown_signal() => {}

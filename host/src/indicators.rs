@@ -24,8 +24,8 @@ use crate::journey::{Event, Journey, ParticipantId};
 use crate::key_workers::{self, KeyWorker, KeyWorkerId};
 use crate::outbox::{Action, ActionId, ActionKind};
 use crate::policy::{Outcome, TimerKind};
-use crate::schedule::admin::ExportFormat;
 use crate::schedule::calendar::WorkingCalendar;
+use crate::schedule::firing::ExportFormat;
 use crate::schedule::timer::Timer;
 
 /// Counts below this are shown as `<5`.

@@ -55,10 +55,9 @@ impl RetentionSweep {
         let now = self.clock.now();
         let swept = tokio::task::spawn_blocking(move || sweep_all(&store, now))
             .await
-            .map_err(|e| {
-                StoreError::Sled(sled::Error::ReportableBug(format!(
-                    "retention sweep task failed: {e}"
-                )))
+            .map_err(|e| StoreError::Interrupted {
+                what: "the retention sweep",
+                reason: e.to_string(),
             })??;
         if swept.erased > 0 {
             self.store.flush().await?;

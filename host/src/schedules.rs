@@ -9,8 +9,9 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::council::{Council, CouncilId};
-use crate::schedule::admin::{AdminSchedule, InvalidSchedule, ScheduleDefinition, ScheduleId};
+use crate::schedule::admin::{AdminSchedule, InvalidSchedule, ScheduleDefinition};
 use crate::schedule::council_calendar::{CalendarSpec, InvalidCalendar};
+use crate::schedule::firing::ScheduleId;
 use crate::schedule::scheduler::settle_schedule;
 use crate::store::{Durable, EarlierWork, IdempotencyMark, Made, Store, StoreError};
 use crate::telemetry::{Telemetry, spawn_blocking};

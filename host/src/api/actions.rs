@@ -1,8 +1,7 @@
 //! The outbox, pulled: list a council's actions and acknowledge them.
 
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::page_limit;
 use super::extract::{ActionPath, CouncilPath, QueryParams};
+use super::permission::Grant::{ReadCases, WriteCases};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::access::Caller;
 use crate::actions::{ActionError, Actions};
 use crate::key_workers::KeyWorkerId;
@@ -163,12 +165,26 @@ async fn get_action(
     Ok(Json(action))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils/{council}/actions", get(list_actions))
-        .route("/councils/{council}/actions/{action}", get(get_action))
-        .route(
-            "/councils/{council}/actions/{action}/ack",
-            post(acknowledge),
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "/v1/councils/{council}/actions",
+            Council(ReadCases),
+            list_actions,
         )
+        .query::<ActionQuery>()
+        .ok::<ActionPage>(),
+        Route::get(
+            "/v1/councils/{council}/actions/{action}",
+            Council(ReadCases),
+            get_action,
+        )
+        .ok::<Action>(),
+        Route::post(
+            "/v1/councils/{council}/actions/{action}/ack",
+            Council(WriteCases),
+            acknowledge,
+        )
+        .ok::<Action>(),
+    ]
 }

@@ -1,15 +1,17 @@
 //! Reading the audit log: one council's entries, or (platform admins) all of them.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::page_limit;
 use super::extract::{CouncilPath, QueryParams};
+use super::permission::Grant::ReadAudit;
+use super::permission::Permission::{Council, PlatformAdmin};
 use super::problem::Problem;
+use super::route::Route;
 use crate::store::AuditEntry;
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -65,8 +67,17 @@ async fn platform_audit(
     page(&state, None, q)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(platform_audit))
-        .route("/councils/{council}/audit", get(council_audit))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/v1/audit", PlatformAdmin, platform_audit)
+            .query::<AuditQuery>()
+            .ok::<AuditPage>(),
+        Route::get(
+            "/v1/councils/{council}/audit",
+            Council(ReadAudit),
+            council_audit,
+        )
+        .query::<AuditQuery>()
+        .ok::<AuditPage>(),
+    ]
 }

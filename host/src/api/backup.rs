@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 
 use super::AppState;
 use super::extract::JsonBody;
+use super::permission::Permission::PlatformAdmin;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 pub use crate::backup::NewBackup;
 use crate::store::{BackupError, BackupTaken};
 
@@ -60,6 +61,10 @@ async fn take_backup(
     Ok(Json(taken))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/backup", post(take_backup))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/v1/admin/backup", PlatformAdmin, take_backup)
+            .json::<NewBackup>()
+            .ok::<BackupTaken>(),
+    ]
 }

@@ -1,15 +1,16 @@
 //! `POST /v1/admin/clock`: moves the manual clock (only under `--manual-clock`).
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::JsonBody;
+use super::permission::Permission::PlatformAdmin;
 use super::problem::Problem;
-use crate::daemon::MANUAL_CLOCK_META;
+use super::route::Route;
+use crate::clock::MANUAL_CLOCK_META;
 
 #[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +39,11 @@ async fn set_clock(
     }))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin/clock", post(set_clock))
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/v1/admin/clock", PlatformAdmin, set_clock)
+            .json::<SetClock>()
+            .ok::<SetClock>()
+            .manual_clock_only(),
+    ]
 }

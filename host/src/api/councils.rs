@@ -1,18 +1,20 @@
 //! Councils and their policy plugins.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::Extension;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::{get, put};
-use axum::{Json, Router};
 use chrono::NaiveTime;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, QueryParams, page_limit};
+use super::permission::Grant::{ManageConfig, ReadConfig};
+use super::permission::Permission::{self, PlatformAdmin};
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::access::Caller;
 use crate::council::{Council, CouncilId};
 use crate::councils::{self, CouncilError, Councils};
@@ -252,17 +254,36 @@ impl From<&Installed> for PluginInstalled {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils", get(list_councils).post(create_council))
-        .route(
-            "/councils/{council}",
-            get(get_council)
-                .patch(update_council)
-                .delete(delete_council),
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/v1/councils", PlatformAdmin, create_council)
+            .json::<NewCouncil>()
+            .created::<CouncilView>(),
+        Route::get("/v1/councils", PlatformAdmin, list_councils)
+            .query::<CouncilQuery>()
+            .ok::<CouncilPage>(),
+        Route::get(
+            "/v1/councils/{council}",
+            Permission::Council(ReadConfig),
+            get_council,
         )
-        .route(
-            "/councils/{council}/plugin",
-            put(put_plugin).layer(DefaultBodyLimit::max(Limits::default().max_plugin_bytes)),
+        .ok::<CouncilView>(),
+        // Name, time zone, nation and reminder time are the council's own configuration;
+        // removing a tenant is the platform's.
+        Route::patch(
+            "/v1/councils/{council}",
+            Permission::Council(ManageConfig),
+            update_council,
         )
+        .json::<CouncilChange>()
+        .ok::<CouncilView>(),
+        Route::delete("/v1/councils/{council}", PlatformAdmin, delete_council).no_content(),
+        Route::put(
+            "/v1/councils/{council}/plugin",
+            Permission::Council(ManageConfig),
+            put_plugin,
+        )
+        .wasm(Limits::default().max_plugin_bytes)
+        .ok::<PluginInstalled>(),
+    ]
 }

@@ -2,18 +2,20 @@
 //! the same figures a `management_information_export` schedule computes, as JSON,
 //! or as CSV when asked with `Accept: text/csv`.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{CouncilPath, QueryParams};
+use super::permission::Grant::ReadConfig;
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::indicators;
 use crate::schedule::jobs::Held;
 
@@ -71,6 +73,15 @@ async fn figures(
     Ok(Json(figures).into_response())
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/councils/{council}/indicators", get(figures))
+pub fn routes() -> Vec<Route> {
+    // Aggregate figures, small numbers suppressed: for managers, staff and auditors.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/indicators",
+            Council(ReadConfig),
+            figures,
+        )
+        .query::<IndicatorQuery>()
+        .ok::<indicators::Indicators>(),
+    ]
 }

@@ -3,18 +3,20 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::access::AuditIds;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath, PathParams};
+use super::permission::Grant::{ManageConfig, ReadConfig, WriteCases};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::caseload::{AssignError, Assignment};
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
@@ -273,19 +275,47 @@ pub(super) fn override_ids(key_worker: &KeyWorkerId, overridden: bool) -> AuditI
     AuditIds(ids)
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils/{council}/key-workers", get(list).post(create))
-        .route(
-            "/councils/{council}/key-workers/{key_worker}",
-            get(get_one).patch(change),
+pub fn routes() -> Vec<Route> {
+    // Key workers are the council's staffing; assigning a participant is casework.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/key-workers",
+            Council(ReadConfig),
+            list,
         )
-        .route(
-            "/councils/{council}/key-workers/{key_worker}/retire",
-            post(retire),
+        .ok::<KeyWorkerList>(),
+        Route::post(
+            "/v1/councils/{council}/key-workers",
+            Council(ManageConfig),
+            create,
         )
-        .route(
-            "/councils/{council}/participants/{participant}/key-worker",
-            put(assign),
+        .json::<NewKeyWorker>()
+        .created::<KeyWorkerView>(),
+        Route::get(
+            "/v1/councils/{council}/key-workers/{key_worker}",
+            Council(ReadConfig),
+            get_one,
         )
+        .ok::<KeyWorkerView>(),
+        Route::patch(
+            "/v1/councils/{council}/key-workers/{key_worker}",
+            Council(ManageConfig),
+            change,
+        )
+        .json::<KeyWorkerChange>()
+        .ok::<KeyWorkerView>(),
+        Route::post(
+            "/v1/councils/{council}/key-workers/{key_worker}/retire",
+            Council(ManageConfig),
+            retire,
+        )
+        .ok::<KeyWorkerView>(),
+        Route::put(
+            "/v1/councils/{council}/participants/{participant}/key-worker",
+            Council(WriteCases),
+            assign,
+        )
+        .json::<AssignKeyWorker>()
+        .ok::<KeyWorkerAssignment>(),
+    ]
 }

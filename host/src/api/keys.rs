@@ -2,17 +2,19 @@
 //! kept), listed (never with secrets) and revoked. Council admins manage their own
 //! council's keys; platform admins also make platform-admin keys at `/v1/keys`.
 
+use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, PathParams, QueryParams, page_limit};
+use super::permission::Grant::{ManageKeys, ReadKeys};
+use super::permission::Permission::{Council, PlatformAdmin};
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::access::{ApiKey, Caller, KeyId, Role};
 use crate::council::CouncilId;
 use crate::keys::{KeyError, Keys, MadeKey, NewApiKey};
@@ -271,13 +273,34 @@ async fn revoke_platform_key(
     revoke(&state, &caller, None, &key).await
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/keys", get(list_platform_keys).post(create_platform_key))
-        .route("/keys/{key}", delete(revoke_platform_key))
-        .route(
-            "/councils/{council}/keys",
-            get(list_council_keys).post(create_council_key),
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post(
+            "/v1/councils/{council}/keys",
+            Council(ManageKeys),
+            create_council_key,
         )
-        .route("/councils/{council}/keys/{key}", delete(revoke_council_key))
+        .json::<NewKey>()
+        .created::<CreatedKey>(),
+        Route::get(
+            "/v1/councils/{council}/keys",
+            Council(ReadKeys),
+            list_council_keys,
+        )
+        .query::<KeyQuery>()
+        .ok::<KeyList>(),
+        Route::delete(
+            "/v1/councils/{council}/keys/{key}",
+            Council(ManageKeys),
+            revoke_council_key,
+        )
+        .no_content(),
+        Route::post("/v1/keys", PlatformAdmin, create_platform_key)
+            .json::<NewPlatformKey>()
+            .created::<CreatedKey>(),
+        Route::get("/v1/keys", PlatformAdmin, list_platform_keys)
+            .query::<KeyQuery>()
+            .ok::<KeyList>(),
+        Route::delete("/v1/keys/{key}", PlatformAdmin, revoke_platform_key).no_content(),
+    ]
 }

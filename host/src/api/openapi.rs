@@ -1,8 +1,8 @@
-//! The API's OpenAPI 3.1 description, built from the same things the server runs on:
-//! the routes come from the permission [`TABLE`] (which a test proves lists every
-//! route), and the bodies from the Rust types the handlers read and write, through
-//! schemars. Served at `GET /v1/openapi.json` and written to `schemas/openapi.json`
-//! by `waymark schemas export` (a test fails when that file drifts).
+//! The API's OpenAPI 3.1 description, built from the same declarations the server
+//! runs on: each operation from its [`Route`] (path, permission, and the Rust types
+//! its handler reads and writes, through schemars). Served at `GET /v1/openapi.json`
+//! and written to `schemas/openapi.json` by `waymark schemas export` (a test fails
+//! when that file drifts).
 //!
 //! schemars generates JSON Schema draft 2020-12, which OpenAPI 3.1 uses as is: each
 //! type's `$defs` move into `components/schemas` and their references follow.
@@ -10,173 +10,12 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use axum::Router;
 use axum::response::Json;
-use axum::routing::get;
-use schemars::{JsonSchema, schema_for};
 use serde_json::{Map, Value, json};
 
-use super::AppState;
-use super::access::{Permission, TABLE};
-use super::actions::{ActionPage, ActionQuery};
-use super::audit::{AuditPage, AuditQuery};
-use super::backup::NewBackup;
-use super::clock::SetClock;
-use super::councils::{
-    CouncilChange, CouncilPage, CouncilQuery, CouncilView, NewCouncil, PluginInstalled,
-};
-use super::indicators::IndicatorQuery;
-use super::key_workers::{
-    AssignKeyWorker, KeyWorkerAssignment, KeyWorkerChange, KeyWorkerList, NewKeyWorker,
-};
-use super::keys::{CreatedKey, KeyList, KeyQuery, NewKey, NewPlatformKey};
-use super::participants::NewReferral;
-use super::plugins::{PluginActivated, PluginVersionView, PluginVersions, ReplayRequest};
-use super::privacy::NewLegalHold;
+use super::permission::Permission::AnyKey;
 use super::problem::Problem;
-use super::retention::{RetentionSettings, RetentionView};
-use super::reviews::{DecisionLog, ResolveReview, ReviewPage, ReviewQuery};
-use super::roster::{EventPage, EventQuery, ParticipantPage, ParticipantQuery};
-use super::schedules::{
-    PreviewQuery, RunPage, RunQuery, SchedulePage, SchedulePreview, ScheduleQuery,
-};
-use super::settings::CouncilSettings;
-use crate::caseload::{ParticipantView, Referred};
-use crate::indicators::Indicators;
-use crate::journey::{CaseworkerEvent, ReferralCorrection};
-use crate::key_workers::KeyWorkerView;
-use crate::outbox::Action;
-use crate::outbox::webhook::{WebhookSettings, WebhookView};
-use crate::policy::Limits;
-use crate::replay::ReplayReport;
-use crate::review::ReviewItem;
-use crate::schedule::admin::{AdminSchedule, ScheduleDefinition};
-use crate::schedule::council_calendar::CalendarSpec;
-use crate::store::{BackupTaken, Erasure, LegalHold, ParticipantExport};
-
-/// A type's component name and its JSON Schema (draft 2020-12, with its `$defs`).
-type Shape = fn() -> (String, Value);
-
-fn shape<T: JsonSchema>() -> (String, Value) {
-    (
-        T::schema_name().into_owned(),
-        serde_json::to_value(schema_for!(T)).unwrap_or_default(),
-    )
-}
-
-/// What a route's request carries.
-#[derive(Clone, Copy)]
-enum Body {
-    Empty,
-    Json(Shape),
-    /// A JSON object whose shape the council's active plugin defines (its settings).
-    PluginSettings,
-    /// A WebAssembly component, uploaded as `application/wasm`.
-    Wasm,
-}
-
-/// A route's request and answer, by the types its handler uses.
-struct Contract {
-    method: &'static str,
-    route: &'static str,
-    query: Option<Shape>,
-    body: Body,
-    /// The success status; 204 answers with no body.
-    status: u16,
-    /// The success body; `None` with a 2xx other than 204 is a JSON document of any shape.
-    answer: Option<Shape>,
-}
-
-const fn c(
-    method: &'static str,
-    route: &'static str,
-    query: Option<Shape>,
-    body: Body,
-    status: u16,
-    answer: Option<Shape>,
-) -> Contract {
-    Contract {
-        method,
-        route,
-        query,
-        body,
-        status,
-        answer,
-    }
-}
-
-/// Every route whose body types are known. A route in [`TABLE`] but not here is still
-/// described, with its parameters and a generic answer.
-#[rustfmt::skip]
-const CONTRACTS: &[Contract] = &[
-    c("POST", "/v1/admin/clock", None, Body::Json(shape::<SetClock>), 200, Some(shape::<SetClock>)),
-    c("POST", "/v1/admin/backup", None, Body::Json(shape::<NewBackup>), 200, Some(shape::<BackupTaken>)),
-    c("POST", "/v1/councils", None, Body::Json(shape::<NewCouncil>), 201, Some(shape::<CouncilView>)),
-    c("GET", "/v1/councils", Some(shape::<CouncilQuery>), Body::Empty, 200, Some(shape::<CouncilPage>)),
-    c("GET", "/v1/councils/{council}", None, Body::Empty, 200, Some(shape::<CouncilView>)),
-    c("PATCH", "/v1/councils/{council}", None, Body::Json(shape::<CouncilChange>), 200, Some(shape::<CouncilView>)),
-    c("DELETE", "/v1/councils/{council}", None, Body::Empty, 204, None),
-    c("PUT", "/v1/councils/{council}/plugin", None, Body::Wasm, 200, Some(shape::<PluginInstalled>)),
-    c("POST", "/v1/councils/{council}/referrals", None, Body::Json(shape::<NewReferral>), 201, Some(shape::<Referred>)),
-    c("GET", "/v1/councils/{council}/participants", Some(shape::<ParticipantQuery>), Body::Empty, 200, Some(shape::<ParticipantPage>)),
-    c("GET", "/v1/councils/{council}/participants/{participant}", None, Body::Empty, 200, Some(shape::<ParticipantView>)),
-    c("GET", "/v1/councils/{council}/participants/{participant}/events", Some(shape::<EventQuery>), Body::Empty, 200, Some(shape::<EventPage>)),
-    c("DELETE", "/v1/councils/{council}/participants/{participant}", None, Body::Empty, 200, Some(shape::<Erasure>)),
-    c("PATCH", "/v1/councils/{council}/participants/{participant}", None, Body::Json(shape::<ReferralCorrection>), 200, Some(shape::<ParticipantView>)),
-    c("POST", "/v1/councils/{council}/participants/{participant}/events", None, Body::Json(shape::<CaseworkerEvent>), 200, Some(shape::<ParticipantView>)),
-    c("GET", "/v1/councils/{council}/participants/{participant}/export", None, Body::Empty, 200, Some(shape::<ParticipantExport>)),
-    c("PUT", "/v1/councils/{council}/participants/{participant}/hold", None, Body::Json(shape::<NewLegalHold>), 200, Some(shape::<LegalHold>)),
-    c("DELETE", "/v1/councils/{council}/participants/{participant}/hold", None, Body::Empty, 204, None),
-    c("GET", "/v1/councils/{council}/participants/{participant}/decisions", None, Body::Empty, 200, Some(shape::<DecisionLog>)),
-    c("GET", "/v1/councils/{council}/actions", Some(shape::<ActionQuery>), Body::Empty, 200, Some(shape::<ActionPage>)),
-    c("GET", "/v1/councils/{council}/actions/{action}", None, Body::Empty, 200, Some(shape::<Action>)),
-    c("POST", "/v1/councils/{council}/actions/{action}/ack", None, Body::Empty, 200, Some(shape::<Action>)),
-    c("POST", "/v1/councils/{council}/actions/{action}/redeliver", None, Body::Empty, 200, Some(shape::<Action>)),
-    c("POST", "/v1/councils/{council}/keys", None, Body::Json(shape::<NewKey>), 201, Some(shape::<CreatedKey>)),
-    c("GET", "/v1/councils/{council}/keys", Some(shape::<KeyQuery>), Body::Empty, 200, Some(shape::<KeyList>)),
-    c("DELETE", "/v1/councils/{council}/keys/{key}", None, Body::Empty, 204, None),
-    c("GET", "/v1/councils/{council}/audit", Some(shape::<AuditQuery>), Body::Empty, 200, Some(shape::<AuditPage>)),
-    c("GET", "/v1/councils/{council}/retention", None, Body::Empty, 200, Some(shape::<RetentionView>)),
-    c("PUT", "/v1/councils/{council}/retention", None, Body::Json(shape::<RetentionSettings>), 200, Some(shape::<RetentionView>)),
-    c("GET", "/v1/councils/{council}/plugin/versions", None, Body::Empty, 200, Some(shape::<PluginVersions>)),
-    c("GET", "/v1/councils/{council}/plugin/versions/{digest}", None, Body::Empty, 200, Some(shape::<PluginVersionView>)),
-    c("DELETE", "/v1/councils/{council}/plugin/versions/{digest}", None, Body::Empty, 204, None),
-    c("POST", "/v1/councils/{council}/plugin/versions/{digest}/activate", None, Body::Empty, 200, Some(shape::<PluginActivated>)),
-    c("POST", "/v1/councils/{council}/plugin/rollback", None, Body::Empty, 200, Some(shape::<PluginActivated>)),
-    c("POST", "/v1/councils/{council}/plugin/versions/{digest}/replay", None, Body::Json(shape::<ReplayRequest>), 200, Some(shape::<ReplayReport>)),
-    c("GET", "/v1/councils/{council}/settings", None, Body::Empty, 200, Some(shape::<CouncilSettings>)),
-    c("PUT", "/v1/councils/{council}/settings", None, Body::PluginSettings, 200, Some(shape::<CouncilSettings>)),
-    c("GET", "/v1/councils/{council}/limits", None, Body::Empty, 200, Some(shape::<Limits>)),
-    c("PUT", "/v1/councils/{council}/limits", None, Body::Json(shape::<Limits>), 200, Some(shape::<Limits>)),
-    c("GET", "/v1/councils/{council}/reviews", Some(shape::<ReviewQuery>), Body::Empty, 200, Some(shape::<ReviewPage>)),
-    c("GET", "/v1/councils/{council}/reviews/{review}", None, Body::Empty, 200, Some(shape::<ReviewItem>)),
-    c("POST", "/v1/councils/{council}/reviews/{review}/resolve", None, Body::Json(shape::<ResolveReview>), 200, Some(shape::<ReviewItem>)),
-    c("GET", "/v1/councils/{council}/webhook", None, Body::Empty, 200, Some(shape::<WebhookView>)),
-    c("PUT", "/v1/councils/{council}/webhook", None, Body::Json(shape::<WebhookSettings>), 200, Some(shape::<WebhookView>)),
-    c("DELETE", "/v1/councils/{council}/webhook", None, Body::Empty, 204, None),
-    c("GET", "/v1/councils/{council}/calendar", None, Body::Empty, 200, Some(shape::<CalendarSpec>)),
-    c("PUT", "/v1/councils/{council}/calendar", None, Body::Json(shape::<CalendarSpec>), 200, Some(shape::<CalendarSpec>)),
-    c("GET", "/v1/councils/{council}/schedules", Some(shape::<ScheduleQuery>), Body::Empty, 200, Some(shape::<SchedulePage>)),
-    c("POST", "/v1/councils/{council}/schedules", None, Body::Json(shape::<ScheduleDefinition>), 201, Some(shape::<AdminSchedule>)),
-    c("GET", "/v1/councils/{council}/schedules/{schedule}", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
-    c("PUT", "/v1/councils/{council}/schedules/{schedule}", None, Body::Json(shape::<ScheduleDefinition>), 200, Some(shape::<AdminSchedule>)),
-    c("DELETE", "/v1/councils/{council}/schedules/{schedule}", None, Body::Empty, 204, None),
-    c("GET", "/v1/councils/{council}/schedules/{schedule}/preview", Some(shape::<PreviewQuery>), Body::Empty, 200, Some(shape::<SchedulePreview>)),
-    c("GET", "/v1/councils/{council}/schedules/{schedule}/runs", Some(shape::<RunQuery>), Body::Empty, 200, Some(shape::<RunPage>)),
-    c("POST", "/v1/councils/{council}/schedules/{schedule}/pause", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
-    c("POST", "/v1/councils/{council}/schedules/{schedule}/resume", None, Body::Empty, 200, Some(shape::<AdminSchedule>)),
-    c("GET", "/v1/councils/{council}/key-workers", None, Body::Empty, 200, Some(shape::<KeyWorkerList>)),
-    c("POST", "/v1/councils/{council}/key-workers", None, Body::Json(shape::<NewKeyWorker>), 201, Some(shape::<KeyWorkerView>)),
-    c("GET", "/v1/councils/{council}/key-workers/{key_worker}", None, Body::Empty, 200, Some(shape::<KeyWorkerView>)),
-    c("PATCH", "/v1/councils/{council}/key-workers/{key_worker}", None, Body::Json(shape::<KeyWorkerChange>), 200, Some(shape::<KeyWorkerView>)),
-    c("POST", "/v1/councils/{council}/key-workers/{key_worker}/retire", None, Body::Empty, 200, Some(shape::<KeyWorkerView>)),
-    c("PUT", "/v1/councils/{council}/participants/{participant}/key-worker", None, Body::Json(shape::<AssignKeyWorker>), 200, Some(shape::<KeyWorkerAssignment>)),
-    c("GET", "/v1/councils/{council}/indicators", Some(shape::<IndicatorQuery>), Body::Empty, 200, Some(shape::<Indicators>)),
-    c("POST", "/v1/keys", None, Body::Json(shape::<NewPlatformKey>), 201, Some(shape::<CreatedKey>)),
-    c("GET", "/v1/keys", Some(shape::<KeyQuery>), Body::Empty, 200, Some(shape::<KeyList>)),
-    c("DELETE", "/v1/keys/{key}", None, Body::Empty, 204, None),
-    c("GET", "/v1/audit", Some(shape::<AuditQuery>), Body::Empty, 200, Some(shape::<AuditPage>)),
-];
+use super::route::{self, Body, Route, Shape};
 
 /// `components/schemas`, filled from each type's schema and its `$defs`.
 #[derive(Default)]
@@ -250,20 +89,6 @@ fn relink(value: &mut Value, root: &str) {
     }
 }
 
-fn who_may_call(permission: Permission) -> String {
-    match permission {
-        Permission::PlatformAdmin => "Needs a platform-admin key.".to_owned(),
-        Permission::AnyKey => "Any live API key may call this.".to_owned(),
-        Permission::Council(grant) => {
-            let roles: Vec<&str> = grant.roles().iter().map(|r| r.as_str()).collect();
-            format!(
-                "Needs a key of the council in the path with one of the roles: {} (or a platform-admin key).",
-                roles.join(", ")
-            )
-        }
-    }
-}
-
 fn path_parameters(route: &str) -> Vec<Value> {
     route
         .split('/')
@@ -325,22 +150,17 @@ fn problem_answer(description: &str) -> Value {
     })
 }
 
-fn operation(
-    method: &str,
-    route: &str,
-    permission: Permission,
-    contract: Option<&Contract>,
-    components: &mut Components,
-) -> Value {
-    let mut parameters = path_parameters(route);
-    if let Some(query) = contract.and_then(|c| c.query) {
+fn operation(route: &Route, components: &mut Components) -> Value {
+    let (method, path) = (route.method.as_str(), route.path);
+    let mut parameters = path_parameters(path);
+    if let Some(query) = route.query {
         let (_, schema) = components.add(query);
         parameters.extend(query_parameters(&schema));
     }
     let id: String = format!(
         "{}{}",
         method.to_lowercase(),
-        route.trim_start_matches("/v1")
+        path.trim_start_matches("/v1")
     )
     .chars()
     .map(|ch| if ch.is_ascii_alphanumeric() { ch } else { '_' })
@@ -354,55 +174,48 @@ fn operation(
     }
     let mut op = Map::new();
     op.insert("operationId".into(), json!(id));
-    op.insert("description".into(), json!(who_may_call(permission)));
+    op.insert("description".into(), json!(route.permission.describe()));
     op.insert("parameters".into(), json!(parameters));
 
-    let mut answers = Map::new();
-    match contract {
-        Some(c) => {
-            let request = match c.body {
-                Body::Empty => None,
-                Body::Json(shape) => {
-                    let (name, _) = components.add(shape);
-                    Some(json!({ "application/json": { "schema": Components::reference(&name) } }))
-                }
-                Body::PluginSettings => Some(json!({
-                    "application/json": { "schema": {
-                        "type": "object",
-                        "description": "The council's settings, validated against the active plugin's settings schema (see `settings_schema` in the plugin's versions).",
-                    } }
-                })),
-                Body::Wasm => Some(json!({
-                    "application/wasm": { "schema": {
-                        "type": "string",
-                        "contentMediaType": "application/wasm",
-                        "description": "A policy plugin component, built with `waymark plugin build`.",
-                    } }
-                })),
-            };
-            if let Some(content) = request {
-                op.insert(
-                    "requestBody".into(),
-                    json!({ "required": true, "content": content }),
-                );
-            }
-            let answer = match (c.status, c.answer) {
-                (204, _) => json!({ "description": "Done; no body." }),
-                (_, Some(shape)) => {
-                    let (name, _) = components.add(shape);
-                    json!({
-                        "description": "Success.",
-                        "content": { "application/json": { "schema": Components::reference(&name) } },
-                    })
-                }
-                (_, None) => generic_answer(),
-            };
-            answers.insert(c.status.to_string(), answer);
+    let request = match route.body {
+        Body::Empty => None,
+        Body::Json(shape) => {
+            let (name, _) = components.add(shape);
+            Some(json!({ "application/json": { "schema": Components::reference(&name) } }))
         }
-        None => {
-            answers.insert("200".into(), generic_answer());
-        }
+        Body::PluginSettings => Some(json!({
+            "application/json": { "schema": {
+                "type": "object",
+                "description": "The council's settings, validated against the active plugin's settings schema (see `settings_schema` in the plugin's versions).",
+            } }
+        })),
+        Body::Wasm => Some(json!({
+            "application/wasm": { "schema": {
+                "type": "string",
+                "contentMediaType": "application/wasm",
+                "description": "A policy plugin component, built with `waymark plugin build`.",
+            } }
+        })),
+    };
+    if let Some(content) = request {
+        op.insert(
+            "requestBody".into(),
+            json!({ "required": true, "content": content }),
+        );
     }
+    let answer = match (route.status, route.answer) {
+        (204, _) => json!({ "description": "Done; no body." }),
+        (_, Some(shape)) => {
+            let (name, _) = components.add(shape);
+            json!({
+                "description": "Success.",
+                "content": { "application/json": { "schema": Components::reference(&name) } },
+            })
+        }
+        (_, None) => generic_answer(),
+    };
+    let mut answers = Map::new();
+    answers.insert(route.status.to_string(), answer);
     answers.insert(
         "401".into(),
         problem_answer("No API key, or a revoked or expired one."),
@@ -452,17 +265,14 @@ fn generic_answer() -> Value {
 /// The document and the component names that clashed while building it.
 fn build() -> (Value, Vec<String>) {
     let mut components = Components::default();
-    components.add(shape::<Problem>);
+    components.add(route::shape::<Problem>);
     let mut paths: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
-    for (method, route, permission) in TABLE {
-        let contract = CONTRACTS
-            .iter()
-            .find(|c| c.method == *method && c.route == *route);
-        let op = operation(method, route, *permission, contract, &mut components);
+    for route in super::routes() {
+        let op = operation(&route, &mut components);
         paths
-            .entry(route)
+            .entry(route.path)
             .or_default()
-            .insert(method.to_lowercase(), op);
+            .insert(route.method.as_str().to_lowercase(), op);
     }
     let doc = json!({
         "openapi": "3.1.0",
@@ -497,13 +307,15 @@ async fn serve() -> Json<Value> {
     Json(DOCUMENT.get_or_init(document).clone())
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(serve))
+pub fn routes() -> Vec<Route> {
+    // The API's own description.
+    vec![Route::get("/v1/openapi.json", AnyKey, serve)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::declared;
 
     /// Every `$ref` in `value`.
     fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
@@ -536,9 +348,11 @@ mod tests {
     }
 
     #[test]
-    fn every_route_in_the_table_is_described_with_its_method() {
+    fn every_declared_route_is_described_with_its_method_and_permission() {
         let doc = document();
-        for (method, route, _) in TABLE {
+        let declared = declared();
+        for r in declared {
+            let (method, route) = (r.method.as_str(), r.path);
             let op = &doc["paths"][route][method.to_lowercase()];
             assert!(op.is_object(), "{method} {route} is missing from paths");
             let params = op["parameters"].as_array().unwrap();
@@ -557,6 +371,11 @@ mod tests {
                 op["responses"]["401"]["content"]["application/problem+json"]["schema"]["$ref"],
                 "#/components/schemas/Problem"
             );
+            assert_eq!(
+                op["description"],
+                r.permission.describe(),
+                "{method} {route}"
+            );
         }
         let described: usize = doc["paths"]
             .as_object()
@@ -564,7 +383,11 @@ mod tests {
             .values()
             .map(|p| p.as_object().unwrap().len())
             .sum();
-        assert_eq!(described, TABLE.len(), "paths describe routes not in TABLE");
+        assert_eq!(
+            described,
+            declared.len(),
+            "paths describe undeclared routes"
+        );
     }
 
     #[test]
@@ -593,20 +416,6 @@ mod tests {
     }
 
     #[test]
-    fn every_contract_names_a_route_in_the_table() {
-        for c in CONTRACTS {
-            assert!(
-                TABLE
-                    .iter()
-                    .any(|(m, r, _)| *m == c.method && *r == c.route),
-                "CONTRACTS names {} {}, which is not a route",
-                c.method,
-                c.route
-            );
-        }
-    }
-
-    #[test]
     fn every_exported_schema_is_a_component_of_the_document() {
         let doc = document();
         let components = doc["components"]["schemas"].as_object().unwrap();
@@ -619,7 +428,7 @@ mod tests {
             .collect();
         assert!(
             missing.is_empty(),
-            "types in schemas.rs that no route in api/openapi.rs CONTRACTS uses: {missing:?}"
+            "types in schemas.rs that no route's declaration (its module's `routes()`) uses: {missing:?}"
         );
     }
 
@@ -669,11 +478,13 @@ mod tests {
                 .iter()
                 .any(|p| p["name"] == "Idempotency-Key")
         };
-        for (method, route, _) in TABLE {
+        for r in declared() {
             assert_eq!(
-                takes_key(&method.to_lowercase(), route),
-                *method == "POST",
-                "{method} {route}"
+                takes_key(&r.method.as_str().to_lowercase(), r.path),
+                r.method == axum::http::Method::POST,
+                "{} {}",
+                r.method,
+                r.path
             );
         }
         let delete = &doc["paths"]["/v1/councils/{council}/webhook"]["delete"];
@@ -682,15 +493,10 @@ mod tests {
     }
 
     #[test]
-    fn a_route_without_a_contract_gets_its_parameters_and_a_generic_answer() {
-        let mut components = Components::default();
-        let op = operation(
-            "GET",
-            "/v1/councils/{council}/things/{thing}",
-            Permission::AnyKey,
-            None,
-            &mut components,
-        );
+    fn a_route_declared_without_types_gets_its_parameters_and_a_generic_answer() {
+        async fn thing() {}
+        let route = Route::get("/v1/councils/{council}/things/{thing}", AnyKey, thing);
+        let op = operation(&route, &mut Components::default());
         let names: Vec<&str> = op["parameters"]
             .as_array()
             .unwrap()

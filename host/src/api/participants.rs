@@ -2,16 +2,18 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath};
+use super::permission::Grant::{ReadCases, WriteCases};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
-use crate::caseload::ParticipantView;
+use super::route::Route;
+use crate::caseload::{ParticipantView, Referred};
 use crate::journey::{CaseworkerEvent, Referral, ReferralCorrection};
 use crate::policy::{Cohort, ReferralRoute};
 use crate::store::IdempotencyMark;
@@ -150,15 +152,34 @@ async fn get_participant(
     Ok(Json(state.caseload.view(&council, participant)?))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils/{council}/referrals", post(refer))
-        .route(
-            "/councils/{council}/participants/{participant}",
-            get(get_participant).patch(correct_participant),
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post(
+            "/v1/councils/{council}/referrals",
+            Council(WriteCases),
+            refer,
         )
-        .route(
-            "/councils/{council}/participants/{participant}/events",
-            post(record_event),
+        .json::<NewReferral>()
+        .created::<Referred>(),
+        Route::get(
+            "/v1/councils/{council}/participants/{participant}",
+            Council(ReadCases),
+            get_participant,
         )
+        .ok::<ParticipantView>(),
+        Route::patch(
+            "/v1/councils/{council}/participants/{participant}",
+            Council(WriteCases),
+            correct_participant,
+        )
+        .json::<ReferralCorrection>()
+        .ok::<ParticipantView>(),
+        Route::post(
+            "/v1/councils/{council}/participants/{participant}/events",
+            Council(WriteCases),
+            record_event,
+        )
+        .json::<CaseworkerEvent>()
+        .ok::<ParticipantView>(),
+    ]
 }

@@ -2,17 +2,19 @@
 //! golden cases in the sandbox first), list, activate, roll back, and replay the
 //! council's decision log against a version before activating it.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, VersionPath};
+use super::permission::Grant::{ManageConfig, ReadConfig};
+use super::permission::Permission;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::journey::ParticipantId;
 use crate::plugin_versions::{ListedVersion, PluginError, PluginVersions as Service, Switched};
 use crate::policy::PluginDigest;
@@ -181,20 +183,46 @@ async fn delete_version(
     Ok(deleted.map(|()| StatusCode::NO_CONTENT))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils/{council}/plugin/versions", get(list_versions))
-        .route(
-            "/councils/{council}/plugin/versions/{digest}",
-            get(get_version).delete(delete_version),
+pub fn routes() -> Vec<Route> {
+    // Plugin versions are council configuration.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/plugin/versions",
+            Permission::Council(ReadConfig),
+            list_versions,
         )
-        .route(
-            "/councils/{council}/plugin/versions/{digest}/activate",
-            post(activate),
+        .ok::<PluginVersions>(),
+        Route::get(
+            "/v1/councils/{council}/plugin/versions/{digest}",
+            Permission::Council(ReadConfig),
+            get_version,
         )
-        .route(
-            "/councils/{council}/plugin/versions/{digest}/replay",
-            post(replay_version),
+        .ok::<PluginVersionView>(),
+        Route::delete(
+            "/v1/councils/{council}/plugin/versions/{digest}",
+            Permission::Council(ManageConfig),
+            delete_version,
         )
-        .route("/councils/{council}/plugin/rollback", post(rollback))
+        .no_content(),
+        Route::post(
+            "/v1/councils/{council}/plugin/versions/{digest}/activate",
+            Permission::Council(ManageConfig),
+            activate,
+        )
+        .ok::<PluginActivated>(),
+        Route::post(
+            "/v1/councils/{council}/plugin/rollback",
+            Permission::Council(ManageConfig),
+            rollback,
+        )
+        .ok::<PluginActivated>(),
+        // Replay re-runs recorded decisions (their least-data inputs) under another version.
+        Route::post(
+            "/v1/councils/{council}/plugin/versions/{digest}/replay",
+            Permission::Council(ManageConfig),
+            replay_version,
+        )
+        .json::<ReplayRequest>()
+        .ok::<ReplayReport>(),
+    ]
 }

@@ -1,16 +1,18 @@
 //! A participant's data-protection rights over HTTP: export everything held, erasure,
 //! and the legal hold that blocks erasure while it stands (`crate::privacy`).
 
+use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::routing::{delete, get, put};
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{JsonBody, ParticipantPath};
+use super::permission::Grant::{ExportParticipant, ManagePrivacy};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::access::Caller;
 use crate::privacy::{Privacy, PrivacyError};
 use crate::store::{Durable, Erasure, LegalHold, ParticipantExport};
@@ -93,18 +95,32 @@ async fn lift_hold(
     Ok(lifted.map(|()| StatusCode::NO_CONTENT))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/councils/{council}/participants/{participant}/export",
-            get(export),
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::delete(
+            "/v1/councils/{council}/participants/{participant}",
+            Council(ManagePrivacy),
+            erase,
         )
-        .route(
-            "/councils/{council}/participants/{participant}",
-            delete(erase),
+        .ok::<Erasure>(),
+        Route::get(
+            "/v1/councils/{council}/participants/{participant}/export",
+            Council(ExportParticipant),
+            export,
         )
-        .route(
-            "/councils/{council}/participants/{participant}/hold",
-            put(place_hold).delete(lift_hold),
+        .ok::<ParticipantExport>(),
+        Route::put(
+            "/v1/councils/{council}/participants/{participant}/hold",
+            Council(ManagePrivacy),
+            place_hold,
         )
+        .json::<NewLegalHold>()
+        .ok::<LegalHold>(),
+        Route::delete(
+            "/v1/councils/{council}/participants/{participant}/hold",
+            Council(ManagePrivacy),
+            lift_hold,
+        )
+        .no_content(),
+    ]
 }

@@ -181,7 +181,7 @@ impl From<StoreError> for Problem {
                 tracing::error!(error = %e, "damaged record");
                 Problem::new(ProblemKind::DamagedRecord, e.to_string())
             }
-            StoreError::Sled(sled::Error::Io(ref io)) => {
+            StoreError::Disk(ref io) => {
                 tracing::error!(error = %e, "the data folder cannot be written");
                 let cause = if io.kind() == std::io::ErrorKind::StorageFull {
                     "the disk holding the data folder is full"

@@ -1,15 +1,17 @@
 //! A council's retention period for closed journeys, read and set by its admin. The
 //! daemon's retention sweep (`crate::retention`) erases journeys kept longer.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody};
+use super::permission::Grant::{ManagePrivacy, ReadConfig};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::council::CouncilId;
 use crate::store::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 
@@ -70,9 +72,21 @@ async fn put_retention(
     Ok(Json(view(&state, &council)?))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/councils/{council}/retention",
-        get(get_retention).put(put_retention),
-    )
+pub fn routes() -> Vec<Route> {
+    // How long closed journeys are kept is the council's data-protection configuration.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/retention",
+            Council(ReadConfig),
+            get_retention,
+        )
+        .ok::<RetentionView>(),
+        Route::put(
+            "/v1/councils/{council}/retention",
+            Council(ManagePrivacy),
+            put_retention,
+        )
+        .json::<RetentionSettings>()
+        .ok::<RetentionView>(),
+    ]
 }

@@ -1,8 +1,7 @@
 //! The human-review queue and the decision log over HTTP.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::page_limit;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath, QueryParams, ReviewPath};
+use super::permission::Grant::{ReadCases, WriteCases};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::policy::Outcome;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
 use crate::store::{DamagedRecord, DecisionRecord};
@@ -127,16 +129,34 @@ async fn get_review(
     Ok(Json(item))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils/{council}/reviews", get(list_reviews))
-        .route("/councils/{council}/reviews/{review}", get(get_review))
-        .route(
-            "/councils/{council}/reviews/{review}/resolve",
-            post(resolve),
+pub fn routes() -> Vec<Route> {
+    // The human-review queue and decision log are casework.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/reviews",
+            Council(ReadCases),
+            list_reviews,
         )
-        .route(
-            "/councils/{council}/participants/{participant}/decisions",
-            get(decisions),
+        .query::<ReviewQuery>()
+        .ok::<ReviewPage>(),
+        Route::get(
+            "/v1/councils/{council}/reviews/{review}",
+            Council(ReadCases),
+            get_review,
         )
+        .ok::<ReviewItem>(),
+        Route::post(
+            "/v1/councils/{council}/reviews/{review}/resolve",
+            Council(WriteCases),
+            resolve,
+        )
+        .json::<ResolveReview>()
+        .ok::<ReviewItem>(),
+        Route::get(
+            "/v1/councils/{council}/participants/{participant}/decisions",
+            Council(ReadCases),
+            decisions,
+        )
+        .ok::<DecisionLog>(),
+    ]
 }

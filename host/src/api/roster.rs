@@ -2,16 +2,18 @@
 //! (ids, state and dates, never names, dates of birth or postcodes), and one
 //! participant's journey events a page at a time.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, ParticipantPath, QueryParams, page_limit};
+use super::permission::Grant::ReadCases;
+use super::permission::Permission::Council;
 use super::problem::Problem;
+use super::route::Route;
 use crate::journey::{Journey, ParticipantId, Programme, State as JourneyState};
 use crate::store::DamagedRecord;
 
@@ -154,11 +156,21 @@ async fn list_events(
     }))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/councils/{council}/participants", get(list_participants))
-        .route(
-            "/councils/{council}/participants/{participant}/events",
-            get(list_events),
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "/v1/councils/{council}/participants",
+            Council(ReadCases),
+            list_participants,
         )
+        .query::<ParticipantQuery>()
+        .ok::<ParticipantPage>(),
+        Route::get(
+            "/v1/councils/{council}/participants/{participant}/events",
+            Council(ReadCases),
+            list_events,
+        )
+        .query::<EventQuery>()
+        .ok::<EventPage>(),
+    ]
 }

@@ -4,8 +4,7 @@
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -13,10 +12,14 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, QueryParams};
 use super::extract::{MAX_PAGE, page_limit};
+use super::permission::Grant::{ManageConfig, ReadConfig};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::council::CouncilId;
-use crate::schedule::admin::{AdminSchedule, ScheduleDefinition, ScheduleId, ScheduleRun};
+use crate::schedule::admin::{AdminSchedule, ScheduleDefinition, ScheduleRun};
 use crate::schedule::council_calendar::CalendarSpec;
+use crate::schedule::firing::ScheduleId;
 use crate::schedule::recurrence::{Adjustment, serialize_local};
 use crate::schedules::{ScheduleError, Schedules};
 use crate::store::{DamagedRecord, Durable, IdempotencyMark};
@@ -36,7 +39,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SchedulePath {
         let schedule: ScheduleId =
             schedule
                 .parse()
-                .map_err(|e: crate::schedule::admin::InvalidScheduleId| {
+                .map_err(|e: crate::schedule::firing::InvalidScheduleId| {
                     Problem::not_found(e.to_string())
                 })?;
         Ok(SchedulePath(council, schedule))
@@ -304,34 +307,80 @@ async fn put_calendar(
     Ok(replaced.map(Json))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/councils/{council}/schedules",
-            post(create_schedule).get(list_schedules),
+pub fn routes() -> Vec<Route> {
+    // Schedules and the working-day calendar are council configuration.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/calendar",
+            Council(ReadConfig),
+            get_calendar,
         )
-        .route(
-            "/councils/{council}/schedules/{schedule}",
-            get(get_schedule).put(put_schedule).delete(delete_schedule),
+        .ok::<CalendarSpec>(),
+        Route::put(
+            "/v1/councils/{council}/calendar",
+            Council(ManageConfig),
+            put_calendar,
         )
-        .route(
-            "/councils/{council}/schedules/{schedule}/pause",
-            post(pause),
+        .json::<CalendarSpec>()
+        .ok::<CalendarSpec>(),
+        Route::get(
+            "/v1/councils/{council}/schedules",
+            Council(ReadConfig),
+            list_schedules,
         )
-        .route(
-            "/councils/{council}/schedules/{schedule}/resume",
-            post(resume),
+        .query::<ScheduleQuery>()
+        .ok::<SchedulePage>(),
+        Route::post(
+            "/v1/councils/{council}/schedules",
+            Council(ManageConfig),
+            create_schedule,
         )
-        .route(
-            "/councils/{council}/schedules/{schedule}/preview",
-            get(preview),
+        .json::<ScheduleDefinition>()
+        .created::<AdminSchedule>(),
+        Route::get(
+            "/v1/councils/{council}/schedules/{schedule}",
+            Council(ReadConfig),
+            get_schedule,
         )
-        .route(
-            "/councils/{council}/schedules/{schedule}/runs",
-            get(list_runs),
+        .ok::<AdminSchedule>(),
+        Route::put(
+            "/v1/councils/{council}/schedules/{schedule}",
+            Council(ManageConfig),
+            put_schedule,
         )
-        .route(
-            "/councils/{council}/calendar",
-            get(get_calendar).put(put_calendar),
+        .json::<ScheduleDefinition>()
+        .ok::<AdminSchedule>(),
+        Route::delete(
+            "/v1/councils/{council}/schedules/{schedule}",
+            Council(ManageConfig),
+            delete_schedule,
         )
+        .no_content(),
+        Route::get(
+            "/v1/councils/{council}/schedules/{schedule}/preview",
+            Council(ReadConfig),
+            preview,
+        )
+        .query::<PreviewQuery>()
+        .ok::<SchedulePreview>(),
+        Route::get(
+            "/v1/councils/{council}/schedules/{schedule}/runs",
+            Council(ReadConfig),
+            list_runs,
+        )
+        .query::<RunQuery>()
+        .ok::<RunPage>(),
+        Route::post(
+            "/v1/councils/{council}/schedules/{schedule}/pause",
+            Council(ManageConfig),
+            pause,
+        )
+        .ok::<AdminSchedule>(),
+        Route::post(
+            "/v1/councils/{council}/schedules/{schedule}/resume",
+            Council(ManageConfig),
+            resume,
+        )
+        .ok::<AdminSchedule>(),
+    ]
 }

@@ -2,15 +2,17 @@
 //! Settings are validated against the active plugin's JSON Schema, limits against
 //! the platform's floors and the engine's ceilings; a refused change changes nothing.
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody};
+use super::permission::Grant::{ManageConfig, ReadConfig};
+use super::permission::Permission;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::council::Council;
 use crate::policy::settings::{InvalidSettings, validate_settings};
 use crate::policy::{Limits, PluginDigest};
@@ -146,14 +148,34 @@ async fn put_limits(
     Ok(Json(council.limits))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/councils/{council}/settings",
-            get(get_settings).put(put_settings),
+pub fn routes() -> Vec<Route> {
+    // Settings and sandbox limits are council configuration.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/settings",
+            Permission::Council(ReadConfig),
+            get_settings,
         )
-        .route(
-            "/councils/{council}/limits",
-            get(get_limits).put(put_limits),
+        .ok::<CouncilSettings>(),
+        Route::put(
+            "/v1/councils/{council}/settings",
+            Permission::Council(ManageConfig),
+            put_settings,
         )
+        .plugin_settings()
+        .ok::<CouncilSettings>(),
+        Route::get(
+            "/v1/councils/{council}/limits",
+            Permission::Council(ReadConfig),
+            get_limits,
+        )
+        .ok::<Limits>(),
+        Route::put(
+            "/v1/councils/{council}/limits",
+            Permission::Council(ManageConfig),
+            put_limits,
+        )
+        .json::<Limits>()
+        .ok::<Limits>(),
+    ]
 }

@@ -2,14 +2,16 @@
 //! dead-lettered actions (`POST …/actions/{id}/redeliver`), over the webhooks
 //! service (`crate::webhooks`).
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{post, put};
-use axum::{Json, Router};
 
 use super::AppState;
 use super::extract::{ActionPath, CouncilPath, JsonBody};
+use super::permission::Grant::{ManageConfig, ReadConfig, WriteCases};
+use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
+use super::route::Route;
 use crate::outbox::Action;
 use crate::outbox::webhook::{WebhookSettings, WebhookView};
 use crate::store::Durable;
@@ -80,14 +82,33 @@ async fn redeliver(
     Ok(queued.map(Json))
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/councils/{council}/webhook",
-            put(put_webhook).get(get_webhook).delete(delete_webhook),
+pub fn routes() -> Vec<Route> {
+    // Webhook delivery is council configuration; redelivering an action is casework.
+    vec![
+        Route::get(
+            "/v1/councils/{council}/webhook",
+            Council(ReadConfig),
+            get_webhook,
         )
-        .route(
-            "/councils/{council}/actions/{action}/redeliver",
-            post(redeliver),
+        .ok::<WebhookView>(),
+        Route::put(
+            "/v1/councils/{council}/webhook",
+            Council(ManageConfig),
+            put_webhook,
         )
+        .json::<WebhookSettings>()
+        .ok::<WebhookView>(),
+        Route::delete(
+            "/v1/councils/{council}/webhook",
+            Council(ManageConfig),
+            delete_webhook,
+        )
+        .no_content(),
+        Route::post(
+            "/v1/councils/{council}/actions/{action}/redeliver",
+            Council(WriteCases),
+            redeliver,
+        )
+        .ok::<Action>(),
+    ]
 }

@@ -49,7 +49,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::api::AppState;
-use crate::api::access::{authorise, permission};
+use crate::api::permission::authorise;
+use crate::api::permission_of;
 use crate::council::CouncilId;
 pub use form::Form;
 pub use session::{Session, Sessions};
@@ -176,7 +177,7 @@ pub fn may(session: &Session, method: &str, route: &str, council: Option<&str>) 
     let Ok(method) = Method::from_bytes(method.as_bytes()) else {
         return false;
     };
-    authorise(&session.caller, permission(&method, route), council).is_ok()
+    authorise(&session.caller, permission_of(&method, route), council).is_ok()
 }
 
 /// A council id from a console URL, checked before it goes into an API path.

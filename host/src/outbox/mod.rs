@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
 use crate::policy::{Destination, Reason, TimerKind};
-use crate::schedule::admin::{ScheduleFiring, ScheduleKind};
+use crate::schedule::firing::{ScheduleFiring, ScheduleKind};
 use crate::schedule::timer::{Timer, instant_key};
 
 /// Sorts by scheduled instant, then by idempotency key: listing is in due order.

@@ -9,27 +9,32 @@
 //!
 //! A timer that ends support (`end_of_support`, `handover`) is not a plain reminder:
 //! the council's plugin decides the handover and the journey closes, so the loop hands
-//! it to the caseload, which writes the journey, its handover action and the timer's
-//! removal in one transaction.
+//! it to whoever [`DecidesEndOfSupport`] (the caseload, in the daemon), which writes
+//! the journey, its handover action and the timer's removal in one transaction. The
+//! schedule owns that question; the caseload answers it, so the caseload depends on
+//! the schedule and not the other way round.
 //!
 //! Admin schedules ride the same loop: it also wakes for the earliest due schedule,
 //! and [`settle_schedule`] deals with each due schedule's occurrences in order, in
 //! chunks, each chunk one transaction (actions, run records, the schedule's new
 //! position) — so a clock jump either way, or a restart, neither repeats nor loses one.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{Notify, watch};
 
-use crate::caseload::Caseload;
 use crate::clock::Clock;
 use crate::council::CouncilId;
 use crate::journey::workflow::ends_support;
 use crate::outbox::Action;
-use crate::schedule::admin::{MissReason, ScheduleId};
+use crate::schedule::admin::MissReason;
+use crate::schedule::firing::ScheduleId;
 use crate::schedule::jobs;
+use crate::schedule::timer::Timer;
 use crate::store::{Planned, Store, StoreError};
 use crate::telemetry::Telemetry;
 
@@ -49,6 +54,21 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(1);
 /// With nothing pending, wake this far ahead anyway (clock waits are sliced too).
 const IDLE_HORIZON: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
+/// Why a timer that ends support could not be decided (logged; it then fires as a
+/// plain reminder).
+pub type UndecidedEndOfSupport = Box<dyn std::error::Error + Send + Sync>;
+
+/// What deciding one timer that ends support returns, in time.
+pub type EndOfSupport<'a> =
+    Pin<Box<dyn Future<Output = Result<Option<Action>, UndecidedEndOfSupport>> + Send + 'a>>;
+
+/// Decides a timer that ends support: the council's plugin decides the handover, the
+/// journey closes, and the handover action is written with the timer's removal in one
+/// transaction. `None` when there was nothing to fire (the timer is gone all the same).
+pub trait DecidesEndOfSupport: Send + Sync + 'static {
+    fn end_support<'a>(&'a self, timer: &'a Timer) -> EndOfSupport<'a>;
+}
+
 pub struct Scheduler {
     store: Store,
     clock: Arc<dyn Clock>,
@@ -57,7 +77,7 @@ pub struct Scheduler {
     telemetry: Arc<Telemetry>,
     /// Decides the handover when a timer ends support. Without one (unit tests of the
     /// loop alone) such timers fire as plain reminders.
-    caseload: Option<Caseload>,
+    end_of_support: Option<Arc<dyn DecidesEndOfSupport>>,
 }
 
 impl Scheduler {
@@ -67,13 +87,13 @@ impl Scheduler {
             clock,
             timers_changed,
             telemetry: Arc::new(Telemetry::new()),
-            caseload: None,
+            end_of_support: None,
         }
     }
 
-    /// Hands timers that end support to `caseload`, which decides the handover.
-    pub fn with_caseload(mut self, caseload: Caseload) -> Scheduler {
-        self.caseload = Some(caseload);
+    /// Hands timers that end support to `decider` (the caseload), which decides the handover.
+    pub fn deciding_end_of_support(mut self, decider: Arc<dyn DecidesEndOfSupport>) -> Scheduler {
+        self.end_of_support = Some(decider);
         self
     }
 
@@ -86,7 +106,7 @@ impl Scheduler {
     /// Fires every timer due by the clock's now; the number fired.
     pub async fn fire_due(&self) -> Result<usize, StoreError> {
         let mut total = 0;
-        let decides = self.caseload.is_some();
+        let decides = self.end_of_support.is_some();
         loop {
             let now = self.clock.now();
             let store = self.store.clone();
@@ -118,7 +138,7 @@ impl Scheduler {
     /// handover, the journey closed). One that cannot be decided (its journey damaged,
     /// say) fires as a plain reminder, so a person sees it and the loop moves on.
     async fn end_support(&self, now: DateTime<Utc>) -> Result<Vec<Action>, StoreError> {
-        let Some(caseload) = &self.caseload else {
+        let Some(decider) = &self.end_of_support else {
             return Ok(Vec::new());
         };
         let store = self.store.clone();
@@ -129,7 +149,7 @@ impl Scheduler {
         .map_err(|_| StoreError::Conflict)??;
         let mut fired = Vec::new();
         for (_, timer) in due {
-            match caseload.end_support(&timer).await {
+            match decider.end_support(&timer).await {
                 Ok(action) => fired.extend(action),
                 Err(e) => {
                     tracing::error!(council = %timer.council, timer = timer.id.as_str(), error = %e, "could not decide the end of support; firing it as a reminder");
@@ -336,9 +356,8 @@ mod tests {
     use crate::journey::{Journey, ParticipantId, Referral};
     use crate::outbox::{ActionKind, ActionStatus};
     use crate::policy::{PlannedTimer, TimerKind};
-    use crate::schedule::admin::{
-        AdminSchedule, CatchUp, Overlap, RunOutcome, ScheduleDefinition, ScheduledAction,
-    };
+    use crate::schedule::admin::{AdminSchedule, CatchUp, Overlap, RunOutcome, ScheduleDefinition};
+    use crate::schedule::firing::ScheduledAction;
     use crate::schedule::recurrence::{DstRules, NonWorkingDays};
     use crate::schedule::timer::Timer;
     use crate::store::{DataFolderLock, JourneyWrite};

@@ -80,7 +80,7 @@ pub enum BackupError {
 
 impl From<sled::Error> for BackupError {
     fn from(e: sled::Error) -> Self {
-        BackupError::Store(StoreError::Sled(e))
+        BackupError::Store(e.into())
     }
 }
 

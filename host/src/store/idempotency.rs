@@ -16,7 +16,7 @@ use sled::Transactional;
 use super::{Store, StoreError, decode, encode, flatten};
 use crate::access::KeyId;
 use crate::journey::ParticipantId;
-use crate::schedule::admin::ScheduleId;
+use crate::schedule::firing::ScheduleId;
 use crate::schedule::timer::instant_key;
 
 /// How long a key's answer is kept: a client retrying later than this gets a new run.

@@ -96,8 +96,15 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The disk beneath the data folder failed or is full: writes are refused until
+    /// it is put right (reads may still work).
+    #[error("the data folder's disk could not be read or written: {0}")]
+    Disk(std::io::Error),
     #[error("the store could not be read or written: {0}")]
-    Sled(#[from] sled::Error),
+    Engine(EngineError),
+    /// A store task (a flush, a sweep) ended before it finished.
+    #[error("{what} stopped before it finished: {reason}")]
+    Interrupted { what: &'static str, reason: String },
     #[error("record `{key}` in tree `{tree}` is unreadable ({reason}); restore it from a backup")]
     Corrupt {
         tree: &'static str,
@@ -130,6 +137,20 @@ pub enum StoreError {
     },
     #[error("journey `{key}` cannot be opened: {reason}")]
     Unsealable { key: String, reason: Unsealed },
+}
+
+/// The storage engine failed; its own error stays inside the store.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct EngineError(sled::Error);
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Io(io) => StoreError::Disk(io),
+            other => StoreError::Engine(EngineError(other)),
+        }
+    }
 }
 
 impl StoreError {
@@ -228,7 +249,7 @@ fn tx_decode<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) 
 fn flatten(e: TransactionError<StoreError>) -> StoreError {
     match e {
         TransactionError::Abort(e) => e,
-        TransactionError::Storage(e) => StoreError::Sled(e),
+        TransactionError::Storage(e) => e.into(),
     }
 }
 
@@ -378,10 +399,9 @@ impl Store {
             db.flush()
         })
         .await
-        .map_err(|e| {
-            StoreError::Sled(sled::Error::ReportableBug(format!(
-                "flush task failed: {e}"
-            )))
+        .map_err(|e| StoreError::Interrupted {
+            what: "a flush",
+            reason: e.to_string(),
         })??;
         Ok(())
     }

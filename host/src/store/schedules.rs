@@ -23,10 +23,9 @@ use super::{
 };
 use crate::council::{Council, CouncilId};
 use crate::outbox::{Action, ActionStatus};
-use crate::schedule::admin::{
-    AdminSchedule, MissReason, Overlap, RunOutcome, ScheduleId, ScheduleRun,
-};
+use crate::schedule::admin::{AdminSchedule, MissReason, Overlap, RunOutcome, ScheduleRun};
 use crate::schedule::council_calendar::{CalendarSpec, CouncilCalendar};
+use crate::schedule::firing::ScheduleId;
 use crate::schedule::jobs::FiringWork;
 use crate::schedule::recurrence::Occurrence;
 use crate::schedule::timer::instant_key;

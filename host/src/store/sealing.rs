@@ -514,9 +514,7 @@ impl super::Store {
     /// disk included), like sled's own writes.
     fn unsealable(key: &[u8], reason: Unsealed) -> super::StoreError {
         match reason {
-            Unsealed::Io(kind, message) => {
-                super::StoreError::Sled(sled::Error::Io(io::Error::new(kind, message)))
-            }
+            Unsealed::Io(kind, message) => super::StoreError::Disk(io::Error::new(kind, message)),
             reason => super::StoreError::Unsealable {
                 key: String::from_utf8_lossy(key).into_owned(),
                 reason,
