@@ -86,12 +86,15 @@ pub(super) async fn install(
 /// A version may only become active if its schema is usable and the council's
 /// current settings fit it; otherwise every decision would be refused. The check
 /// runs on a blocking thread: the schema is the plugin's, vetted to bound the work
-/// (see `policy::settings`), but still work the async workers must not wait on.
+/// (see `policy::settings`), but still work the async workers must not wait on. It
+/// stops if the client hangs up (this future is dropped, and the guard with it).
 async fn settings_fit(plugin: &Plugin, council: &Council) -> Result<(), Problem> {
     let schema = plugin.settings_schema().clone();
     let settings = council.settings.clone();
+    let stop = council_settings::CheckStop::default();
+    let _abandon = stop.abandon_on_drop();
     let checked = super::operations::spawn_blocking(move || {
-        council_settings::validate_settings(&schema, &settings)
+        council_settings::validate_settings(&schema, &settings, &stop)
     })
     .await
     .map_err(|_| Problem::unavailable("checking the settings crashed; nothing was changed"))?;
@@ -100,6 +103,9 @@ async fn settings_fit(plugin: &Plugin, council: &Council) -> Result<(), Problem>
         Err(e @ (InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_))) => {
             Err(Problem::unprocessable("plugin-rejected", e.to_string()))
         }
+        Err(e @ (InvalidSettings::TooSlow | InvalidSettings::Abandoned)) => Err(
+            Problem::unprocessable("settings-check-stopped", e.to_string()),
+        ),
         Err(e) => Err(Problem::unprocessable(
             "settings-incompatible",
             format!(

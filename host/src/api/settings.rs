@@ -12,7 +12,7 @@ use super::AppState;
 use super::extract::{CouncilPath, JsonBody};
 use super::problem::Problem;
 use crate::council::Council;
-use crate::policy::settings::{InvalidSettings, validate_settings};
+use crate::policy::settings::{CheckStop, InvalidSettings, validate_settings};
 use crate::policy::{Limits, PluginDigest};
 use crate::store::StoreError;
 
@@ -80,10 +80,13 @@ async fn put_settings(
         ));
     };
     // The plugin's schema, vetted to bound the work (see `policy::settings`), but
-    // still work for a blocking thread rather than the async workers.
+    // still work for a blocking thread rather than the async workers; it stops if the
+    // client hangs up (this future is dropped, and the guard with it).
     let checked = {
         let (schema, settings) = (schema.clone(), settings.clone());
-        super::operations::spawn_blocking(move || validate_settings(&schema, &settings))
+        let stop = CheckStop::default();
+        let _abandon = stop.abandon_on_drop();
+        super::operations::spawn_blocking(move || validate_settings(&schema, &settings, &stop))
             .await
             .map_err(|_| {
                 Problem::unavailable("checking the settings crashed; nothing was changed")
@@ -93,6 +96,9 @@ async fn put_settings(
         InvalidSettings::Mismatch(_) => Problem::unprocessable("invalid-settings", e.to_string()),
         InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_) => {
             Problem::unprocessable("plugin-rejected", e.to_string())
+        }
+        InvalidSettings::TooSlow | InvalidSettings::Abandoned => {
+            Problem::unprocessable("settings-check-stopped", e.to_string())
         }
     })?;
     // Only the settings change, and only if the plugin they were checked against is

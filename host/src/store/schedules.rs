@@ -341,7 +341,9 @@ impl Store {
                     {
                         let akey = action_key(&s.council, last);
                         if let Some(v) = actions.get(&akey)? {
-                            let previous: Action = tx_decode("actions", &akey, &v)?;
+                            let previous: Action = self
+                                .open_record("actions", &akey, &v)
+                                .map_err(ConflictableTransactionError::Abort)?;
                             if previous.status == ActionStatus::Pending {
                                 reason = Some(MissReason::PreviousStillPending);
                             }
@@ -369,7 +371,12 @@ impl Store {
                         for made in computed.map(|w| w.actions.as_slice()).unwrap_or_default() {
                             let mkey = action_key(&made.council, &made.id);
                             if actions.get(&mkey)?.is_none() {
-                                actions.insert(mkey, encode(made))?;
+                                // One naming a participant is sealed with their key.
+                                let whose = made.participant.map(|p| (&made.council, p));
+                                let record = self
+                                    .seal_record("actions", &mkey, whose, made)
+                                    .map_err(ConflictableTransactionError::Abort)?;
+                                actions.insert(mkey, record)?;
                                 fired.push(made.clone());
                             }
                         }
