@@ -174,10 +174,21 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// The resident memory of process `pid`, in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
 /// Uploads the daemon must refuse, each quickly and by name, leaving nothing behind:
 /// a settings schema that is a validation bomb (28 entries, each `allOf` two `$ref`s
-/// to the next), and distinct plugins whose golden cases fail. `data/compiled` and
-/// `/healthz` are unaffected; and a body that is not a JSON object is refused.
+/// to the next), and sixty distinct plugins whose golden cases fail. `data/compiled`,
+/// the daemon's resident memory and `/healthz` are unaffected; and a body that is not
+/// a JSON object is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_uploads_are_named_and_leave_nothing_behind() {
     use waymark::policy::golden::{GOLDEN_SECTION, embed_section, strip_section};
@@ -209,7 +220,14 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         &std::fs::read(plugin("stoke-on-trent")).expect("built plugin"),
         GOLDEN_SECTION,
     );
-    for n in 0..5 {
+    // Sixty distinct refused uploads (issue 14: each once kept ~3 MiB of memory and
+    // ~2.3 MiB of compiled code). Resident memory is read once the first ten have
+    // warmed the allocator and the engine, and again after the last.
+    let mut warm_rss = 0;
+    for n in 0..60 {
+        if n == 10 {
+            warm_rss = rss_kib(daemon.pid());
+        }
         let wrong = json!([{
             "name": format!("refused upload {n}"),
             "hook": "eligibility",
@@ -237,6 +255,11 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         files_in(&compiled),
         before,
         "refused uploads left compiled code"
+    );
+    let grown = rss_kib(daemon.pid()).saturating_sub(warm_rss);
+    assert!(
+        grown < 32 * 1024,
+        "50 refused uploads grew the daemon's resident memory by {grown} KiB"
     );
     let r = api.get("/v1/councils/bombed/plugin/versions").await;
     assert_eq!(r.body["versions"], json!([]), "{}", r.body);
