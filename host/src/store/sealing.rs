@@ -644,7 +644,7 @@ impl super::Store {
         }
     }
 
-    /// Zeros every used key slot no journey names: left by a write that failed or an
+    /// Zeros every used key slot no journey or sealed record names: left by a write that failed or an
     /// erasure cut short between its commit and the key's destruction.
     pub(super) fn shred_unused_keys(&self) -> Result<(), super::StoreError> {
         let mut unused = self.sealing.used();
@@ -654,6 +654,16 @@ impl super::Store {
         for v in self.journeys.iter().values() {
             if let Some(slot) = slot_of(&v?) {
                 unused.remove(&slot);
+            }
+        }
+        // A key is in use while any record is sealed with it, even if its journey
+        // cannot be read (damaged): its decisions, reviews and actions still open.
+        let reviews = self.reviews_tree()?;
+        for tree in [&self.decisions, &reviews, &self.actions] {
+            for v in tree.iter().values() {
+                if let Some(sealed) = super::sealed_records::envelope(&v?) {
+                    unused.remove(&sealed.key_slot);
+                }
             }
         }
         if let Some(slot) = self.webhook_key_slot()? {
