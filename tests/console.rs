@@ -2,7 +2,7 @@
 //! headless Chromium driven by `tests/console/driver.mjs` (playwright-core, with
 //! axe-core injected into each page). Each test sets up its data through the API,
 //! runs one scenario in the browser and saves a screenshot of every page it visits
-//! under `target/console-screenshots/` (see the README).
+//! under `target/console-screenshots/` (see docs/console.md).
 //!
 //! Needs Node 20 and `/usr/bin/chromium` (or `CHROMIUM`); the driver's npm packages
 //! are installed from `tests/console/package-lock.json` on first use.

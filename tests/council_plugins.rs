@@ -401,3 +401,85 @@ async fn seeding_under_a_cpu_hog_still_accepts_every_example_plugin() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// `serve --seed`: the seed's councils are made with their plugins (uploaded through
+/// the same councils and plugin-versions services as the API, golden cases and all),
+/// and a restart with the same seed leaves them as they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_file_makes_its_councils_with_their_plugins_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let seed = dir.path().join("seed.toml");
+    let wasm = plugin("central-london-forward");
+    std::fs::write(
+        &seed,
+        format!(
+            "[[council]]\nid = \"central-london\"\nname = \"Central London Forward\"\nplugin = {:?}\n\n\
+             [[council]]\nid = \"ipes-pilot\"\nname = \"IPES pilot\"\nprogramme = {{ kind = \"ipes\" }}\n",
+            wasm.display().to_string()
+        ),
+    )
+    .expect("write the seed");
+    let seed_arg = seed.display().to_string();
+
+    let daemon = Daemon::start_with_args(&data, &[], &["--seed", &seed_arg]);
+    assert!(
+        daemon.output().contains("Seeded council `central-london`"),
+        "{}",
+        daemon.output()
+    );
+    let api = daemon.client();
+    let london = api.get("/v1/councils/central-london").await;
+    assert_eq!(london.status, 200, "{}", london.body);
+    let digest = london.body["active_plugin"].clone();
+    assert!(
+        digest.is_string(),
+        "the seeded plugin is active: {}",
+        london.body
+    );
+    let versions = api.get("/v1/councils/central-london/plugin/versions").await;
+    assert_eq!(
+        versions.body["versions"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        versions.body
+    );
+    assert_eq!(
+        versions.body["versions"][0]["active"], true,
+        "{}",
+        versions.body
+    );
+    let pilot = api.get("/v1/councils/ipes-pilot").await;
+    assert_eq!(pilot.body["programme"]["kind"], "ipes", "{}", pilot.body);
+    assert!(pilot.body["active_plugin"].is_null(), "{}", pilot.body);
+    // Changed since the seed: a restart with the same seed must keep the change.
+    let renamed = api
+        .patch(
+            "/v1/councils/ipes-pilot",
+            json!({ "name": "IPES pilot (renamed)" }),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    daemon.stop();
+
+    let daemon = Daemon::start_with_args(&data, &[], &["--seed", &seed_arg]);
+    assert!(
+        !daemon.output().contains("Seeded council"),
+        "nothing is seeded twice: {}",
+        daemon.output()
+    );
+    let api = daemon.client();
+    let pilot = api.get("/v1/councils/ipes-pilot").await;
+    assert_eq!(pilot.body["name"], "IPES pilot (renamed)", "{}", pilot.body);
+    let versions = api.get("/v1/councils/central-london/plugin/versions").await;
+    assert_eq!(
+        versions.body["versions"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        versions.body
+    );
+    assert_eq!(
+        api.get("/v1/councils/central-london").await.body["active_plugin"],
+        digest
+    );
+}

@@ -1,4 +1,4 @@
-//! `examples/walkthrough.sh` against a live daemon, so the README's walkthrough
+//! `examples/walkthrough.sh` against a live daemon, so the README's first walk
 //! cannot rot: from an empty daemon to a review reminder pushed to a webhook,
 //! signed, and acknowledged — and the same without a webhook (pulled).
 

@@ -27,7 +27,8 @@ use crate::policy::{CallContext, Eligibility, Outcome, PlannedTimer, Plugin, Pol
 use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::timer::Timer;
 use crate::store::{
-    DamagedRecord, DecisionRecord, Done, IdempotencyMark, JourneyWrite, Made, Store, StoreError,
+    DamagedRecord, DecisionRecord, EarlierWork, IdempotencyMark, JourneyWrite, Made, Store,
+    StoreError,
 };
 use crate::telemetry::Telemetry;
 
@@ -35,7 +36,7 @@ pub use key_workers::{AssignError, Assigned, Assignment};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaseloadError {
-    #[error("no council `{0}`: create it first with POST /v1/councils")]
+    #[error("no council `{0}`")]
     UnknownCouncil(CouncilId),
     #[error("no participant `{1}` in council `{0}`")]
     UnknownParticipant(CouncilId, ParticipantId),
@@ -63,6 +64,15 @@ pub enum CaseloadError {
     ReviewOutcome { hook: String, wanted: bool },
     #[error(transparent)]
     KeyWorker(#[from] AssignError),
+}
+
+impl From<EarlierWork> for CaseloadError {
+    fn from(e: EarlierWork) -> CaseloadError {
+        match e {
+            EarlierWork::KeyReused => CaseloadError::IdempotencyKeyReused,
+            EarlierWork::Store(s) => CaseloadError::Store(s),
+        }
+    }
 }
 
 /// The answer to a referral.
@@ -179,6 +189,11 @@ impl Caseload {
             calendar: Arc::new(self.store.working_calendar(council)?),
             limits: council.limits,
         })
+    }
+
+    /// What wakes the scheduler, for services whose writes move timers.
+    pub fn scheduler_wake(&self) -> Arc<Notify> {
+        self.timers_changed.clone()
     }
 
     /// Wakes the scheduler: a schedule was created, changed or resumed.
@@ -496,16 +511,13 @@ impl Caseload {
         &self,
         mark: Option<&IdempotencyMark>,
     ) -> Result<Option<ParticipantId>, CaseloadError> {
-        let Some(mark) = mark else {
-            return Ok(None);
-        };
-        match self.store.done_under(mark, self.clock.now())? {
-            Done::NotYet => Ok(None),
-            Done::Made(Made::Participant(participant)) => Ok(Some(participant)),
-            // The fingerprint covers the route, so a mark from other work means
-            // another request.
-            Done::Made(_) | Done::OtherRequest => Err(CaseloadError::IdempotencyKeyReused),
-        }
+        let earlier = self
+            .store
+            .earlier_work(mark, self.clock.now(), |made| match made {
+                Made::Participant(participant) => Some(participant),
+                _ => None,
+            })?;
+        Ok(earlier)
     }
 
     /// The answer a referral gave, read from the store (a retry after a crash lost it).

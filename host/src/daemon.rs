@@ -14,8 +14,10 @@ use crate::api::{self, AdminKey, AppState};
 use crate::caseload::Caseload;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::council::{Council, CouncilId};
+use crate::councils::{Councils, SeedError};
 use crate::journey::Programme;
 use crate::outbox::delivery::DeliveryWorker;
+use crate::plugin_versions::PluginVersions;
 use crate::policy::{EngineSettings, Limits, Policies};
 use crate::readiness::{Readiness, Worker};
 use crate::schedule::Scheduler;
@@ -235,26 +237,44 @@ async fn apply_seed(state: &AppState, path: &Path) -> anyhow::Result<()> {
     let seed: Seed = toml::from_str(&text)
         .with_context(|| format!("seed file {} is not valid", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
+    let plugins = PluginVersions::new(
+        state.store.clone(),
+        state.policies.clone(),
+        state.clock.clone(),
+    );
+    let councils = Councils::new(
+        state.store.clone(),
+        state.clock.clone(),
+        state.caseload.clone(),
+        plugins,
+    );
     for c in seed.councils {
-        if state.store.council(&c.id)?.is_some() {
-            continue;
-        }
-        c.programme
-            .validate()
-            .with_context(|| format!("seed council `{}`", c.id))?;
+        let id = c.id.clone();
         let mut council = Council::new(c.id, c.name, c.timezone, c.nation);
         council.programme = c.programme;
-        state.store.put_council(&council)?;
-        if let Some(plugin) = c.plugin {
-            let file = base.join(plugin);
-            let bytes = std::fs::read(&file)
-                .with_context(|| format!("reading plugin {} named in the seed", file.display()))?;
-            api::install_plugin(state, &mut council, bytes)
-                .await
-                .map_err(|p| anyhow::anyhow!("plugin {}: {}", file.display(), p.detail))?;
+        let plugin = match c.plugin {
+            Some(plugin) => {
+                let file = base.join(plugin);
+                let bytes = std::fs::read(&file).with_context(|| {
+                    format!("reading plugin {} named in the seed", file.display())
+                })?;
+                Some((file, bytes))
+            }
+            None => None,
+        };
+        let (file, bytes) = plugin.unzip();
+        let seeded = councils
+            .seed(council, bytes)
+            .await
+            .map_err(|e| match (&e, &file) {
+                (SeedError::Plugin(_), Some(file)) => {
+                    anyhow::anyhow!("plugin {}: {e}", file.display())
+                }
+                _ => anyhow::anyhow!("seed council `{id}`: {e}"),
+            })?;
+        if seeded.is_some() {
+            println!("Seeded council `{id}`");
         }
-        state.store.flush().await?;
-        println!("Seeded council `{}`", council.id);
     }
     Ok(())
 }

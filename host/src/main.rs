@@ -153,10 +153,10 @@ fn data_key(command: DataKeyCommand) -> anyhow::Result<()> {
 }
 
 fn backup(args: BackupArgs) -> anyhow::Result<()> {
-    let taken = waymark::api::backup::backup_command(
+    let taken = waymark::backup::backup_command(
         &args.data,
         &args.dest,
-        waymark::api::backup::DaemonAddress {
+        waymark::backup::DaemonAddress {
             url: &args.url,
             token: args.admin_token.as_deref(),
         },

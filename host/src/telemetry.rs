@@ -264,6 +264,15 @@ impl Telemetry {
     }
 }
 
+/// `tokio::task::spawn_blocking` that keeps the request's span, so what the blocking
+/// work logs (a plugin cache warning, a schedule firing) carries the request id too.
+pub fn spawn_blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || span.in_scope(f))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -88,6 +88,11 @@ impl Daemon {
 
     /// Starts with extra environment variables (e.g. `RUST_LOG`, rate limits).
     pub fn start_with(data: &Path, env: &[(&str, &str)]) -> Daemon {
+        Daemon::start_with_args(data, env, &[])
+    }
+
+    /// Starts with extra environment variables and extra `serve` arguments (e.g. `--seed`).
+    pub fn start_with_args(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Daemon {
         // reqwest is built with rustls and no default crypto provider: every
         // client in a test process needs the one the daemon installs.
         waymark::outbox::delivery::install_tls_provider();
@@ -101,6 +106,7 @@ impl Daemon {
                 "--data",
             ])
             .arg(data)
+            .args(args)
             .env("WAYMARK_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("WAYMARK_DATA_KEY", DATA_KEY)
             .env("RUST_LOG", "info")
@@ -251,6 +257,11 @@ impl Client {
 
     pub async fn post(&self, path: &str, body: Value) -> Reply {
         self.send(self.http.post(format!("{}{path}", self.base)).json(&body))
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(self.http.patch(format!("{}{path}", self.base)).json(&body))
             .await
     }
 

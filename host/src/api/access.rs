@@ -14,12 +14,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::access::{Caller, KeyId, Role, secret_hash};
 use crate::council::CouncilId;
 use crate::store::NewAuditEntry;
@@ -434,16 +434,11 @@ impl Gate {
 }
 
 fn forbidden(detail: String) -> Problem {
-    Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
+    Problem::new(ProblemKind::Forbidden, detail)
 }
 
 fn refused_key(detail: &str) -> Problem {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "Unauthorized",
-        detail,
-    )
+    Problem::new(ProblemKind::Unauthorized, detail)
 }
 
 /// Finds the live key presented as `Authorization: Bearer <secret>`.
@@ -568,9 +563,7 @@ async fn guarded(state: AppState, request: Request, next: Next) -> Result<Respon
     if let Err(wait) = state.gate.take(&caller.key, Instant::now()) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         let mut r = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate-limited",
-            "Too many requests",
+            ProblemKind::RateLimited,
             format!(
                 "this key may make {} requests per second (bursts of {}); retry after {secs} s",
                 state.gate.limits.rate_per_second, state.gate.limits.burst

@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::page_limit;
 use super::extract::{ActionPath, CouncilPath, QueryParams};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::access::Caller;
+use crate::actions::{ActionError, Actions};
 use crate::key_workers::KeyWorkerId;
 use crate::outbox::{Action, ActionId, ActionStatus};
-use crate::store::DamagedRecord;
+use crate::store::{DamagedRecord, Durable};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,7 +53,10 @@ fn whose(q: &ActionQuery, caller: Option<&Caller>) -> Result<Option<KeyWorkerId>
             .parse()
             .map(Some)
             .map_err(|e: crate::key_workers::InvalidKeyWorkerId| {
-                Problem::bad_request("invalid-query", format!("{e}, or `any` for everyone's"))
+                Problem::new(
+                    ProblemKind::InvalidQuery,
+                    format!("{e}, or `any` for everyone's"),
+                )
             }),
         None => Ok(caller.and_then(|c| c.key_worker.clone())),
     }
@@ -70,8 +74,8 @@ async fn list_actions(
     let after = match q.after.as_deref() {
         None => None,
         Some(raw) => Some(ActionId::parse(raw).ok_or_else(|| {
-            Problem::bad_request(
-                "invalid-query",
+            Problem::new(
+                ProblemKind::InvalidQuery,
                 "`after` must be a `next_cursor` from a previous page",
             )
         })?),
@@ -117,23 +121,32 @@ async fn list_actions(
     }))
 }
 
+impl AppState {
+    /// The actions service, over this daemon's store.
+    pub(super) fn actions(&self) -> Actions {
+        Actions::new(self.store.clone(), self.clock.clone())
+    }
+}
+
+impl From<ActionError> for Problem {
+    fn from(e: ActionError) -> Problem {
+        match e {
+            ActionError::UnknownCouncil(id) => super::problem::no_council(&id),
+            ActionError::Unknown(..) => Problem::not_found(e.to_string()),
+            ActionError::NotDeadLettered(..) => {
+                Problem::new(ProblemKind::NotDeadLettered, e.to_string())
+            }
+            ActionError::Store(s) => s.into(),
+        }
+    }
+}
+
 async fn acknowledge(
     State(state): State<AppState>,
     ActionPath(council, id): ActionPath,
-) -> Result<Json<Action>, Problem> {
-    let now = state.clock.now();
-    let action = state
-        .store
-        .acknowledge(&council, &id, now)?
-        .ok_or_else(|| {
-            Problem::not_found(format!(
-                "no action `{}` in council `{council}`",
-                id.as_str()
-            ))
-        })?;
-    state.store.flush().await?;
-    tracing::info!(council = %council, action = id.as_str(), "action acknowledged");
-    Ok(Json(action))
+) -> Result<Durable<Json<Action>>, Problem> {
+    let acknowledged = state.actions().acknowledge(&council, &id).await?;
+    Ok(acknowledged.map(Json))
 }
 
 async fn get_action(

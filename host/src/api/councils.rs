@@ -12,13 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, QueryParams, page_limit};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::access::Caller;
 use crate::council::{Council, CouncilId};
+use crate::councils::{self, CouncilError, Councils};
 use crate::journey::Programme;
+use crate::plugin_versions::Installed;
 use crate::policy::{Limits, PluginDigest};
 use crate::schedule::calendar::Nation;
-use crate::store::{CouncilRemoval, DamagedRecord};
+use crate::store::{DamagedRecord, Durable};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -71,26 +73,54 @@ impl From<&Council> for CouncilView {
     }
 }
 
+impl AppState {
+    /// The councils service, over this daemon's store.
+    pub(super) fn councils(&self) -> Councils {
+        Councils::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.caseload.clone(),
+            self.plugin_versions(),
+        )
+    }
+}
+
+impl From<CouncilError> for Problem {
+    fn from(e: CouncilError) -> Problem {
+        match e {
+            CouncilError::Exists(_) => Problem::new(ProblemKind::CouncilExists, e.to_string()),
+            CouncilError::Unknown(_) => Problem::not_found(e.to_string()),
+            CouncilError::InvalidName | CouncilError::InvalidProgramme(_) => {
+                Problem::new(ProblemKind::InvalidCouncil, e.to_string())
+            }
+            CouncilError::HasParticipants {
+                council: id,
+                participants: n,
+            } => Problem::new(
+                ProblemKind::CouncilHasParticipants,
+                format!(
+                    "council `{id}` still holds {n} participant(s): erase each first with DELETE /v1/councils/{id}/participants/{{participant}} (GET /v1/councils/{id}/participants lists them; lift any legal hold first), then delete the council"
+                ),
+            ),
+            CouncilError::Store(s) => s.into(),
+        }
+    }
+}
+
 async fn create_council(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<NewCouncil>,
-) -> Result<(StatusCode, Json<CouncilView>), Problem> {
-    valid_name(&body.name)?;
-    valid_programme(&body.programme)?;
+) -> Result<(StatusCode, Durable<Json<CouncilView>>), Problem> {
     let mut council = Council::new(body.id, body.name, body.timezone, body.nation);
     council.programme = body.programme;
     if let Some(at) = body.reminder_time {
         council.reminder_time = at;
     }
-    if !state.store.create_council(&council)? {
-        return Err(Problem::conflict(
-            "council-exists",
-            format!("council `{}` already exists", council.id),
-        ));
-    }
-    state.store.flush().await?;
-    tracing::info!(council = %council.id, "council created");
-    Ok((StatusCode::CREATED, Json(CouncilView::from(&council))))
+    let created = state.councils().create(council).await?;
+    Ok((
+        StatusCode::CREATED,
+        created.map(|c| Json(CouncilView::from(&c))),
+    ))
 }
 
 async fn get_council(
@@ -153,85 +183,30 @@ pub struct CouncilChange {
     pub programme: Option<Programme>,
 }
 
-fn valid_programme(programme: &Programme) -> Result<(), Problem> {
-    programme
-        .validate()
-        .map_err(|e| Problem::unprocessable("invalid-council", e.to_string()))
-}
-
-fn valid_name(name: &str) -> Result<(), Problem> {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        return Err(Problem::unprocessable(
-            "invalid-council",
-            "`name` must be 1 to 200 characters",
-        ));
-    }
-    Ok(())
-}
-
 async fn update_council(
     State(state): State<AppState>,
     CouncilPath(id): CouncilPath,
     JsonBody(change): JsonBody<CouncilChange>,
-) -> Result<Json<CouncilView>, Problem> {
-    if let Some(name) = &change.name {
-        valid_name(name)?;
-    }
-    if let Some(programme) = &change.programme {
-        valid_programme(programme)?;
-    }
-    let updated = state
-        .store
-        .update_council(&id, |c| {
-            if let Some(name) = &change.name {
-                c.name.clone_from(name);
-            }
-            if let Some(tz) = change.timezone {
-                c.timezone = tz;
-            }
-            if let Some(nation) = change.nation {
-                c.nation = nation;
-            }
-            if let Some(time) = change.reminder_time {
-                c.reminder_time = time;
-            }
-            if let Some(programme) = change.programme {
-                c.programme = programme;
-            }
-            Ok(())
-        })?
-        .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
-    state.store.flush().await?;
-    tracing::info!(council = %id, "council updated");
-    Ok(Json(CouncilView::from(&updated)))
+) -> Result<Durable<Json<CouncilView>>, Problem> {
+    let change = councils::CouncilChange {
+        name: change.name,
+        timezone: change.timezone,
+        nation: change.nation,
+        reminder_time: change.reminder_time,
+        programme: change.programme,
+    };
+    let updated = state.councils().update(&id, change).await?;
+    Ok(updated.map(|c| Json(CouncilView::from(&c))))
 }
 
 async fn delete_council(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     CouncilPath(id): CouncilPath,
-) -> Result<StatusCode, Problem> {
-    let removal = {
-        let _no_referrals = state.caseload.hold_new_journeys().await;
-        state.store.remove_council(&id, state.clock.now())?
-    };
-    match removal {
-        CouncilRemoval::Removed => {}
-        CouncilRemoval::Unknown => {
-            return Err(Problem::not_found(format!("no council `{id}`")));
-        }
-        CouncilRemoval::HasParticipants(n) => {
-            return Err(Problem::conflict(
-                "council-has-participants",
-                format!(
-                    "council `{id}` still holds {n} participant(s): erase each first with DELETE /v1/councils/{id}/participants/{{participant}} (GET /v1/councils/{id}/participants lists them; lift any legal hold first), then delete the council"
-                ),
-            ));
-        }
-    }
-    state.store.flush().await?;
+) -> Result<Durable<StatusCode>, Problem> {
+    let removed = state.councils().remove(&id).await?;
     tracing::info!(council = %id, by = %caller.key, "council deleted");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(removed.map(|()| StatusCode::NO_CONTENT))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -251,31 +226,30 @@ async fn put_plugin(
     CouncilPath(id): CouncilPath,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<PluginInstalled>, Problem> {
+) -> Result<Durable<Json<PluginInstalled>>, Problem> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if content_type != "application/wasm" {
         return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "Unsupported media type",
+            ProblemKind::UnsupportedMediaType,
             "upload the plugin component as `Content-Type: application/wasm` (built with `waymark plugin build`)",
         ));
     }
-    let mut council = state.caseload.council(&id)?;
-    let installed = install_plugin(&state, &mut council, body.to_vec()).await?;
-    Ok(Json(installed))
+    let installed = state.plugin_versions().install(&id, body.to_vec()).await?;
+    Ok(installed.map(|i| Json(PluginInstalled::from(&i))))
 }
 
-/// Shared by the upload route and `serve --seed`: see `plugins::install`.
-pub async fn install_plugin(
-    state: &AppState,
-    council: &mut Council,
-    bytes: Vec<u8>,
-) -> Result<PluginInstalled, Problem> {
-    super::plugins::install(state, council, bytes).await
+impl From<&Installed> for PluginInstalled {
+    fn from(i: &Installed) -> PluginInstalled {
+        PluginInstalled {
+            digest: i.plugin.digest().clone(),
+            settings_schema: i.plugin.settings_schema().clone(),
+            contract_version: i.plugin.contract_version().to_owned(),
+            golden_cases: i.golden_cases,
+        }
+    }
 }
 
 pub fn routes() -> Router<AppState> {

@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
 use crate::outbox::ActionId;
@@ -27,48 +27,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !json_content_type(req.headers()) {
             return Err(Problem::new(
-                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "invalid-body",
-                "The request body is not valid",
+                ProblemKind::InvalidBody,
                 "Expected request with `Content-Type: application/json`",
-            ));
+            )
+            .with_status(axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE));
         }
         let bytes = match Bytes::from_request(req, state).await {
             Ok(bytes) => bytes,
             Err(rejection) if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(Problem::new(
-                    rejection.status(),
-                    "body-too-large",
-                    "Request body too large",
+                    ProblemKind::BodyTooLarge,
                     "the body is larger than this daemon accepts (`--max-body-bytes`): send a smaller one",
                 ));
             }
             Err(rejection) => {
-                return Err(Problem::new(
-                    rejection.status(),
-                    "invalid-body",
-                    "The request body is not valid",
-                    rejection.body_text(),
-                ));
+                return Err(
+                    Problem::new(ProblemKind::InvalidBody, rejection.body_text())
+                        .with_status(rejection.status()),
+                );
             }
         };
         if let Some(&first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
             && first != b'{'
         {
-            return Err(Problem::unprocessable(
-                "invalid-body",
+            return Err(Problem::new(
+                ProblemKind::InvalidBody,
                 "the body must be a JSON object (`{…}`), as the OpenAPI document \
                  (GET /v1/openapi.json) describes for this route",
-            ));
+            )
+            .with_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY));
         }
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(JsonBody(v)),
-            Err(rejection) => Err(Problem::new(
-                rejection.status(),
-                "invalid-body",
-                "The request body is not valid",
-                rejection.body_text(),
-            )),
+            Err(rejection) => Err(
+                Problem::new(ProblemKind::InvalidBody, rejection.body_text())
+                    .with_status(rejection.status()),
+            ),
         }
     }
 }
@@ -101,7 +95,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| QueryParams(q.0))
-            .map_err(|e| Problem::bad_request("invalid-query", e.body_text()))
+            .map_err(|e| Problem::new(ProblemKind::InvalidQuery, e.body_text()))
     }
 }
 
@@ -113,12 +107,15 @@ impl Params {
         Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map(|p| Params(p.0))
-            .map_err(|e| Problem::bad_request("invalid-path", e.body_text()))
+            .map_err(|e| Problem::new(ProblemKind::InvalidPath, e.body_text()))
     }
 
     fn get(&self, name: &str) -> Result<&str, Problem> {
         self.0.get(name).map(String::as_str).ok_or_else(|| {
-            Problem::bad_request("invalid-path", format!("missing `{name}` in the path"))
+            Problem::new(
+                ProblemKind::InvalidPath,
+                format!("missing `{name}` in the path"),
+            )
         })
     }
 
@@ -208,7 +205,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(value) = Path::<T>::from_request_parts(parts, state)
             .await
-            .map_err(|e| Problem::bad_request("invalid-path", e.body_text()))?;
+            .map_err(|e| Problem::new(ProblemKind::InvalidPath, e.body_text()))?;
         Ok(PathParams(value))
     }
 }
@@ -220,8 +217,8 @@ pub const MAX_PAGE: usize = 500;
 pub fn page_limit(limit: Option<usize>) -> Result<usize, Problem> {
     let limit = limit.unwrap_or(100);
     if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(Problem::bad_request(
-            "invalid-query",
+        return Err(Problem::new(
+            ProblemKind::InvalidQuery,
             format!("`limit` must be from 1 to {MAX_PAGE}"),
         ));
     }

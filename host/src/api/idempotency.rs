@@ -29,7 +29,7 @@ use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::access::Caller;
 use crate::store::{IdempotencyMark, IdempotentAnswer, idempotency_record_key};
 
@@ -72,8 +72,8 @@ pub struct Answered {
 /// Checks a key's format: 1 to [`MAX_KEY_LEN`] visible ASCII characters.
 pub fn parse_key(raw: &HeaderValue) -> Result<&str, Problem> {
     let bad = || {
-        Problem::bad_request(
-            "invalid-idempotency-key",
+        Problem::new(
+            ProblemKind::InvalidIdempotencyKey,
             format!(
                 "`Idempotency-Key` must be 1 to {MAX_KEY_LEN} visible ASCII characters (no spaces or control characters), e.g. a UUID"
             ),
@@ -84,17 +84,6 @@ pub fn parse_key(raw: &HeaderValue) -> Result<&str, Problem> {
         return Err(bad());
     }
     Ok(key)
-}
-
-/// The refusal of a key already used for another request (`key` when known).
-pub fn key_reused(key: Option<&str>) -> Problem {
-    let key = key.map_or_else(String::new, |k| format!(" `{k}`"));
-    Problem::unprocessable(
-        "idempotency-key-reused",
-        format!(
-            "the Idempotency-Key{key} was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
-        ),
-    )
 }
 
 /// The caller's presented secret (the gate has already checked it).
@@ -225,8 +214,8 @@ pub async fn run(
         });
     }
     if sent > 1 {
-        return Err(refuse(Problem::bad_request(
-            "invalid-idempotency-key",
+        return Err(refuse(Problem::new(
+            ProblemKind::InvalidIdempotencyKey,
             "send one `Idempotency-Key` header, not several",
         )));
     }
@@ -242,13 +231,11 @@ pub async fn run(
         .map_err(|rejection| {
             let problem = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Problem::new(
-                    rejection.status(),
-                    "body-too-large",
-                    "Request body too large",
+                    ProblemKind::BodyTooLarge,
                     "the body is larger than this daemon accepts (`--max-body-bytes`): send a smaller one",
                 )
             } else {
-                Problem::bad_request("invalid-body", rejection.body_text())
+                Problem::new(ProblemKind::InvalidBody, rejection.body_text())
             };
             refuse(problem)
         })?;
@@ -272,7 +259,7 @@ pub async fn run(
         .filter(|a| a.sealed_by == sealed_by(&secret))
     {
         if answer.fingerprint != print {
-            return Err(refuse(key_reused(Some(&key))));
+            return Err(refuse(super::problem::key_reused(Some(&key))));
         }
         return Ok(Answered {
             response: replay(&answer, &secret, &record_key).map_err(refuse)?,

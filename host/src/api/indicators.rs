@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{CouncilPath, QueryParams};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::indicators;
 use crate::schedule::jobs::Held;
 
@@ -44,8 +44,8 @@ async fn figures(
 ) -> Result<Response, Problem> {
     let council = state.caseload.council(&council)?;
     if q.to < q.from || (q.to - q.from).num_days() >= MAX_PERIOD_DAYS {
-        return Err(Problem::bad_request(
-            "invalid-query",
+        return Err(Problem::new(
+            ProblemKind::InvalidQuery,
             format!(
                 "`from` must be on or before `to`, and the period at most {MAX_PERIOD_DAYS} days: ask for a shorter period"
             ),

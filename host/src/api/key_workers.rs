@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::access::AuditIds;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath, PathParams};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::caseload::{AssignError, Assignment};
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
@@ -78,7 +78,7 @@ pub struct KeyWorkerAssignment {
 
 impl From<InvalidKeyWorker> for Problem {
     fn from(e: InvalidKeyWorker) -> Problem {
-        Problem::unprocessable("invalid-key-worker", e.to_string())
+        Problem::new(ProblemKind::InvalidKeyWorker, e.to_string())
     }
 }
 
@@ -86,11 +86,11 @@ impl From<AssignError> for Problem {
     fn from(e: AssignError) -> Problem {
         match e {
             AssignError::UnknownKeyWorker(_) => {
-                Problem::unprocessable("unknown-key-worker", e.to_string())
+                Problem::new(ProblemKind::UnknownKeyWorker, e.to_string())
             }
-            AssignError::Retired(_) => Problem::conflict("key-worker-retired", e.to_string()),
-            AssignError::OverCap { .. } => Problem::conflict("caseload-cap", e.to_string()),
-            AssignError::Reason => Problem::unprocessable("invalid-override", e.to_string()),
+            AssignError::Retired(_) => Problem::new(ProblemKind::KeyWorkerRetired, e.to_string()),
+            AssignError::OverCap { .. } => Problem::new(ProblemKind::CaseloadCap, e.to_string()),
+            AssignError::Reason => Problem::new(ProblemKind::InvalidOverride, e.to_string()),
         }
     }
 }
@@ -215,8 +215,8 @@ async fn retire(
     }
     let current = view(&state, kw.clone())?;
     if current.active_caseload > 0 {
-        return Err(Problem::conflict(
-            "key-worker-has-caseload",
+        return Err(Problem::new(
+            ProblemKind::KeyWorkerHasCaseload,
             format!(
                 "key worker `{id}` still has {} active participants: reassign them (PUT …/participants/{{participant}}/key-worker) before retiring them",
                 current.active_caseload

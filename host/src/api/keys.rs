@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, PathParams, QueryParams, page_limit};
-use super::problem::Problem;
-use crate::access::{ApiKey, Caller, KeyId, Role, new_secret, secret_hash};
+use super::problem::{Problem, ProblemKind};
+use crate::access::{ApiKey, Caller, KeyId, Role};
 use crate::council::CouncilId;
-use crate::store::{Done, IdempotencyMark, Made};
+use crate::keys::{KeyError, Keys, MadeKey, NewApiKey};
+use crate::store::{Durable, IdempotencyMark};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,8 +92,8 @@ fn key_page(
     let after = match q.after.as_deref() {
         None => None,
         Some(raw) => Some(KeyId::parse(raw).ok_or_else(|| {
-            Problem::bad_request(
-                "invalid-query",
+            Problem::new(
+                ProblemKind::InvalidQuery,
                 "`after` must be a `next_cursor` from a previous page",
             )
         })?),
@@ -127,75 +128,64 @@ impl From<ApiKey> for KeyView {
     }
 }
 
-async fn make_key(
-    state: &AppState,
-    role: Role,
-    council: Option<CouncilId>,
-    name: String,
-    expires_at: Option<DateTime<Utc>>,
-    key_worker: Option<crate::key_workers::KeyWorkerId>,
-    mark: Option<&IdempotencyMark>,
-) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
-    let now = state.clock.now();
-    if let Some(mark) = mark {
-        match state.store.done_under(mark, now)? {
-            Done::NotYet => {}
-            // The first answer is kept before it is sent, so a lost one was never
-            // seen: the key exists, but nobody holds its secret.
-            Done::Made(Made::Key(id)) => {
-                return Err(Problem::conflict(
-                    "key-secret-unavailable",
-                    format!(
-                        "the key `{id}` was made by the first attempt with this Idempotency-Key, but the daemon stopped before its secret was sent, and a secret is kept only as a hash: revoke `{id}` (DELETE …/keys/{id}) and make a new key with a new Idempotency-Key"
-                    ),
-                ));
-            }
-            Done::Made(_) | Done::OtherRequest => return Err(super::idempotency::key_reused(None)),
+impl From<KeyError> for Problem {
+    fn from(e: KeyError) -> Problem {
+        match e {
+            KeyError::UnknownCouncil(id) => super::problem::no_council(&id),
+            KeyError::UnknownKey(_) => Problem::not_found(e.to_string()),
+            KeyError::PlatformAdminForCouncil => Problem::new(
+                ProblemKind::InvalidKey,
+                format!("{e} (platform-admin keys are made with POST /v1/keys)"),
+            ),
+            KeyError::UnknownKeyWorker(..) => Problem::new(
+                ProblemKind::InvalidKey,
+                format!("{e}: ids are as listed by GET …/key-workers"),
+            ),
+            KeyError::BoundNotCaseworker
+            | KeyError::RetiredKeyWorker(_)
+            | KeyError::InvalidName
+            | KeyError::PastExpiry(_) => Problem::new(ProblemKind::InvalidKey, e.to_string()),
+            KeyError::SecretUnavailable(ref id) => Problem::new(
+                ProblemKind::KeySecretUnavailable,
+                format!(
+                    "{e}: revoke `{id}` (DELETE …/keys/{id}) and make a new key with a new Idempotency-Key"
+                ),
+            ),
+            KeyError::Earlier(e) => e.into(),
+            KeyError::Store(s) => s.into(),
         }
     }
-    let name = name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(Problem::unprocessable(
-            "invalid-key",
-            "`name` must be 1 to 100 characters",
-        ));
-    }
-    if expires_at.is_some_and(|e| e <= now) {
-        return Err(Problem::unprocessable(
-            "invalid-key",
-            format!("`expires_at` must be in the future (it is now {now})"),
-        ));
-    }
-    let secret = new_secret();
-    let hash = secret_hash(&secret);
-    let key = ApiKey {
-        id: KeyId::new_random(),
-        name,
-        role,
-        council,
-        secret_sha256: hex::encode(hash),
-        created_at: now,
-        expires_at,
-        revoked_at: None,
-        key_worker,
-    };
-    state
-        .store
-        .put_api_key(&key, &hash, mark.map(|m| (m, now)))?;
-    state.store.flush().await?;
-    tracing::info!(key = %key.id, role = %key.role, "API key created");
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedKey {
+}
+
+impl From<MadeKey> for CreatedKey {
+    fn from(made: MadeKey) -> CreatedKey {
+        let key = made.key;
+        CreatedKey {
             id: key.id,
-            secret,
+            secret: made.secret,
             role: key.role,
             council: key.council,
             name: key.name,
             expires_at: key.expires_at,
             key_worker: key.key_worker,
-        }),
-    ))
+        }
+    }
+}
+
+impl AppState {
+    /// The API keys service, over this daemon's store.
+    fn keys(&self) -> Keys {
+        Keys::new(self.store.clone(), self.clock.clone())
+    }
+}
+
+async fn make_key(
+    state: &AppState,
+    new: NewApiKey,
+    mark: Option<&IdempotencyMark>,
+) -> Result<(StatusCode, Durable<Json<CreatedKey>>), Problem> {
+    let made = state.keys().make(new, mark).await?;
+    Ok((StatusCode::CREATED, made.map(|m| Json(m.into()))))
 }
 
 async fn create_council_key(
@@ -203,68 +193,30 @@ async fn create_council_key(
     CouncilPath(council): CouncilPath,
     mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewKey>,
-) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
-    if body.role == Role::PlatformAdmin {
-        return Err(Problem::unprocessable(
-            "invalid-key",
-            "a council key cannot be a platform admin: use `council_admin`, `caseworker` or `auditor` (platform-admin keys are made with POST /v1/keys)",
-        ));
-    }
-    state.caseload.council(&council)?;
-    if let Some(id) = &body.key_worker {
-        if body.role != Role::Caseworker {
-            return Err(Problem::unprocessable(
-                "invalid-key",
-                "only a `caseworker` key can be bound to a key worker: leave `key_worker` out for this role",
-            ));
-        }
-        match state.store.key_worker(&council, id)? {
-            Some(kw) if !kw.is_retired() => {}
-            Some(_) => {
-                return Err(Problem::unprocessable(
-                    "invalid-key",
-                    format!("key worker `{id}` is retired: bind the key to a current key worker"),
-                ));
-            }
-            None => {
-                return Err(Problem::unprocessable(
-                    "invalid-key",
-                    format!(
-                        "no key worker `{id}` in council `{council}`: ids are as listed by GET …/key-workers"
-                    ),
-                ));
-            }
-        }
-    }
-    let (name, expires_at) = (body.name, body.expires_at);
-    make_key(
-        &state,
-        body.role,
-        Some(council),
-        name,
-        expires_at,
-        body.key_worker,
-        mark.as_deref(),
-    )
-    .await
+) -> Result<(StatusCode, Durable<Json<CreatedKey>>), Problem> {
+    let new = NewApiKey {
+        role: body.role,
+        council: Some(council),
+        name: body.name,
+        expires_at: body.expires_at,
+        key_worker: body.key_worker,
+    };
+    make_key(&state, new, mark.as_deref()).await
 }
 
 async fn create_platform_key(
     State(state): State<AppState>,
     mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewPlatformKey>,
-) -> Result<(StatusCode, Json<CreatedKey>), Problem> {
-    let (name, expires_at) = (body.name, body.expires_at);
-    make_key(
-        &state,
-        Role::PlatformAdmin,
-        None,
-        name,
-        expires_at,
-        None,
-        mark.as_deref(),
-    )
-    .await
+) -> Result<(StatusCode, Durable<Json<CreatedKey>>), Problem> {
+    let new = NewApiKey {
+        role: Role::PlatformAdmin,
+        council: None,
+        name: body.name,
+        expires_at: body.expires_at,
+        key_worker: None,
+    };
+    make_key(&state, new, mark.as_deref()).await
 }
 
 async fn list_council_keys(
@@ -288,24 +240,23 @@ async fn revoke(
     caller: &Caller,
     council: Option<&CouncilId>,
     raw_id: &str,
-) -> Result<StatusCode, Problem> {
+) -> Result<Durable<StatusCode>, Problem> {
     let where_ = council.map_or("the platform".to_owned(), |c| format!("council `{c}`"));
     let not_found = || Problem::not_found(format!("no key `{raw_id}` in {where_}"));
     let id = KeyId::parse(raw_id).ok_or_else(not_found)?;
-    state
-        .store
-        .revoke_api_key(council, &id, state.clock.now())?
-        .ok_or_else(not_found)?;
-    state.store.flush().await?;
+    let revoked = match state.keys().revoke(council, &id).await {
+        Err(KeyError::UnknownKey(_)) => return Err(not_found()),
+        other => other?,
+    };
     tracing::info!(key = %id, by = %caller.key, "API key revoked");
-    Ok(StatusCode::NO_CONTENT)
+    Ok(revoked.map(|()| StatusCode::NO_CONTENT))
 }
 
 async fn revoke_council_key(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     PathParams((council, key)): PathParams<(String, String)>,
-) -> Result<StatusCode, Problem> {
+) -> Result<Durable<StatusCode>, Problem> {
     let council: CouncilId = council
         .parse()
         .map_err(|e: crate::council::InvalidCouncilId| Problem::not_found(e.to_string()))?;
@@ -316,7 +267,7 @@ async fn revoke_platform_key(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     PathParams(key): PathParams<String>,
-) -> Result<StatusCode, Problem> {
+) -> Result<Durable<StatusCode>, Problem> {
     revoke(&state, &caller, None, &key).await
 }
 

@@ -44,7 +44,6 @@ use crate::telemetry::Telemetry;
 
 pub use access::{AccessLimits, Gate};
 pub use auth::AdminKey;
-pub use councils::install_plugin;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -121,9 +120,7 @@ pub fn router(state: AppState) -> Router {
 /// A known path with a method it does not have: problem details, like every error.
 async fn method_not_allowed() -> problem::Problem {
     problem::Problem::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method-not-allowed",
-        "Method not allowed",
+        problem::ProblemKind::MethodNotAllowed,
         "this route does not take that method: see the README's API table for what it takes",
     )
 }

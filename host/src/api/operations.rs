@@ -6,13 +6,13 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::AppState;
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 
 pub const REQUEST_ID: &str = "x-request-id";
 
@@ -34,9 +34,7 @@ fn readiness_answer(missing: &[String]) -> Response {
         return "ready".into_response();
     }
     Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not-ready",
-        "Not ready",
+        ProblemKind::NotReady,
         format!(
             "not ready: {}; wait and ask again, and if it lasts see the daemon's log",
             missing.join("; ")
@@ -124,14 +122,7 @@ pub(super) async fn observe(State(state): State<AppState>, req: Request, next: N
     response
 }
 
-/// `tokio::task::spawn_blocking` that keeps the request's span, so what the blocking
-/// work logs (a plugin cache warning, a schedule firing) carries the request id too.
-pub(super) fn spawn_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> tokio::task::JoinHandle<T> {
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || span.in_scope(f))
-}
+pub(super) use crate::telemetry::spawn_blocking;
 
 /// At most 64 characters of letters, digits, `.`, `_` and `-`: safe in a header and a log.
 fn sane_request_id(id: &str) -> bool {
@@ -145,6 +136,7 @@ fn sane_request_id(id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn only_short_plain_request_ids_are_kept() {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::caseload::ParticipantView;
 use crate::journey::{CaseworkerEvent, Referral, ReferralCorrection};
 use crate::policy::{Cohort, ReferralRoute};
@@ -87,8 +87,8 @@ async fn refer(
 ) -> Result<axum::response::Response, Problem> {
     use axum::response::IntoResponse;
     if body.override_reason.is_some() && body.key_worker.is_none() {
-        return Err(Problem::unprocessable(
-            "invalid-referral",
+        return Err(Problem::new(
+            ProblemKind::InvalidReferral,
             "`override_reason` goes with `key_worker`: name the key worker the override is for, or leave it out",
         ));
     }

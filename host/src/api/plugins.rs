@@ -6,122 +6,88 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::councils::PluginInstalled;
 use super::extract::{CouncilPath, JsonBody, VersionPath};
-use super::problem::Problem;
-use crate::council::Council;
+use super::problem::{Problem, ProblemKind};
 use crate::journey::ParticipantId;
-use crate::policy::settings::{self as council_settings, InvalidSettings};
-use crate::policy::{Plugin, PluginDigest};
-use crate::replay::{self, ReplayReport};
-use crate::store::{
-    ActivatedBy, Activation, DamagedRecord, PluginVersion, VersionRemoval, previous_version,
-};
+use crate::plugin_versions::{ListedVersion, PluginError, PluginVersions as Service, Switched};
+use crate::policy::PluginDigest;
+use crate::replay::ReplayReport;
+use crate::store::{DamagedRecord, Durable};
 
-/// Validates a component in the real sandbox (its golden cases included, under the
-/// council's limits), stores it as a version and makes it the council's policy, in
-/// one transaction. A rejected upload changes nothing: the active plugin stays.
-pub(super) async fn install(
-    state: &AppState,
-    council: &mut Council,
-    bytes: Vec<u8>,
-) -> Result<PluginInstalled, Problem> {
-    let policies = state.policies.clone();
-    let limits = council.limits;
-    let checked = super::operations::spawn_blocking(move || {
-        policies.check_upload(&bytes, &limits).map(|c| (c, bytes))
-    })
-    .await
-    .map_err(|_| Problem::unavailable("plugin validation crashed; nothing was changed"))?;
-    let (checked, bytes) =
-        checked.map_err(|e| Problem::unprocessable("plugin-rejected", e.to_string()))?;
-    let plugin = checked.plugin;
-    settings_fit(&plugin, council).await?;
-
-    let now = state.clock.now();
-    let version = PluginVersion {
-        digest: plugin.digest().clone(),
-        uploaded_at: now,
-        size_bytes: u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-        contract_version: plugin.contract_version().to_owned(),
-        settings_schema: plugin.settings_schema().clone(),
-        golden_cases: checked.golden_cases,
-    };
-    let activation = Activation {
-        digest: plugin.digest().clone(),
-        at: now,
-        by: ActivatedBy::Upload,
-    };
-    let stored = state
-        .store
-        .activate_plugin(
-            &council.id,
-            &activation,
-            Some((&version, &bytes)),
-            &council.settings,
-        )?
-        .ok_or_else(|| Problem::not_found(format!("no council `{}`", council.id)))?;
-    state.store.flush().await?;
-    // Accepted and stored: only now is it kept, in memory and as machine code on disk.
-    let plugin = {
-        let (policies, accepted) = (state.policies.clone(), plugin.clone());
-        super::operations::spawn_blocking(move || policies.admit(&accepted))
-            .await
-            .unwrap_or(plugin)
-    };
-    *council = stored;
-    tracing::info!(council = %council.id, plugin = %plugin.digest(), golden_cases = checked.golden_cases, "plugin uploaded and activated");
-    Ok(PluginInstalled {
-        digest: plugin.digest().clone(),
-        settings_schema: plugin.settings_schema().clone(),
-        contract_version: plugin.contract_version().to_owned(),
-        golden_cases: checked.golden_cases,
-    })
+impl AppState {
+    /// The plugin versions service, over this daemon's store and sandbox.
+    pub(super) fn plugin_versions(&self) -> Service {
+        Service::new(
+            self.store.clone(),
+            self.policies.clone(),
+            self.clock.clone(),
+        )
+    }
 }
 
-/// A version may only become active if its schema is usable and the council's
-/// current settings fit it; otherwise every decision would be refused. The check
-/// runs on a blocking thread: the schema is the plugin's, vetted to bound the work
-/// (see `policy::settings`), but still work the async workers must not wait on. It
-/// stops if the client hangs up (this future is dropped, and the guard with it).
-async fn settings_fit(plugin: &Plugin, council: &Council) -> Result<(), Problem> {
-    let schema = plugin.settings_schema().clone();
-    let settings = council.settings.clone();
-    let stop = council_settings::CheckStop::default();
-    let _abandon = stop.abandon_on_drop();
-    let checked = super::operations::spawn_blocking(move || {
-        council_settings::validate_settings(&schema, &settings, &stop)
-    })
-    .await
-    .map_err(|_| Problem::unavailable("checking the settings crashed; nothing was changed"))?;
-    match checked {
-        Ok(()) => Ok(()),
-        Err(e @ (InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_))) => {
-            Err(Problem::unprocessable("plugin-rejected", e.to_string()))
-        }
-        Err(e @ (InvalidSettings::TooSlow | InvalidSettings::Abandoned)) => Err(
-            Problem::unprocessable("settings-check-stopped", e.to_string()),
-        ),
-        Err(e) => Err(Problem::unprocessable(
-            "settings-incompatible",
-            format!(
-                "the council's current settings do not fit this plugin version ({e}); \
-                 PUT settings that suit both versions first, then try again"
+impl From<PluginError> for Problem {
+    fn from(e: PluginError) -> Problem {
+        match e {
+            PluginError::UnknownCouncil(id) => super::problem::no_council(&id),
+            PluginError::UnknownVersion { ref council, .. } => Problem::not_found(format!(
+                "{e}: GET /v1/councils/{council}/plugin/versions lists the versions it uploaded"
+            )),
+            PluginError::Rejected(_) => Problem::new(ProblemKind::PluginRejected, e.to_string()),
+            PluginError::SettingsIncompatible(_) => Problem::new(
+                ProblemKind::SettingsIncompatible,
+                format!("{e}; PUT settings that suit both versions first, then try again"),
             ),
-        )),
+            PluginError::NoPreviousVersion(_) => {
+                Problem::new(ProblemKind::NoPreviousVersion, e.to_string())
+            }
+            PluginError::Active { .. } => Problem::new(
+                ProblemKind::PluginVersionActive,
+                format!(
+                    "{e}: activate another version (POST …/plugin/versions/{{digest}}/activate or …/plugin/rollback) first, then delete this one"
+                ),
+            ),
+            PluginError::ReplayLimit => Problem::new(ProblemKind::InvalidBody, e.to_string()),
+            PluginError::Crashed(_) => Problem::unavailable(e.to_string()),
+            PluginError::Store(s) => s.into(),
+        }
     }
 }
 
 /// A version, as listed.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct PluginVersionView {
-    #[serde(flatten)]
-    pub version: PluginVersion,
+    /// SHA-256 of the component: the version's identity.
+    pub digest: PluginDigest,
+    /// When this council first uploaded it.
+    pub uploaded_at: DateTime<Utc>,
+    pub size_bytes: u64,
+    /// The `waymark:policy` contract version it was built against.
+    pub contract_version: String,
+    /// The JSON Schema of its settings.
+    pub settings_schema: serde_json::Value,
+    /// How many golden cases it carried and passed on upload.
+    pub golden_cases: usize,
     pub active: bool,
+}
+
+impl From<ListedVersion> for PluginVersionView {
+    fn from(listed: ListedVersion) -> PluginVersionView {
+        let v = listed.version;
+        PluginVersionView {
+            digest: v.digest,
+            uploaded_at: v.uploaded_at,
+            size_bytes: v.size_bytes,
+            contract_version: v.contract_version,
+            settings_schema: v.settings_schema,
+            golden_cases: v.golden_cases,
+            active: listed.active,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -138,19 +104,10 @@ async fn list_versions(
     State(state): State<AppState>,
     CouncilPath(id): CouncilPath,
 ) -> Result<Json<PluginVersions>, Problem> {
-    let council = state.caseload.council(&id)?;
-    let listed = state.store.plugin_versions(&id)?;
-    let versions = listed
-        .items
-        .into_iter()
-        .map(|version| PluginVersionView {
-            active: council.active_plugin.as_ref() == Some(&version.digest),
-            version,
-        })
-        .collect();
+    let listed = state.plugin_versions().list(&id)?;
     Ok(Json(PluginVersions {
-        active: council.active_plugin,
-        versions,
+        active: listed.active,
+        versions: listed.versions.into_iter().map(Into::into).collect(),
         damaged: listed.damaged,
     }))
 }
@@ -162,81 +119,29 @@ pub struct PluginActivated {
     pub previous: Option<PluginDigest>,
 }
 
-/// A version this council uploaded, compiled and ready; 404 for any other.
-async fn council_version(
-    state: &AppState,
-    council: &Council,
-    digest: &PluginDigest,
-) -> Result<std::sync::Arc<Plugin>, Problem> {
-    let unknown = || {
-        Problem::not_found(format!(
-            "council `{}` has no plugin version {digest}: GET /v1/councils/{}/plugin/versions lists the versions it uploaded",
-            council.id, council.id
-        ))
-    };
-    state
-        .store
-        .plugin_version(&council.id, digest)?
-        .ok_or_else(unknown)?;
-    if let Some(plugin) = state.policies.get(digest) {
-        return Ok(plugin);
+impl From<Switched> for PluginActivated {
+    fn from(s: Switched) -> PluginActivated {
+        PluginActivated {
+            active: s.active,
+            previous: s.previous,
+        }
     }
-    let bytes = state.store.plugin_bytes(digest)?.ok_or_else(unknown)?;
-    let policies = state.policies.clone();
-    super::operations::spawn_blocking(move || policies.load(&bytes))
-        .await
-        .map_err(|_| Problem::unavailable("loading the plugin crashed; nothing was changed"))?
-        .map_err(|e| Problem::unprocessable("plugin-rejected", e.to_string()))
-}
-
-async fn switch_to(
-    state: &AppState,
-    council: Council,
-    digest: PluginDigest,
-    by: ActivatedBy,
-) -> Result<Json<PluginActivated>, Problem> {
-    let plugin = council_version(state, &council, &digest).await?;
-    settings_fit(&plugin, &council).await?;
-    let activation = Activation {
-        digest: digest.clone(),
-        at: state.clock.now(),
-        by,
-    };
-    state
-        .store
-        .activate_plugin(&council.id, &activation, None, &council.settings)?
-        .ok_or_else(|| Problem::not_found(format!("no council `{}`", council.id)))?;
-    state.store.flush().await?;
-    tracing::info!(council = %council.id, plugin = %digest, ?by, "plugin version activated");
-    Ok(Json(PluginActivated {
-        active: digest,
-        previous: council.active_plugin,
-    }))
 }
 
 async fn activate(
     State(state): State<AppState>,
     VersionPath(id, digest): VersionPath,
-) -> Result<Json<PluginActivated>, Problem> {
-    let council = state.caseload.council(&id)?;
-    switch_to(&state, council, digest, ActivatedBy::Activate).await
+) -> Result<Durable<Json<PluginActivated>>, Problem> {
+    let switched = state.plugin_versions().activate(&id, digest).await?;
+    Ok(switched.map(|s| Json(s.into())))
 }
 
 async fn rollback(
     State(state): State<AppState>,
     CouncilPath(id): CouncilPath,
-) -> Result<Json<PluginActivated>, Problem> {
-    let council = state.caseload.council(&id)?;
-    let no_previous = || {
-        Problem::conflict(
-            "no-previous-version",
-            format!("council `{id}` has no earlier plugin version to roll back to"),
-        )
-    };
-    let current = council.active_plugin.clone().ok_or_else(no_previous)?;
-    let previous =
-        previous_version(&state.store.activations(&id)?, &current).ok_or_else(no_previous)?;
-    switch_to(&state, council, previous, ActivatedBy::Rollback).await
+) -> Result<Durable<Json<PluginActivated>>, Problem> {
+    let switched = state.plugin_versions().roll_back(&id).await?;
+    Ok(switched.map(|s| Json(s.into())))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -253,66 +158,27 @@ async fn replay_version(
     VersionPath(id, digest): VersionPath,
     JsonBody(body): JsonBody<ReplayRequest>,
 ) -> Result<Json<ReplayReport>, Problem> {
-    let council = state.caseload.council(&id)?;
-    let limit = body.limit.unwrap_or(replay::DEFAULT_LIMIT);
-    if !(1..=replay::DEFAULT_LIMIT).contains(&limit) {
-        return Err(Problem::bad_request(
-            "invalid-body",
-            format!("`limit` must be from 1 to {}", replay::DEFAULT_LIMIT),
-        ));
-    }
-    let plugin = council_version(&state, &council, &digest).await?;
-    let store = state.store.clone();
-    let report = super::operations::spawn_blocking(move || {
-        replay::replay(&store, &council, &plugin, body.participant, limit)
-    })
-    .await
-    .map_err(|_| Problem::unavailable("the replay crashed; nothing was changed"))??;
+    let report = state
+        .plugin_versions()
+        .replay(&id, &digest, body.participant, body.limit)
+        .await?;
     Ok(Json(report))
-}
-
-fn unknown_version(council: &Council, digest: &PluginDigest) -> Problem {
-    Problem::not_found(format!(
-        "council `{}` has no plugin version {digest}: GET /v1/councils/{}/plugin/versions lists the versions it uploaded",
-        council.id, council.id
-    ))
 }
 
 async fn get_version(
     State(state): State<AppState>,
     VersionPath(id, digest): VersionPath,
 ) -> Result<Json<PluginVersionView>, Problem> {
-    let council = state.caseload.council(&id)?;
-    let version = state
-        .store
-        .plugin_version(&id, &digest)?
-        .ok_or_else(|| unknown_version(&council, &digest))?;
-    Ok(Json(PluginVersionView {
-        active: council.active_plugin.as_ref() == Some(&version.digest),
-        version,
-    }))
+    let version = state.plugin_versions().get(&id, &digest)?;
+    Ok(Json(version.into()))
 }
 
 async fn delete_version(
     State(state): State<AppState>,
     VersionPath(id, digest): VersionPath,
-) -> Result<StatusCode, Problem> {
-    let council = state.caseload.council(&id)?;
-    match state.store.remove_plugin_version(&id, &digest)? {
-        VersionRemoval::Removed => {}
-        VersionRemoval::Unknown => return Err(unknown_version(&council, &digest)),
-        VersionRemoval::Active => {
-            return Err(Problem::conflict(
-                "plugin-version-active",
-                format!(
-                    "plugin version {digest} is council `{id}`'s active policy: activate another version (POST …/plugin/versions/{{digest}}/activate or …/plugin/rollback) first, then delete this one"
-                ),
-            ));
-        }
-    }
-    state.store.flush().await?;
-    tracing::info!(council = %id, plugin = %digest, "plugin version deleted");
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Durable<StatusCode>, Problem> {
+    let deleted = state.plugin_versions().delete(&id, &digest).await?;
+    Ok(deleted.map(|()| StatusCode::NO_CONTENT))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -1,5 +1,5 @@
-//! A participant's data-protection rights: export everything held, erasure, and the
-//! legal hold that blocks erasure while it stands.
+//! A participant's data-protection rights over HTTP: export everything held, erasure,
+//! and the legal hold that blocks erasure while it stands (`crate::privacy`).
 
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
@@ -10,11 +10,10 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::extract::{JsonBody, ParticipantPath};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::access::Caller;
-use crate::council::CouncilId;
-use crate::journey::ParticipantId;
-use crate::store::{EraseOutcome, Erasure, LegalHold, ParticipantExport};
+use crate::privacy::{Privacy, PrivacyError};
+use crate::store::{Durable, Erasure, LegalHold, ParticipantExport};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,47 +22,53 @@ pub struct NewLegalHold {
     pub reason: String,
 }
 
-fn unknown(council: &CouncilId, participant: ParticipantId) -> Problem {
-    Problem::not_found(format!(
-        "no participant `{participant}` in council `{council}`"
-    ))
+impl AppState {
+    /// The privacy service, over this daemon's store.
+    fn privacy(&self) -> Privacy {
+        Privacy::new(self.store.clone(), self.clock.clone())
+    }
+}
+
+impl From<PrivacyError> for Problem {
+    fn from(e: PrivacyError) -> Problem {
+        match e {
+            PrivacyError::UnknownParticipant(..) | PrivacyError::NoHold(..) => {
+                Problem::not_found(e.to_string())
+            }
+            PrivacyError::Held(_) => Problem::new(ProblemKind::LegalHold, e.to_string()),
+            PrivacyError::InvalidHoldReason => {
+                Problem::new(ProblemKind::InvalidHold, e.to_string())
+            }
+            PrivacyError::Store(s) => s.into(),
+        }
+    }
 }
 
 async fn export(
     State(state): State<AppState>,
     ParticipantPath(council, participant): ParticipantPath,
 ) -> Result<Json<ParticipantExport>, Problem> {
-    let export = state
-        .store
-        .export_participant(&council, participant, state.clock.now())?
-        .ok_or_else(|| unknown(&council, participant))?;
-    Ok(Json(export))
+    Ok(Json(state.privacy().export(&council, participant)?))
 }
 
 async fn erase(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ParticipantPath(council, participant): ParticipantPath,
-) -> Result<Json<Erasure>, Problem> {
-    let outcome =
-        state
-            .store
-            .erase_participant(&council, participant, state.clock.now(), &caller.key)?;
-    match outcome {
-        EraseOutcome::Erased(erasure) => {
-            state.store.flush().await?;
-            tracing::info!(council = %council, participant = %participant, "participant erased");
-            Ok(Json(erasure))
-        }
-        EraseOutcome::AlreadyErased(erasure) => Ok(Json(erasure)),
-        EraseOutcome::Held(hold) => Err(Problem::conflict(
-            "legal-hold",
+) -> Result<Durable<Json<Erasure>>, Problem> {
+    match state
+        .privacy()
+        .erase(&council, participant, &caller.key)
+        .await
+    {
+        Ok(erased) => Ok(erased.map(Json)),
+        Err(e @ PrivacyError::Held(_)) => Err(Problem::new(
+            ProblemKind::LegalHold,
             format!(
-                "a legal hold stands on this participant ({}), placed {}; nothing was erased. Lift it with DELETE …/participants/{participant}/hold when it no longer applies",
-                hold.reason, hold.placed_at
+                "{e}. Lift it with DELETE …/participants/{participant}/hold when it no longer applies"
             ),
         )),
-        EraseOutcome::Unknown => Err(unknown(&council, participant)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -72,42 +77,20 @@ async fn place_hold(
     Extension(caller): Extension<Caller>,
     ParticipantPath(council, participant): ParticipantPath,
     JsonBody(body): JsonBody<NewLegalHold>,
-) -> Result<Json<LegalHold>, Problem> {
-    let reason = body.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(Problem::unprocessable(
-            "invalid-hold",
-            "`reason` must be 1 to 500 characters",
-        ));
-    }
-    let hold = LegalHold {
-        reason,
-        placed_at: state.clock.now(),
-        placed_by: caller.key,
-    };
-    if !state.store.put_legal_hold(&council, participant, &hold)? {
-        return Err(unknown(&council, participant));
-    }
-    state.store.flush().await?;
-    tracing::info!(council = %council, participant = %participant, "legal hold placed");
-    Ok(Json(hold))
+) -> Result<Durable<Json<LegalHold>>, Problem> {
+    let placed = state
+        .privacy()
+        .place_hold(&council, participant, &body.reason, caller.key)
+        .await?;
+    Ok(placed.map(Json))
 }
 
 async fn lift_hold(
     State(state): State<AppState>,
     ParticipantPath(council, participant): ParticipantPath,
-) -> Result<StatusCode, Problem> {
-    state
-        .store
-        .remove_legal_hold(&council, participant)?
-        .ok_or_else(|| {
-            Problem::not_found(format!(
-                "no legal hold on participant `{participant}` in council `{council}`"
-            ))
-        })?;
-    state.store.flush().await?;
-    tracing::info!(council = %council, participant = %participant, "legal hold lifted");
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Durable<StatusCode>, Problem> {
+    let lifted = state.privacy().lift_hold(&council, participant).await?;
+    Ok(lifted.map(|()| StatusCode::NO_CONTENT))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::council::CouncilId;
 use crate::store::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
 
@@ -53,8 +53,8 @@ async fn put_retention(
 ) -> Result<Json<RetentionView>, Problem> {
     state.caseload.council(&council)?;
     if !(1..=MAX_RETENTION_DAYS).contains(&body.days_after_close) {
-        return Err(Problem::unprocessable(
-            "invalid-retention",
+        return Err(Problem::new(
+            ProblemKind::InvalidRetention,
             format!(
                 "`days_after_close` is {}; it must be 1 to {MAX_RETENTION_DAYS} (the default is {DEFAULT_RETENTION_DAYS}, about 7 years)",
                 body.days_after_close

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::page_limit;
 use super::extract::{CouncilPath, JsonBody, ParticipantPath, QueryParams, ReviewPath};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::policy::Outcome;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
 use crate::store::{DamagedRecord, DecisionRecord};
@@ -75,8 +75,8 @@ async fn resolve(
 ) -> Result<Json<ReviewItem>, Problem> {
     let note = body.note.trim().to_owned();
     if note.is_empty() || note.chars().count() > MAX_NOTE {
-        return Err(Problem::unprocessable(
-            "invalid-note",
+        return Err(Problem::new(
+            ProblemKind::InvalidNote,
             format!("`note` must say why, in 1 to {MAX_NOTE} characters"),
         ));
     }

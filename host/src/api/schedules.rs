@@ -1,7 +1,5 @@
-//! A council's admin cron schedules and its working-day calendar.
-//!
-//! Every change first settles the schedule's occurrences due so far under the rules
-//! that applied until now, then takes effect from the daemon's clock.
+//! A council's admin cron schedules and its working-day calendar, over HTTP; the
+//! changes themselves are the schedules service's (`crate::schedules`).
 
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -15,15 +13,13 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody, QueryParams};
 use super::extract::{MAX_PAGE, page_limit};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::council::CouncilId;
-use crate::schedule::admin::{
-    AdminSchedule, InvalidSchedule, ScheduleDefinition, ScheduleId, ScheduleRun,
-};
+use crate::schedule::admin::{AdminSchedule, ScheduleDefinition, ScheduleId, ScheduleRun};
 use crate::schedule::council_calendar::CalendarSpec;
 use crate::schedule::recurrence::{Adjustment, serialize_local};
-use crate::schedule::scheduler::settle_schedule;
-use crate::store::{DamagedRecord, Done, IdempotencyMark, Made};
+use crate::schedules::{ScheduleError, Schedules};
+use crate::store::{DamagedRecord, Durable, IdempotencyMark};
 
 /// `{council}` and `{schedule}` in the path.
 pub struct SchedulePath(pub CouncilId, pub ScheduleId);
@@ -33,7 +29,7 @@ impl<S: Send + Sync> FromRequestParts<S> for SchedulePath {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path((council, schedule)) = Path::<(String, String)>::from_request_parts(parts, state)
             .await
-            .map_err(|e| Problem::bad_request("invalid-path", e.body_text()))?;
+            .map_err(|e| Problem::new(ProblemKind::InvalidPath, e.body_text()))?;
         let council: CouncilId = council
             .parse()
             .map_err(|e: crate::council::InvalidCouncilId| Problem::not_found(e.to_string()))?;
@@ -47,32 +43,32 @@ impl<S: Send + Sync> FromRequestParts<S> for SchedulePath {
     }
 }
 
-fn invalid(e: InvalidSchedule) -> Problem {
-    Problem::unprocessable("invalid-schedule", e.to_string())
-}
-
-fn no_schedule(council: &CouncilId, id: &ScheduleId) -> Problem {
-    Problem::not_found(format!("no schedule `{id}` in council `{council}`"))
-}
-
-/// Settles what is due before a change, off the async runtime.
-async fn settle(state: &AppState, council: &CouncilId, id: &ScheduleId) -> Result<(), Problem> {
-    let (store, council, id, now) = (
-        state.store.clone(),
-        council.clone(),
-        id.clone(),
-        state.clock.now(),
-    );
-    let fired =
-        super::operations::spawn_blocking(move || settle_schedule(&store, &council, &id, now))
-            .await
-            .map_err(|_| {
-                Problem::unavailable("settling the schedule failed; nothing was changed")
-            })??;
-    for action in &fired {
-        state.telemetry.fired(action);
+impl AppState {
+    /// The schedules service, over this daemon's store and scheduler.
+    fn schedules(&self) -> Schedules {
+        Schedules::new(
+            self.store.clone(),
+            self.clock.clone(),
+            self.caseload.scheduler_wake(),
+            self.telemetry.clone(),
+        )
     }
-    Ok(())
+}
+
+impl From<ScheduleError> for Problem {
+    fn from(e: ScheduleError) -> Problem {
+        match e {
+            ScheduleError::UnknownCouncil(id) => super::problem::no_council(&id),
+            ScheduleError::Unknown(..) => Problem::not_found(e.to_string()),
+            ScheduleError::Invalid(_) => Problem::new(ProblemKind::InvalidSchedule, e.to_string()),
+            ScheduleError::InvalidCalendar(_) => {
+                Problem::new(ProblemKind::InvalidCalendar, e.to_string())
+            }
+            ScheduleError::SettleCrashed => Problem::unavailable(e.to_string()),
+            ScheduleError::Earlier(e) => e.into(),
+            ScheduleError::Store(s) => s.into(),
+        }
+    }
 }
 
 async fn create_schedule(
@@ -80,41 +76,12 @@ async fn create_schedule(
     CouncilPath(council_id): CouncilPath,
     mark: Option<Extension<IdempotencyMark>>,
     JsonBody(def): JsonBody<ScheduleDefinition>,
-) -> Result<(StatusCode, Json<AdminSchedule>), Problem> {
-    let now = state.clock.now();
-    // A retry whose first run was written but whose answer was lost in a crash: the
-    // schedule exists, and a second one would fire everything twice.
-    if let Some(Extension(mark)) = &mark {
-        match state.store.done_under(mark, now)? {
-            Done::NotYet => {}
-            Done::Made(Made::Schedule(id)) => {
-                let (schedule, _) = state
-                    .store
-                    .schedule(&council_id, &id)?
-                    .ok_or_else(|| no_schedule(&council_id, &id))?;
-                return Ok((StatusCode::CREATED, Json(schedule)));
-            }
-            Done::Made(_) | Done::OtherRequest => return Err(super::idempotency::key_reused(None)),
-        }
-    }
-    let council = state.caseload.council(&council_id)?;
-    let calendar = state.store.working_calendar(&council)?;
-    let schedule = AdminSchedule::define(
-        ScheduleId::new_random(),
-        council_id,
-        council.timezone,
-        def,
-        now,
-        &calendar,
-    )
-    .map_err(invalid)?;
-    state
-        .store
-        .create_schedule(&schedule, mark.as_deref().map(|m| (m, now)))?;
-    state.store.flush().await?;
-    state.caseload.wake_scheduler();
-    tracing::info!(council = %schedule.council, schedule = %schedule.id, "schedule created");
-    Ok((StatusCode::CREATED, Json(schedule)))
+) -> Result<(StatusCode, Durable<Json<AdminSchedule>>), Problem> {
+    let created = state
+        .schedules()
+        .create(&council_id, def, mark.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, created.map(Json)))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -146,8 +113,8 @@ async fn list_schedules(
     let after = match q.after.as_deref() {
         None => None,
         Some(raw) => Some(raw.parse::<ScheduleId>().map_err(|_| {
-            Problem::bad_request(
-                "invalid-query",
+            Problem::new(
+                ProblemKind::InvalidQuery,
                 "`after` must be a `next_cursor` from a previous page",
             )
         })?),
@@ -165,11 +132,7 @@ fn load(
     council: &CouncilId,
     id: &ScheduleId,
 ) -> Result<(AdminSchedule, Vec<u8>), Problem> {
-    state.caseload.council(council)?;
-    state
-        .store
-        .schedule(council, id)?
-        .ok_or_else(|| no_schedule(council, id))
+    Ok(state.schedules().get(council, id)?)
 }
 
 async fn get_schedule(
@@ -183,80 +146,33 @@ async fn put_schedule(
     State(state): State<AppState>,
     SchedulePath(council_id, id): SchedulePath,
     JsonBody(def): JsonBody<ScheduleDefinition>,
-) -> Result<Json<AdminSchedule>, Problem> {
-    let council = state.caseload.council(&council_id)?;
-    load(&state, &council_id, &id)?;
-    let calendar = state.store.working_calendar(&council)?;
-    // Validate before settling, so a refused request changes nothing.
-    let now = state.clock.now();
-    AdminSchedule::define(
-        id.clone(),
-        council_id.clone(),
-        council.timezone,
-        def.clone(),
-        now,
-        &calendar,
-    )
-    .map_err(invalid)?;
-    settle(&state, &council_id, &id).await?;
-    let (current, raw) = load(&state, &council_id, &id)?;
-    let next = current
-        .redefine(council.timezone, def, now, &calendar)
-        .map_err(invalid)?;
-    state.store.replace_schedule(Some(&raw), &next)?;
-    state.store.flush().await?;
-    state.caseload.wake_scheduler();
-    Ok(Json(next))
+) -> Result<Durable<Json<AdminSchedule>>, Problem> {
+    let next = state.schedules().redefine(&council_id, &id, def).await?;
+    Ok(next.map(Json))
 }
 
 async fn delete_schedule(
     State(state): State<AppState>,
     SchedulePath(council, id): SchedulePath,
-) -> Result<StatusCode, Problem> {
-    load(&state, &council, &id)?;
-    // What fell due before the delete is dealt with (fired or recorded), not dropped.
-    settle(&state, &council, &id).await?;
-    if !state.store.delete_schedule(&council, &id)? {
-        return Err(no_schedule(&council, &id));
-    }
-    state.store.flush().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn set_paused(
-    state: &AppState,
-    council: &CouncilId,
-    id: &ScheduleId,
-    paused: bool,
-) -> Result<Json<AdminSchedule>, Problem> {
-    load(state, council, id)?;
-    settle(state, council, id).await?;
-    let (current, raw) = load(state, council, id)?;
-    if current.paused == paused {
-        return Ok(Json(current));
-    }
-    let mut next = current;
-    next.paused = paused;
-    next.updated_at = state.clock.now();
-    state.store.replace_schedule(Some(&raw), &next)?;
-    state.store.flush().await?;
-    state.caseload.wake_scheduler();
-    tracing::info!(council = %council, schedule = %id, paused, "schedule paused or resumed");
-    Ok(Json(next))
+) -> Result<Durable<StatusCode>, Problem> {
+    let deleted = state.schedules().delete(&council, &id).await?;
+    Ok(deleted.map(|()| StatusCode::NO_CONTENT))
 }
 
 async fn pause(
     State(state): State<AppState>,
     SchedulePath(council, id): SchedulePath,
-) -> Result<Json<AdminSchedule>, Problem> {
-    set_paused(&state, &council, &id, true).await
+) -> Result<Durable<Json<AdminSchedule>>, Problem> {
+    let paused = state.schedules().set_paused(&council, &id, true).await?;
+    Ok(paused.map(Json))
 }
 
 async fn resume(
     State(state): State<AppState>,
     SchedulePath(council, id): SchedulePath,
-) -> Result<Json<AdminSchedule>, Problem> {
-    set_paused(&state, &council, &id, false).await
+) -> Result<Durable<Json<AdminSchedule>>, Problem> {
+    let resumed = state.schedules().set_paused(&council, &id, false).await?;
+    Ok(resumed.map(Json))
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -298,8 +214,8 @@ async fn preview(
 ) -> Result<Json<SchedulePreview>, Problem> {
     let count = q.count.unwrap_or(10);
     if !(1..=MAX_PAGE).contains(&count) {
-        return Err(Problem::bad_request(
-            "invalid-query",
+        return Err(Problem::new(
+            ProblemKind::InvalidQuery,
             format!("`count` must be from 1 to {MAX_PAGE}"),
         ));
     }
@@ -375,38 +291,17 @@ async fn get_calendar(
     Ok(Json(state.store.calendar_spec(&council)?))
 }
 
-async fn settle_all(state: &AppState, council: &CouncilId) -> Result<(), Problem> {
-    let mut after = None;
-    loop {
-        let page = state.store.schedules(council, after.as_ref(), MAX_PAGE)?;
-        for s in &page.items {
-            settle(state, council, &s.id).await?;
-        }
-        match page.next_cursor(|s| s.id.clone()) {
-            Some(next) => after = Some(next),
-            None => return Ok(()),
-        }
-    }
-}
-
 /// Replaces the council's calendar; its schedules' next occurrences follow it.
 async fn put_calendar(
     State(state): State<AppState>,
     CouncilPath(council_id): CouncilPath,
     JsonBody(spec): JsonBody<CalendarSpec>,
-) -> Result<Json<CalendarSpec>, Problem> {
-    state.caseload.council(&council_id)?;
-    spec.validate()
-        .map_err(|e| Problem::unprocessable("invalid-calendar", e.to_string()))?;
-    // Occurrences due so far were due under the old calendar; settling again after
-    // the change re-aims each schedule at its next occurrence under the new one.
-    settle_all(&state, &council_id).await?;
-    state.store.put_calendar_spec(&council_id, &spec)?;
-    settle_all(&state, &council_id).await?;
-    state.store.flush().await?;
-    state.caseload.wake_scheduler();
-    tracing::info!(council = %council_id, "calendar replaced");
-    Ok(Json(spec))
+) -> Result<Durable<Json<CalendarSpec>>, Problem> {
+    let replaced = state
+        .schedules()
+        .replace_calendar(&council_id, spec)
+        .await?;
+    Ok(replaced.map(Json))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::AppState;
 use super::extract::{CouncilPath, JsonBody};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::council::Council;
 use crate::policy::settings::{CheckStop, InvalidSettings, validate_settings};
 use crate::policy::{Limits, PluginDigest};
@@ -72,8 +72,8 @@ async fn put_settings(
     // `JsonBody` already refused anything but a JSON object.
     let mut council = state.caseload.council(&id)?;
     let Some(schema) = active_schema(&state, &council).await? else {
-        return Err(Problem::conflict(
-            "no-plugin",
+        return Err(Problem::new(
+            ProblemKind::NoPlugin,
             format!(
                 "council `{id}` has no active plugin to check settings against: upload one with PUT /v1/councils/{id}/plugin"
             ),
@@ -93,13 +93,11 @@ async fn put_settings(
             })?
     };
     checked.map_err(|e| match e {
-        InvalidSettings::Mismatch(_) => Problem::unprocessable("invalid-settings", e.to_string()),
-        InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_) => {
-            Problem::unprocessable("plugin-rejected", e.to_string())
-        }
-        InvalidSettings::TooSlow | InvalidSettings::Abandoned => {
-            Problem::unprocessable("settings-check-stopped", e.to_string())
-        }
+        InvalidSettings::Mismatch(_) => Problem::new(ProblemKind::InvalidSettings, e.to_string()),
+        InvalidSettings::BadSchema(_)
+        | InvalidSettings::Unbounded(_)
+        | InvalidSettings::TooSlow
+        | InvalidSettings::Abandoned => Problem::new(ProblemKind::PluginRejected, e.to_string()),
     })?;
     // Only the settings change, and only if the plugin they were checked against is
     // still the active one (else 409: retry against the new one).
@@ -139,7 +137,7 @@ async fn put_limits(
     state.caseload.council(&id)?;
     limits
         .check(state.policies.memory_ceiling())
-        .map_err(|e| Problem::unprocessable("invalid-limits", e.to_string()))?;
+        .map_err(|e| Problem::new(ProblemKind::InvalidLimits, e.to_string()))?;
     let council = state
         .store
         .update_council(&id, |c| {

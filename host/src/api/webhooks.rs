@@ -1,8 +1,6 @@
 //! A council's webhook (`PUT/GET/DELETE …/webhook`) and redelivery of
-//! dead-lettered actions (`POST …/actions/{id}/redeliver`).
-//!
-//! The delivery worker follows these writes through the store's change feed, so
-//! nothing here needs to wake it.
+//! dead-lettered actions (`POST …/actions/{id}/redeliver`), over the webhooks
+//! service (`crate::webhooks`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,80 +9,75 @@ use axum::{Json, Router};
 
 use super::AppState;
 use super::extract::{ActionPath, CouncilPath, JsonBody};
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::outbox::Action;
-use crate::outbox::webhook::{Webhook, WebhookSettings, WebhookView};
+use crate::outbox::webhook::{WebhookSettings, WebhookView};
+use crate::store::Durable;
+use crate::webhooks::{WebhookError, Webhooks};
+
+impl AppState {
+    /// The webhooks service, over this daemon's store.
+    fn webhooks(&self) -> Webhooks {
+        Webhooks::new(self.store.clone(), self.clock.clone())
+    }
+}
+
+impl From<WebhookError> for Problem {
+    fn from(e: WebhookError) -> Problem {
+        match e {
+            WebhookError::UnknownCouncil(id) => super::problem::no_council(&id),
+            WebhookError::Invalid(_) => Problem::new(ProblemKind::InvalidWebhook, e.to_string()),
+            WebhookError::NoWebhook(_) => Problem::not_found(e.to_string()),
+            WebhookError::Store(s) => s.into(),
+        }
+    }
+}
 
 async fn put_webhook(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
     JsonBody(body): JsonBody<WebhookSettings>,
-) -> Result<Json<WebhookView>, Problem> {
-    state.caseload.council(&council)?;
-    let webhook = Webhook::from_settings(body, state.clock.now())
-        .map_err(|e| Problem::unprocessable("invalid-webhook", e.to_string()))?;
-    state.store.put_webhook(&council, &webhook)?;
-    state.store.flush().await?;
-    // Neither the URL (it may carry a token) nor the secret is logged.
-    tracing::info!(council = %council, "webhook set");
-    Ok(Json(WebhookView::from(&webhook)))
+) -> Result<Durable<Json<WebhookView>>, Problem> {
+    let set = state.webhooks().set(&council, body).await?;
+    Ok(set.map(|w| Json(WebhookView::from(&w))))
 }
 
 async fn get_webhook(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
 ) -> Result<Json<WebhookView>, Problem> {
-    state.caseload.council(&council)?;
-    let webhook = state.store.webhook(&council)?.ok_or_else(|| {
-        Problem::not_found(format!(
-            "council `{council}` has no webhook: its actions are pulled (set one with PUT)"
-        ))
-    })?;
+    let webhook = match state.webhooks().get(&council) {
+        Err(WebhookError::NoWebhook(_)) => {
+            return Err(Problem::not_found(format!(
+                "council `{council}` has no webhook: its actions are pulled (set one with PUT)"
+            )));
+        }
+        other => other?,
+    };
     Ok(Json(WebhookView::from(&webhook)))
 }
 
 async fn delete_webhook(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
-) -> Result<StatusCode, Problem> {
-    state.caseload.council(&council)?;
-    if !state.store.delete_webhook(&council)? {
-        return Err(Problem::not_found(format!(
-            "council `{council}` has no webhook to remove"
-        )));
-    }
-    state.store.flush().await?;
-    tracing::info!(council = %council, "webhook removed");
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Durable<StatusCode>, Problem> {
+    let removed = match state.webhooks().remove(&council).await {
+        Err(WebhookError::NoWebhook(_)) => {
+            return Err(Problem::not_found(format!(
+                "council `{council}` has no webhook to remove"
+            )));
+        }
+        other => other?,
+    };
+    Ok(removed.map(|()| StatusCode::NO_CONTENT))
 }
 
 async fn redeliver(
     State(state): State<AppState>,
     ActionPath(council, id): ActionPath,
-) -> Result<Json<Action>, Problem> {
-    state.caseload.council(&council)?;
-    let action = match state.store.redeliver(&council, &id)? {
-        None => {
-            return Err(Problem::not_found(format!(
-                "no action `{}` in council `{council}`",
-                id.as_str()
-            )));
-        }
-        Some(Err(status)) => {
-            let status = serde_json::to_value(status).unwrap_or_default();
-            return Err(Problem::conflict(
-                "not-dead-lettered",
-                format!(
-                    "action `{}` is {status}: only a dead-lettered action can be redelivered",
-                    id.as_str()
-                ),
-            ));
-        }
-        Some(Ok(action)) => action,
-    };
-    state.store.flush().await?;
-    tracing::info!(council = %council, action = id.as_str(), "action queued for redelivery");
-    Ok(Json(action))
+) -> Result<Durable<Json<Action>>, Problem> {
+    let queued = state.actions().redeliver(&council, &id).await?;
+    Ok(queued.map(Json))
 }
 
 pub fn routes() -> Router<AppState> {

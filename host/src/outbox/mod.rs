@@ -9,7 +9,10 @@
 
 pub mod backoff;
 pub mod delivery;
+mod lifecycle;
 pub mod webhook;
+
+pub use lifecycle::Attempt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;

@@ -346,6 +346,17 @@ impl AdminSchedule {
         Ok(schedule)
     }
 
+    /// The schedule paused (or resumed) as of `now`; `None` when it already is.
+    pub fn with_paused(&self, paused: bool, now: DateTime<Utc>) -> Option<AdminSchedule> {
+        if self.paused == paused {
+            return None;
+        }
+        let mut next = self.clone();
+        next.paused = paused;
+        next.updated_at = now;
+        Some(next)
+    }
+
     /// Replaces the definition, keeping identity, counts and history. Occurrences of
     /// the new definition count only after `now`.
     pub fn redefine(

@@ -79,6 +79,17 @@ pub enum Made {
     Key(KeyId),
 }
 
+/// Why work under an `Idempotency-Key` cannot go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum EarlierWork {
+    #[error(
+        "this Idempotency-Key was already used by this API key for a different request (another route or body); send a new key for a new request, or the same request to get its first answer"
+    )]
+    KeyReused,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// What a retry finds of the work its key names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Done {
@@ -194,6 +205,26 @@ impl Store {
             Some(e) if e.fingerprint != mark.fingerprint => Done::OtherRequest,
             Some(e) => Done::Made(e.made),
         })
+    }
+
+    /// What work done before under `mark` made, when it is what this work makes
+    /// (`made` recognises it): then a retry answers from it instead of doing the work
+    /// twice. `Ok(None)` when there is no mark or nothing was done yet. The mark's
+    /// fingerprint covers the route, so work of another kind means another request.
+    pub fn earlier_work<T>(
+        &self,
+        mark: Option<&IdempotencyMark>,
+        now: DateTime<Utc>,
+        made: impl FnOnce(Made) -> Option<T>,
+    ) -> Result<Option<T>, EarlierWork> {
+        let Some(mark) = mark else {
+            return Ok(None);
+        };
+        match self.done_under(mark, now)? {
+            Done::NotYet => Ok(None),
+            Done::Made(m) => made(m).map(Some).ok_or(EarlierWork::KeyReused),
+            Done::OtherRequest => Err(EarlierWork::KeyReused),
+        }
     }
 
     /// Inserts `mark`'s effect (`made` at `at`) within a transaction over the effects

@@ -38,6 +38,7 @@ mod backup;
 mod barrier;
 mod councils;
 mod decisions;
+mod durable;
 mod idempotency;
 mod key_workers;
 mod keys;
@@ -72,8 +73,9 @@ use crate::schedule::timer::{Timer, instant_key};
 
 pub use audit::{AuditEntry, BrokenLink, NewAuditEntry};
 pub use backup::{BackupError, BackupTaken, Manifest, Restored, backup_offline, restore};
+pub use durable::Durable;
 pub use idempotency::{
-    Done, IDEMPOTENCY_TTL, IdempotencyMark, IdempotentAnswer, IdempotentEffect, Made,
+    Done, EarlierWork, IDEMPOTENCY_TTL, IdempotencyMark, IdempotentAnswer, IdempotentEffect, Made,
     idempotency_record_key,
 };
 pub use lock::DataFolderLock;
@@ -782,12 +784,7 @@ impl Store {
             id,
             || None,
             |action| {
-                if matches!(
-                    action.status,
-                    ActionStatus::Pending | ActionStatus::DeadLetter
-                ) {
-                    action.status = ActionStatus::Acknowledged;
-                    action.acknowledged_at = Some(at);
+                if action.acknowledge(at) {
                     Change::Write(Some(action.clone()))
                 } else {
                     Change::Keep(Some(action.clone()))

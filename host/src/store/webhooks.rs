@@ -12,7 +12,7 @@ use super::sealing::Sealing;
 use super::{Store, StoreError, action_key, encode, flatten};
 use crate::council::CouncilId;
 use crate::outbox::webhook::Webhook;
-use crate::outbox::{Action, ActionId, ActionStatus};
+use crate::outbox::{Action, ActionId, ActionStatus, Attempt};
 
 /// What [`Store::begin_attempt`] found.
 #[derive(Debug)]
@@ -191,34 +191,11 @@ impl Store {
             council,
             id,
             || AttemptStart::Settled,
-            |action| {
-                if action.status != ActionStatus::Pending {
-                    return Change::Keep(AttemptStart::Settled);
-                }
-                if let Some(next) = action.delivery.next_attempt_at
-                    && next > now
-                {
-                    return Change::Keep(AttemptStart::NotDue(next));
-                }
-                let d = &mut action.delivery;
-                if d.attempts >= webhook.max_attempts {
-                    let why = d
-                        .last_error
-                        .clone()
-                        .unwrap_or_else(|| "the last attempt was cut short by a restart".into());
-                    d.last_error = Some(format!(
-                        "no attempts left ({} of {} made); {why}",
-                        d.attempts, webhook.max_attempts
-                    ));
-                    d.next_attempt_at = None;
-                    action.status = ActionStatus::DeadLetter;
-                    return Change::Write(AttemptStart::DeadLettered(action.clone()));
-                }
-                d.attempts += 1;
-                d.last_attempt_at = Some(now);
-                d.next_attempt_at =
-                    Some(retry_at(webhook, &action.idempotency_key, d.attempts, now));
-                Change::Write(AttemptStart::Send(action.clone()))
+            |action| match action.begin_attempt(webhook, now) {
+                Attempt::Send => Change::Write(AttemptStart::Send(action.clone())),
+                Attempt::DeadLettered => Change::Write(AttemptStart::DeadLettered(action.clone())),
+                Attempt::NotDue(at) => Change::Keep(AttemptStart::NotDue(at)),
+                Attempt::Settled => Change::Keep(AttemptStart::Settled),
             },
         )
     }
@@ -240,29 +217,11 @@ impl Store {
             id,
             || None,
             |action| {
-                if action.status != ActionStatus::Pending || action.delivery.attempts != attempt {
-                    return Change::Keep(None);
+                if action.finish_attempt(webhook, attempt, &outcome, now) {
+                    Change::Write(Some(action.clone()))
+                } else {
+                    Change::Keep(None)
                 }
-                let d = &mut action.delivery;
-                match &outcome {
-                    Ok(()) => {
-                        action.status = ActionStatus::Delivered;
-                        d.delivered_at = Some(now);
-                        d.next_attempt_at = None;
-                        d.last_error = None;
-                    }
-                    Err(why) => {
-                        d.last_error = Some(why.clone());
-                        if d.attempts >= webhook.max_attempts {
-                            action.status = ActionStatus::DeadLetter;
-                            d.next_attempt_at = None;
-                        } else {
-                            d.next_attempt_at =
-                                Some(retry_at(webhook, &action.idempotency_key, d.attempts, now));
-                        }
-                    }
-                }
-                Change::Write(Some(action.clone()))
             },
         )
     }
@@ -278,14 +237,9 @@ impl Store {
             council,
             id,
             || None,
-            |action| {
-                if action.status != ActionStatus::DeadLetter {
-                    return Change::Keep(Some(Err(action.status)));
-                }
-                action.status = ActionStatus::Pending;
-                action.delivery.attempts = 0;
-                action.delivery.next_attempt_at = None;
-                Change::Write(Some(Ok(action.clone())))
+            |action| match action.redeliver() {
+                Ok(()) => Change::Write(Some(Ok(action.clone()))),
+                Err(status) => Change::Keep(Some(Err(status))),
             },
         )
     }
@@ -339,14 +293,6 @@ impl Store {
 pub(super) enum Change<R> {
     Keep(R),
     Write(R),
-}
-
-fn retry_at(webhook: &Webhook, key: &str, attempts: u32, now: DateTime<Utc>) -> DateTime<Utc> {
-    let delay = webhook.backoff.delay(attempts, key);
-    chrono::TimeDelta::from_std(delay)
-        .ok()
-        .and_then(|d| now.checked_add_signed(d))
-        .unwrap_or(now)
 }
 
 #[cfg(test)]
