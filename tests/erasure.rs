@@ -1,6 +1,7 @@
 //! Erasure that reaches the disk (crypto-shredding): after a participant is erased,
 //! nothing in the data folder, nor in a backup taken afterwards, holds their postcode
-//! or date of birth in any form; and the master data key is checked at start-up.
+//! or date of birth in any form (their journey, nor a reviewer's note that quotes
+//! them); and the master data key is checked at start-up.
 
 use crate::support;
 
@@ -71,11 +72,24 @@ fn found_any(dir: &Path, needles: &[Vec<u8>]) -> Vec<String> {
     found
 }
 
-/// Stoke-on-Trent with its plugin, and one participant referred with the unique
-/// details and a few events recorded. The participant's id.
+/// A reviewer's note quoting both (caseworkers write such things): it is kept in the
+/// human-review queue's item as well as in the journey.
+fn note() -> String {
+    format!("Checked: lives at {POSTCODE}, born {BORN}; eligible")
+}
+
+/// Stoke-on-Trent, and one participant referred with the unique details before the
+/// council has a plugin, so a person decides from the review queue with [`note`];
+/// then the plugin, and a few events recorded. The participant's id.
 async fn referred_with_events(admin: &Client) -> String {
     admin.set_clock("2026-01-05T10:00:00Z").await;
-    support::council_with_plugin(admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent").await;
+    let r = admin
+        .post(
+            "/v1/councils",
+            json!({ "id": "stoke-on-trent", "name": "Stoke-on-Trent" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
     let r = admin
         .post(
             &format!("{STOKE}/referrals"),
@@ -83,7 +97,26 @@ async fn referred_with_events(admin: &Client) -> String {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["state"]["state"], "awaiting_review", "{}", r.body);
     let id = r.body["participant_id"].as_str().expect("id").to_owned();
+    let r = admin.get(&format!("{STOKE}/reviews")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let review = r.body["reviews"][0]["id"].clone();
+    assert_eq!(r.body["reviews"][0]["participant"], id.as_str());
+    let r = admin
+        .post(
+            &format!("{STOKE}/reviews/{review}/resolve"),
+            json!({ "outcome": "accept", "note": note() }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // The queue shows the note to reviewers: it is stored readable to the daemon.
+    let r = admin.get(&format!("{STOKE}/reviews/{review}")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["resolution"]["note"], note().as_str(), "{}", r.body);
+    let wasm = std::fs::read(support::plugin("stoke-on-trent")).expect("built plugin");
+    let r = admin.put_wasm(&format!("{STOKE}/plugin"), wasm).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     for event in [
         json!({ "type": "started", "at": "2026-01-05" }),
         json!({ "type": "contact_made", "at": "2026-01-05" }),
@@ -232,4 +265,48 @@ async fn a_restart_with_the_same_key_reads_everything_and_another_key_is_refused
     };
     assert_eq!(strip(&before), strip(&after));
     assert!(after.contains(POSTCODE) && after.contains(BORN), "{after}");
+}
+
+/// A correction replaces a wrong postcode (rectification). The superseded journey
+/// stays in sled's log until its segment is reclaimed, but it was sealed with a key
+/// the correction destroyed (`store::sealed_records`): the old postcode is found
+/// nowhere on disk, and the export shows the new one only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrected_postcode_leaves_the_old_one_nowhere_on_disk() {
+    const WRONG: &str = "ST4 8ZW";
+    const RIGHT: &str = "ST4 2XY";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let daemon = Daemon::start(&data);
+    let admin = daemon.client();
+    admin.set_clock("2026-01-05T10:00:00Z").await;
+    support::council_with_plugin(&admin, "stoke-on-trent", "Stoke-on-Trent", "stoke-on-trent")
+        .await;
+    let r = admin
+        .post(
+            &format!("{STOKE}/referrals"),
+            json!({ "route": "jobcentre", "date_of_birth": "1980-02-02", "postcode": WRONG }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["participant_id"].as_str().expect("id").to_owned();
+    let r = admin
+        .http
+        .patch(format!("{}{STOKE}/participants/{id}", admin.base))
+        .bearer_auth(&admin.token)
+        .json(&json!({ "postcode": RIGHT }))
+        .send()
+        .await
+        .expect("request reached the daemon");
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let (status, text) = export(&admin, &id).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains(RIGHT) && !text.contains(WRONG), "{text}");
+    daemon.stop();
+
+    let wrong: Vec<Vec<u8>> = [WRONG, "ST48ZW", "st4 8zw"]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+    assert_eq!(found_any(&data, &wrong), Vec::<String>::new());
 }

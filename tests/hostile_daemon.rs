@@ -174,10 +174,21 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// The resident memory of process `pid`, in KiB (Linux).
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
 /// Uploads the daemon must refuse, each quickly and by name, leaving nothing behind:
 /// a settings schema that is a validation bomb (28 entries, each `allOf` two `$ref`s
-/// to the next), and distinct plugins whose golden cases fail. `data/compiled` and
-/// `/healthz` are unaffected; and a body that is not a JSON object is refused.
+/// to the next), and sixty distinct plugins whose golden cases fail. `data/compiled`,
+/// the daemon's resident memory and `/healthz` are unaffected; and a body that is not
+/// a JSON object is refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_uploads_are_named_and_leave_nothing_behind() {
     use waymark::policy::golden::{GOLDEN_SECTION, embed_section, strip_section};
@@ -209,7 +220,14 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         &std::fs::read(plugin("stoke-on-trent")).expect("built plugin"),
         GOLDEN_SECTION,
     );
-    for n in 0..5 {
+    // Sixty distinct refused uploads (issue 14: each once kept ~3 MiB of memory and
+    // ~2.3 MiB of compiled code). Resident memory is read once the first ten have
+    // warmed the allocator and the engine, and again after the last.
+    let mut warm_rss = 0;
+    for n in 0..60 {
+        if n == 10 {
+            warm_rss = rss_kib(daemon.pid());
+        }
         let wrong = json!([{
             "name": format!("refused upload {n}"),
             "hook": "eligibility",
@@ -238,6 +256,11 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         before,
         "refused uploads left compiled code"
     );
+    let grown = rss_kib(daemon.pid()).saturating_sub(warm_rss);
+    assert!(
+        grown < 32 * 1024,
+        "50 refused uploads grew the daemon's resident memory by {grown} KiB"
+    );
     let r = api.get("/v1/councils/bombed/plugin/versions").await;
     assert_eq!(r.body["versions"], json!([]), "{}", r.body);
 
@@ -249,4 +272,152 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         "{}",
         r.body
     );
+}
+
+/// Polls `/healthz` every 50 ms until `stop`: how many answers, and the slowest.
+/// A request that gets no 200 within 5 s fails the test there.
+async fn poll_health(
+    base: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (usize, std::time::Duration) {
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let (mut answers, mut slowest) = (0, Duration::ZERO);
+    while !stop.load(Ordering::SeqCst) {
+        let started = Instant::now();
+        let r = http
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("/healthz answers within 5 s");
+        assert_eq!(r.status(), 200);
+        slowest = slowest.max(started.elapsed());
+        answers += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (answers, slowest)
+}
+
+/// The two schemas that once held the daemon up (issue 14): a validation bomb, whose
+/// four concurrent uploads kept `/healthz` waiting 10 s, and a `pattern` only a
+/// backtracking engine runs, which made one settings check take a minute. Four of
+/// each are uploaded at once; each is refused, naming the bound it breaks and what
+/// to change, while `/healthz`, polled throughout, answers every time within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_validation_bomb_and_a_backtracking_pattern_are_refused_while_healthz_answers_within_a_second()
+ {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let bomb = std::fs::read(fixture_plugin("hostile-schema")).expect("built plugin");
+    let backtracking = std::fs::read(fixture_plugin("hostile-pattern")).expect("built plugin");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    let r = api
+        .post("/v1/councils", json!({ "id": "bombed", "name": "Bombed" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let health = tokio::spawn(poll_health(daemon.base.clone(), stop.clone()));
+    let mut uploads = tokio::task::JoinSet::new();
+    for n in 0..8 {
+        let (kind, wasm) = if n % 2 == 0 {
+            ("bomb", bomb.clone())
+        } else {
+            ("pattern", backtracking.clone())
+        };
+        let api = daemon.client();
+        uploads.spawn(async move {
+            let r = api.put_wasm("/v1/councils/bombed/plugin", wasm).await;
+            (kind, r.status, r.body)
+        });
+    }
+    while let Some(done) = uploads.join_next().await {
+        let (kind, status, body) = done.expect("upload task");
+        assert_eq!(status, 422, "{kind}: {body}");
+        let detail = body["detail"].as_str().unwrap_or_default();
+        let bound = match kind {
+            "bomb" => "more than 10000 subschemas",
+            _ => "\"^(a+)+(?=b)\", which the linear-time regex engine does not accept",
+        };
+        assert!(detail.contains(bound), "{kind} names the bound: {detail}");
+        assert!(
+            detail.contains("simplify settings-schema in the plugin"),
+            "{kind} says what to change: {detail}"
+        );
+    }
+    stop.store(true, Ordering::SeqCst);
+    let (answers, slowest) = health.await.expect("health poller");
+    assert!(answers > 0, "/healthz was never polled");
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "/healthz took {slowest:?} while the uploads were refused"
+    );
+    let r = api.get("/v1/councils/bombed/plugin/versions").await;
+    assert_eq!(r.body["versions"], json!([]), "{}", r.body);
+}
+
+/// A settings check within the bounds but slow (the `slow-schema` fixture: each item
+/// of a megabyte of settings walks about 2,000 subschemas) stops when its client
+/// hangs up: the daemon logs that the check stopped because whoever asked had gone
+/// (the work returned early; a finished check logs nothing of the kind), and the
+/// settings are unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_settings_check_stops_when_its_client_hangs_up() {
+    use std::time::{Duration, Instant};
+
+    let wasm = std::fs::read(fixture_plugin("slow-schema")).expect("built plugin");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start_with(dir.path(), &[("WAYMARK_MAX_BODY_BYTES", "4194304")]);
+    let api = daemon.client();
+    let r = api
+        .post("/v1/councils", json!({ "id": "slow", "name": "Slow" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = api.put_wasm("/v1/councils/slow/plugin", wasm).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Small settings fit at once: the schema is usable.
+    let r = api
+        .put_json("/v1/councils/slow/settings", json!({ "items": ["x"] }))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // 400,000 items: hundreds of millions of subschemas, far more than a second's work.
+    let settings = json!({ "items": vec!["y"; 400_000] });
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .expect("client");
+    let sent = impatient
+        .put(format!("{}/v1/councils/slow/settings", daemon.base))
+        .bearer_auth(&api.token)
+        .json(&settings)
+        .send()
+        .await;
+    match sent {
+        Err(e) if e.is_timeout() => {} // hung up, as meant
+        other => panic!("the slow check answered within a second: {other:?}"),
+    }
+    drop(impatient);
+
+    let stopped = "settings check stopped before it was done: the settings check was stopped: \
+                   whoever asked for it has gone";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !daemon.output().contains(stopped) {
+        assert!(
+            Instant::now() < deadline,
+            "the check never stopped: {}",
+            daemon.output()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = api.get("/v1/councils/slow/settings").await;
+    assert_eq!(r.body["settings"], json!({ "items": ["x"] }), "{}", r.body);
+    assert_eq!(api.get("/healthz").await.status, 200);
 }

@@ -150,14 +150,21 @@ async fn the_sweep_erases_journeys_closed_longer_than_the_period_except_under_ho
         let r = api.get(&format!("{STOKE}/participants/{kept}")).await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
-    let audit = api.get(&format!("{STOKE}/audit")).await;
-    let sweeps: Vec<&Value> = audit.body["entries"]
+    // The sweep audits once it has erased: wait for its entry rather than race it.
+    let audit = api
+        .wait_for(&format!("{STOKE}/audit"), Duration::from_secs(10), |b| {
+            b["entries"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|e| e["route"] == "retention"))
+        })
+        .await;
+    let sweeps: Vec<&Value> = audit["entries"]
         .as_array()
         .expect("entries")
         .iter()
         .filter(|e| e["route"] == "retention")
         .collect();
-    assert_eq!(sweeps.len(), 1, "{}", audit.body);
+    assert_eq!(sweeps.len(), 1, "{audit}");
     assert_eq!(sweeps[0]["key"], "retention-sweep");
     assert_eq!(
         sweeps[0]["role"], "system",

@@ -321,18 +321,26 @@ fn unknown(council: &CouncilId, digest: &PluginDigest) -> PluginError {
 /// A version may only become active if its schema is usable and the council's
 /// current settings fit it; otherwise every decision would be refused. The check
 /// runs on a blocking thread: the schema is the plugin's, vetted to bound the work
-/// (see `policy::settings`), but still work the async workers must not wait on.
+/// (see `policy::settings`), but still work the async workers must not wait on. It
+/// stops if the client hangs up (the request's future is dropped, and the guard with
+/// it) or passes its time budget.
 async fn settings_fit(plugin: &Plugin, council: &Council) -> Result<(), PluginError> {
     let schema = plugin.settings_schema().clone();
     let settings = council.settings.clone();
-    let checked = spawn_blocking(move || council_settings::validate_settings(&schema, &settings))
-        .await
-        .map_err(|_| PluginError::Crashed("checking the settings"))?;
+    let stop = council_settings::CheckStop::default();
+    let _abandon = stop.abandon_on_drop();
+    let checked =
+        spawn_blocking(move || council_settings::validate_settings(&schema, &settings, &stop))
+            .await
+            .map_err(|_| PluginError::Crashed("checking the settings"))?;
     match checked {
         Ok(()) => Ok(()),
-        Err(e @ (InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_))) => {
-            Err(PluginError::Rejected(e.to_string()))
-        }
+        Err(
+            e @ (InvalidSettings::BadSchema(_)
+            | InvalidSettings::Unbounded(_)
+            | InvalidSettings::TooSlow
+            | InvalidSettings::Abandoned),
+        ) => Err(PluginError::Rejected(e.to_string())),
         Err(e) => Err(PluginError::SettingsIncompatible(e.to_string())),
     }
 }

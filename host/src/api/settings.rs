@@ -14,7 +14,7 @@ use super::permission::Permission;
 use super::problem::{Problem, ProblemKind};
 use super::route::Route;
 use crate::council::Council;
-use crate::policy::settings::{InvalidSettings, validate_settings};
+use crate::policy::settings::{CheckStop, InvalidSettings, validate_settings};
 use crate::policy::{Limits, PluginDigest};
 use crate::store::StoreError;
 
@@ -82,10 +82,13 @@ async fn put_settings(
         ));
     };
     // The plugin's schema, vetted to bound the work (see `policy::settings`), but
-    // still work for a blocking thread rather than the async workers.
+    // still work for a blocking thread rather than the async workers; it stops if the
+    // client hangs up (this future is dropped, and the guard with it).
     let checked = {
         let (schema, settings) = (schema.clone(), settings.clone());
-        super::operations::spawn_blocking(move || validate_settings(&schema, &settings))
+        let stop = CheckStop::default();
+        let _abandon = stop.abandon_on_drop();
+        super::operations::spawn_blocking(move || validate_settings(&schema, &settings, &stop))
             .await
             .map_err(|_| {
                 Problem::unavailable("checking the settings crashed; nothing was changed")
@@ -93,9 +96,10 @@ async fn put_settings(
     };
     checked.map_err(|e| match e {
         InvalidSettings::Mismatch(_) => Problem::new(ProblemKind::InvalidSettings, e.to_string()),
-        InvalidSettings::BadSchema(_) | InvalidSettings::Unbounded(_) => {
-            Problem::new(ProblemKind::PluginRejected, e.to_string())
-        }
+        InvalidSettings::BadSchema(_)
+        | InvalidSettings::Unbounded(_)
+        | InvalidSettings::TooSlow
+        | InvalidSettings::Abandoned => Problem::new(ProblemKind::PluginRejected, e.to_string()),
     })?;
     // Only the settings change, and only if the plugin they were checked against is
     // still the active one (else 409: retry against the new one).

@@ -12,8 +12,16 @@
 //! back-references) is refused rather than run. Validating a value then costs at most
 //! the expansion times the value's size. Uploads are vetted; so is every later use,
 //! for versions stored before these checks.
+//!
+//! A check runs on a blocking thread and stops early, through a [`CheckStop`], when
+//! its HTTP client hangs up or it passes [`MAX_CHECK_TIME`]: the host adds a
+//! checkpoint keyword to every subschema, so the validator looks at the stop at each
+//! one it enters.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use jsonschema::PatternOptions;
 use serde_json::Value;
@@ -27,6 +35,18 @@ pub const MAX_SCHEMA_DEPTH: usize = 64;
 
 /// The most a compiled `pattern` (and its lazy DFA cache) may take, in bytes.
 const MAX_PATTERN_BYTES: usize = 1 << 20;
+
+/// The most time one settings check may take: a safety net far past what settings
+/// of a usual size take against a schema within the bounds above (milliseconds).
+pub const MAX_CHECK_TIME: Duration = Duration::from_secs(10);
+
+/// The keyword the host adds to every subschema it compiles for a check (never seen
+/// by plugins or stored): each time the validator enters a subschema it looks at the
+/// check's [`CheckStop`].
+const CHECKPOINT: &str = "$waymark-checkpoint";
+
+/// How many checkpoints pass between two looks at the clock.
+const CLOCK_EVERY: u64 = 1024;
 
 /// Why settings were refused: each problem names the field (a JSON Pointer) and
 /// what is wrong with it.
@@ -43,31 +63,190 @@ pub enum InvalidSettings {
          can be checked in bounded time"
     )]
     Unbounded(String),
+    #[error(
+        "checking the settings against the plugin's settings schema took longer than {}s (the \
+         most a check may take); send smaller settings, or simplify settings-schema in the plugin",
+        MAX_CHECK_TIME.as_secs()
+    )]
+    TooSlow,
+    #[error("the settings check was stopped: whoever asked for it has gone")]
+    Abandoned,
 }
 
-/// Checks `settings` against `schema`, listing every problem.
+/// Tells a settings check to stop before it is done: when whoever asked has gone
+/// ([`CheckStop::abandon_on_drop`]) or past [`MAX_CHECK_TIME`].
+#[derive(Clone, Debug)]
+pub struct CheckStop {
+    abandoned: Arc<AtomicBool>,
+    deadline: Instant,
+    /// Checkpoints passed, for the clock and the log line saying where it stopped.
+    passed: Arc<AtomicU64>,
+}
+
+impl Default for CheckStop {
+    fn default() -> Self {
+        CheckStop::within(MAX_CHECK_TIME)
+    }
+}
+
+/// Abandons its check when dropped. An HTTP handler holds one across the await: axum
+/// drops the handler's future when the client hangs up, and the check stops too.
+#[must_use = "the check is abandoned as soon as this is dropped"]
+pub struct AbandonOnDrop(Arc<AtomicBool>);
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+impl CheckStop {
+    /// A stop that ends the check after `time`.
+    pub fn within(time: Duration) -> CheckStop {
+        CheckStop {
+            abandoned: Arc::default(),
+            deadline: Instant::now() + time,
+            passed: Arc::default(),
+        }
+    }
+
+    /// A guard that abandons this check when dropped (a finished check ignores it).
+    pub fn abandon_on_drop(&self) -> AbandonOnDrop {
+        AbandonOnDrop(self.abandoned.clone())
+    }
+
+    /// Why the check must stop now, if it must. Looks at the clock every
+    /// [`CLOCK_EVERY`] checkpoints only (and at every call outside the validator).
+    fn reason(&self, checkpoint: bool) -> Option<InvalidSettings> {
+        if self.abandoned.load(Ordering::Relaxed) {
+            return Some(InvalidSettings::Abandoned);
+        }
+        let passed = if checkpoint {
+            self.passed.fetch_add(1, Ordering::Relaxed)
+        } else {
+            0
+        };
+        (passed % CLOCK_EVERY == 0 && Instant::now() >= self.deadline)
+            .then_some(InvalidSettings::TooSlow)
+    }
+}
+
+/// The keyword behind [`CHECKPOINT`]: valid unless the check must stop.
+struct Checkpoint(CheckStop);
+
+impl<'i> jsonschema::Keyword<'i> for Checkpoint {
+    fn validate(&self, instance: &'i Value) -> Result<(), jsonschema::ValidationError<'i>> {
+        if jsonschema::Keyword::is_valid(self, instance) {
+            Ok(())
+        } else {
+            Err(jsonschema::ValidationError::custom("the check was stopped"))
+        }
+    }
+
+    fn is_valid(&self, _: &'i Value) -> bool {
+        self.0.reason(true).is_none()
+    }
+}
+
+/// Checks `settings` against `schema`, listing every problem, unless `stop` ends the
+/// check first (logged, with how far it got: the caller may be gone).
 pub fn validate_settings(
     schema: &serde_json::Value,
     settings: &serde_json::Value,
+    stop: &CheckStop,
 ) -> Result<(), InvalidSettings> {
-    let validator = compile(schema)?;
-    let problems: Vec<String> = validator
-        .iter_errors(settings)
-        .map(|error| {
-            let path = error.instance_path().to_string();
-            let field = if path.is_empty() {
-                "the settings object".to_owned()
-            } else {
-                format!("`{path}`")
-            };
-            format!("{field}: {error}")
+    let checked = check(schema, settings, stop);
+    if let Err(e @ (InvalidSettings::Abandoned | InvalidSettings::TooSlow)) = &checked {
+        tracing::info!(
+            checkpoints = stop.passed.load(Ordering::Relaxed),
+            "settings check stopped before it was done: {e}"
+        );
+    }
+    checked
+}
+
+fn check(
+    schema: &serde_json::Value,
+    settings: &serde_json::Value,
+    stop: &CheckStop,
+) -> Result<(), InvalidSettings> {
+    let stopped = || stop.reason(false).map_or(Ok(()), Err);
+    stopped()?;
+    compile(schema)?;
+    stopped()?;
+    let mut instrumented = schema.clone();
+    add_checkpoints(&mut instrumented);
+    let checkpoint = stop.clone();
+    let validator = options()
+        .with_keyword(CHECKPOINT, move |_, _, _| {
+            Ok(Box::new(Checkpoint(checkpoint.clone())))
         })
-        .collect();
+        .build(&instrumented)
+        .map_err(|e| InvalidSettings::BadSchema(excerpt(&e.to_string())))?;
+    // Most settings fit: the quick yes/no first (it stops at the first problem, and
+    // at the first checkpoint once stopped), then the problems, one by one.
+    let fits = validator.is_valid(settings);
+    stopped()?;
+    if fits {
+        return Ok(());
+    }
+    let mut problems = Vec::new();
+    for error in validator.iter_errors(settings) {
+        stopped()?;
+        let path = error.instance_path().to_string();
+        let field = if path.is_empty() {
+            "the settings object".to_owned()
+        } else {
+            format!("`{path}`")
+        };
+        problems.push(format!("{field}: {error}"));
+    }
+    stopped()?;
     if problems.is_empty() {
         Ok(())
     } else {
         Err(InvalidSettings::Mismatch(problems))
     }
+}
+
+/// Adds the [`CHECKPOINT`] keyword to every subschema of a vetted schema (the same
+/// places [`Vetting::size`] walks; a boolean schema does no work to stop).
+fn add_checkpoints(schema: &mut Value) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    for (keyword, value) in map.iter_mut() {
+        match (keyword.as_str(), value) {
+            (
+                "not"
+                | "if"
+                | "then"
+                | "else"
+                | "additionalItems"
+                | "additionalProperties"
+                | "contains"
+                | "propertyNames"
+                | "unevaluatedItems"
+                | "unevaluatedProperties"
+                | "contentSchema"
+                | "items",
+                value @ Value::Object(_),
+            ) => add_checkpoints(value),
+            ("allOf" | "anyOf" | "oneOf" | "prefixItems" | "items", Value::Array(items)) => {
+                items.iter_mut().for_each(add_checkpoints);
+            }
+            (
+                "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas"
+                | "dependencies",
+                Value::Object(named),
+            ) => named
+                .values_mut()
+                .filter(|v| !v.is_array())
+                .for_each(add_checkpoints),
+            _ => {}
+        }
+    }
+    map.insert(CHECKPOINT.to_owned(), Value::Bool(true));
 }
 
 /// Vets and compiles a schema, as an upload does to refuse a plugin whose schema is
@@ -298,9 +477,16 @@ mod tests {
 
     #[test]
     fn valid_settings_pass() {
-        assert_eq!(validate_settings(&schema(), &json!({})), Ok(()));
         assert_eq!(
-            validate_settings(&schema(), &json!({"review_weeks": 2})),
+            validate_settings(&schema(), &json!({}), &CheckStop::default()),
+            Ok(())
+        );
+        assert_eq!(
+            validate_settings(
+                &schema(),
+                &json!({"review_weeks": 2}),
+                &CheckStop::default()
+            ),
             Ok(())
         );
     }
@@ -310,6 +496,7 @@ mod tests {
         let err = validate_settings(
             &schema(),
             &json!({"review_weeks": "four", "postcode_districts": ["ST4", 5]}),
+            &CheckStop::default(),
         )
         .unwrap_err();
         let text = err.to_string();
@@ -325,9 +512,13 @@ mod tests {
 
     #[test]
     fn an_unknown_setting_is_named() {
-        let text = validate_settings(&schema(), &json!({"review_wekes": 2}))
-            .unwrap_err()
-            .to_string();
+        let text = validate_settings(
+            &schema(),
+            &json!({"review_wekes": 2}),
+            &CheckStop::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(text.contains("the settings object:"), "{text}");
         assert!(text.contains("review_wekes"), "{text}");
     }
@@ -357,7 +548,10 @@ mod tests {
         };
         assert!(why.contains("more than 10000 subschemas"), "{why}");
         // A few levels of the same shape are fine, and validate.
-        assert_eq!(validate_settings(&validation_bomb(4), &json!("x")), Ok(()));
+        assert_eq!(
+            validate_settings(&validation_bomb(4), &json!("x"), &CheckStop::default()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -378,7 +572,7 @@ mod tests {
         let schema = json!({ "properties": { "x": { "pattern": "^(a+)+$" } } });
         let started = std::time::Instant::now();
         let long = format!("{}b", "a".repeat(50_000));
-        assert!(validate_settings(&schema, &json!({ "x": long })).is_err());
+        assert!(validate_settings(&schema, &json!({ "x": long }), &CheckStop::default()).is_err());
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
@@ -420,14 +614,76 @@ mod tests {
             "properties": { "$ref": { "type": "string" }, "id": { "type": "integer" } }
         });
         assert_eq!(
-            validate_settings(&schema, &json!({ "$ref": "x", "id": 1 })),
+            validate_settings(
+                &schema,
+                &json!({ "$ref": "x", "id": 1 }),
+                &CheckStop::default()
+            ),
             Ok(())
         );
     }
 
+    /// Within the bounds but slow for large settings: each item of `items` walks the
+    /// nine-level bomb (about 2,000 subschemas).
+    fn slow_schema() -> serde_json::Value {
+        let mut schema = validation_bomb(9);
+        let defs = schema["$defs"].take();
+        json!({
+            "type": "object",
+            "$defs": defs,
+            "properties": { "items": { "type": "array", "items": { "$ref": "#/$defs/e0" } } }
+        })
+    }
+
+    #[test]
+    fn a_check_stops_when_its_caller_has_gone_or_its_time_is_up() {
+        let schema = slow_schema();
+        compile(&schema).expect("within the bounds");
+        let items = 20_000;
+        let settings = json!({ "items": vec!["x"; items] });
+
+        // Abandoned before it starts: no subschema is entered.
+        let stop = CheckStop::default();
+        drop(stop.abandon_on_drop());
+        assert_eq!(
+            validate_settings(&schema, &settings, &stop),
+            Err(InvalidSettings::Abandoned)
+        );
+        assert_eq!(stop.passed.load(Ordering::Relaxed), 0);
+
+        // Out of time part-way: it stops at a checkpoint, long before the end.
+        let stop = CheckStop::within(Duration::from_millis(20));
+        let err = validate_settings(&schema, &settings, &stop).expect_err("stopped");
+        assert_eq!(err, InvalidSettings::TooSlow);
+        let passed = stop.passed.load(Ordering::Relaxed);
+        assert!(passed > 0 && passed < (items * 1000) as u64, "{passed}");
+        let text = err.to_string();
+        assert!(text.contains("longer than 10s"), "{text}");
+        assert!(text.contains("send smaller settings"), "{text}");
+
+        // Unhindered, the checkpoints change nothing: the same settings fit, a bad
+        // item is named.
+        assert_eq!(
+            validate_settings(
+                &schema,
+                &json!({ "items": ["x", "y"] }),
+                &CheckStop::default()
+            ),
+            Ok(())
+        );
+        let err = validate_settings(
+            &schema,
+            &json!({ "items": ["x", 5] }),
+            &CheckStop::default(),
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("`/items/1`"), "{err}");
+    }
+
     #[test]
     fn an_unusable_schema_is_reported_as_the_plugins_fault() {
-        let err = validate_settings(&json!({"type": 12}), &json!({})).unwrap_err();
+        let err =
+            validate_settings(&json!({"type": 12}), &json!({}), &CheckStop::default()).unwrap_err();
         assert!(matches!(err, InvalidSettings::BadSchema(_)), "{err:?}");
     }
 }

@@ -1,6 +1,6 @@
 //! Reading a council's decision log across participants, for replay.
 
-use super::{Store, StoreError, decode};
+use super::{Store, StoreError};
 use crate::council::CouncilId;
 use crate::journey::ParticipantId;
 
@@ -32,7 +32,7 @@ impl Store {
                     key: text.clone().into_owned(),
                     reason: "the key names no participant".into(),
                 })?;
-            out.push((participant, decode("decisions", &k, &v)?));
+            out.push((participant, self.open_record("decisions", &k, &v)?));
         }
         Ok(out)
     }

@@ -52,6 +52,7 @@ mod retention;
 mod reviews;
 mod roster;
 mod schedules;
+mod sealed_records;
 mod sealing;
 mod tenants;
 mod webhooks;
@@ -135,7 +136,7 @@ pub enum StoreError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("journey `{key}` cannot be opened: {reason}")]
+    #[error("record `{key}` cannot be opened: {reason}")]
     Unsealable { key: String, reason: Unsealed },
 }
 
@@ -507,7 +508,33 @@ impl Store {
             idempotency::effect_entry(mark, Made::Participant(write.journey.participant), at)
         });
         let _writing = self.hold_writes();
-        let (slot, fresh, new_journey) = self.seal_for_write(&jkey, expected, write.journey)?;
+        let sealing::SealedWrite {
+            slot,
+            key,
+            fresh,
+            bytes: new_journey,
+            retired,
+        } = self.seal_for_write(&jkey, expected, write.journey)?;
+        let participant_key = |slot, key| sealed_records::ParticipantKey {
+            council: write.journey.council.clone(),
+            participant: write.journey.participant,
+            slot,
+            key,
+        };
+        let key = participant_key(slot, key);
+        // A correction: the participant's records move to the new key with the journey.
+        let retired = match retired {
+            Some((old_slot, old_key)) => Some((
+                participant_key(old_slot, old_key),
+                self.to_reseal(&write.journey.council, write.journey.participant, old_slot)?,
+            )),
+            None => None,
+        };
+        let decisions: Vec<Vec<u8>> = decision_keys
+            .iter()
+            .zip(write.decisions)
+            .map(|(k, d)| key.seal("decisions", k, d))
+            .collect();
         let written = (
             &self.journeys,
             &self.journey_timers,
@@ -524,7 +551,7 @@ impl Store {
                     journey_timers,
                     timers,
                     actions,
-                    decisions,
+                    decisions_tx,
                     reviews,
                     effects,
                     expiry,
@@ -554,18 +581,34 @@ impl Store {
                         }
                         journey_timers.insert(jkey.as_slice(), encode(&pending))?;
                     }
-                    for (k, d) in decision_keys.iter().zip(write.decisions) {
-                        decisions.insert(k.as_slice(), encode(d))?;
+                    for (k, d) in decision_keys.iter().zip(&decisions) {
+                        decisions_tx.insert(k.as_slice(), d.as_slice())?;
                     }
                     for action in write.actions {
                         let akey = action_key(&action.council, &action.id);
                         if actions.get(&akey)?.is_none() {
-                            actions.insert(akey, encode(action))?;
+                            let record = key.seal("actions", &akey, action);
+                            actions.insert(akey, record)?;
                         }
                     }
                     for item in write.reviews {
-                        reviews
-                            .insert(reviews::key(&write.journey.council, item.id), encode(item))?;
+                        let rkey = reviews::key(&write.journey.council, item.id);
+                        let record = key.seal("reviews", &rkey, item);
+                        reviews.insert(rkey, record)?;
+                    }
+                    if let Some((old, records)) = &retired {
+                        for (name, tree, keys) in [
+                            ("decisions", decisions_tx, &records.decisions),
+                            ("reviews", reviews, &records.reviews),
+                            ("actions", actions, &records.actions),
+                        ] {
+                            for k in keys {
+                                let Some(v) = tree.get(k)? else { continue };
+                                if let Some(resealed) = key.reseal(old, name, k, &v) {
+                                    tree.insert(k.as_ref(), resealed)?;
+                                }
+                            }
+                        }
                     }
                     Ok(())
                 },
@@ -575,6 +618,13 @@ impl Store {
             // The new key seals nothing that was written: destroy it now (if that
             // fails too, the next start does).
             let _ = self.sealing.shred(slot);
+        }
+        if written.is_ok()
+            && let Some((old, _)) = &retired
+        {
+            // What the log keeps of the superseded details no longer opens.
+            self.reseal_stragglers(old, &key)?;
+            self.shred_retired(&jkey, old.slot)?;
         }
         written
     }
@@ -598,13 +648,14 @@ impl Store {
     ) -> Result<Listed<DecisionRecord>, StoreError> {
         let mut prefix = journey_key(council, participant);
         prefix.push(b'/');
-        readable::read_page(
+        readable::read_page_with(
             &self.decisions,
             "decisions",
             &prefix,
             None,
             usize::MAX,
             |_: &DecisionRecord| true,
+            |k, v| self.sealing.open_record("decisions", k, v),
         )
     }
 
@@ -696,10 +747,12 @@ impl Store {
                     }
                     unlink_timer(journey_timers, timer, key)?;
                     let mut action = Action::from_timer(timer, now);
-                    action.key_worker = self.key_worker_of(journeys, timer)?;
+                    let (key_worker, key) = self.journey_of_timer(journeys, timer)?;
+                    action.key_worker = key_worker;
                     let akey = action_key(&timer.council, &action.id);
                     if actions.get(&akey)?.is_none() {
-                        actions.insert(akey, encode(&action))?;
+                        let record = Store::record_bytes(key.as_ref(), "actions", &akey, &action);
+                        actions.insert(akey, record)?;
                         fired.push(action);
                     }
                 }
@@ -719,13 +772,14 @@ impl Store {
         after: Option<&ActionId>,
         limit: usize,
     ) -> Result<Listed<Action>, StoreError> {
-        readable::read_page(
+        readable::read_page_with(
             &self.actions,
             "actions",
             format!("{council}/").as_bytes(),
             after.map(|id| action_key(council, id)),
             limit,
             |action: &Action| status.is_none_or(|s| s == action.status),
+            |k, v| self.sealing.open_record("actions", k, v),
         )
     }
 
@@ -733,7 +787,7 @@ impl Store {
         let key = action_key(council, id);
         self.actions
             .get(&key)?
-            .map(|v| decode("actions", &key, &v))
+            .map(|v| self.open_record("actions", &key, &v))
             .transpose()
     }
 
@@ -763,19 +817,36 @@ impl Store {
 /// The key worker of a timer's journey, read in the firing transaction, so the action
 /// names whoever holds the case at that moment. An unreadable journey names none.
 impl Store {
-    /// The key worker of a timer's participant, read in the firing's transaction. The
-    /// journey is stored sealed (`sealing.rs`): one that cannot be opened names no
-    /// key worker rather than stopping every timer from firing.
-    fn key_worker_of(
+    /// The key worker of a timer's participant and the key their action is sealed
+    /// with, read in the firing's transaction. The journey is stored sealed
+    /// (`sealing.rs`): one that cannot be opened names no key worker (and its action
+    /// is written unsealed) rather than stopping every timer from firing.
+    fn journey_of_timer(
         &self,
         journeys: &TransactionalTree,
         timer: &Timer,
-    ) -> TxResult<Option<crate::key_workers::KeyWorkerId>> {
+    ) -> TxResult<(
+        Option<crate::key_workers::KeyWorkerId>,
+        Option<sealed_records::ParticipantKey>,
+    )> {
         let jkey = journey_key(&timer.council, timer.participant);
-        Ok(journeys
-            .get(&jkey)?
-            .and_then(|v| self.open_journey(&jkey, &v).ok())
-            .and_then(|j| crate::key_workers::current(&j)))
+        let Some(v) = journeys.get(&jkey)? else {
+            return Ok((None, None));
+        };
+        let Ok(journey) = self.open_journey(&jkey, &v) else {
+            return Ok((None, None));
+        };
+        let key = sealing::slot_of(&v).and_then(|slot| {
+            let owner = sealing::owner(&timer.council, timer.participant);
+            let key = self.sealing.key(slot, &owner).ok()?;
+            Some(sealed_records::ParticipantKey {
+                council: timer.council.clone(),
+                participant: timer.participant,
+                slot,
+                key,
+            })
+        });
+        Ok((crate::key_workers::current(&journey), key))
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::readable::decode_or_note;
+use super::readable::note_unless;
 use super::{Store, StoreError};
 use crate::council::CouncilId;
 use crate::outbox::ActionStatus;
@@ -33,7 +33,8 @@ impl Store {
         let mut damaged = Vec::new();
         for kv in self.actions.iter() {
             let (k, v) = kv?;
-            let Some(action) = decode_or_note::<Counted>("actions", &k, &v, &mut damaged) else {
+            let read = self.sealing.open_record::<Counted>("actions", &k, &v);
+            let Some(action) = note_unless("actions", &k, read, &mut damaged) else {
                 continue;
             };
             let entry = counts.entry(action.council).or_default();

@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
-use super::readable::{decode_or_note, read_page};
+use super::readable::{decode_or_note, read_page_with};
+use super::sealed_records::envelope;
 use super::{
     DamagedRecord, DecisionRecord, Listed, Store, StoreError, action_key, decode, encode, flatten,
     hex_key, journey_key, tx_decode,
@@ -110,8 +111,13 @@ impl Store {
         let mut damaged = Vec::new();
         for kv in reviews.scan_prefix(format!("{council}/")) {
             let (k, v) = kv?;
-            let item: Option<ReviewItem> = decode_or_note("reviews", &k, &v, &mut damaged);
-            if item.is_some_and(|i| i.participant == participant) {
+            // A sealed item names its participant in the clear.
+            let whose = match envelope(&v) {
+                Some(sealed) => Some(sealed.participant),
+                None => decode_or_note::<ReviewItem>("reviews", &k, &v, &mut damaged)
+                    .map(|i| i.participant),
+            };
+            if whose == Some(participant) {
                 out.push(k);
             }
         }
@@ -126,13 +132,14 @@ impl Store {
         council: &CouncilId,
         participant: ParticipantId,
     ) -> Result<Listed<Action>, StoreError> {
-        read_page(
+        read_page_with(
             &self.actions,
             "actions",
             format!("{council}/").as_bytes(),
             None,
             usize::MAX,
             |action: &Action| action.participant == Some(participant),
+            |k, v| self.sealing.open_record("actions", k, v),
         )
     }
 
@@ -317,11 +324,14 @@ impl Store {
                             let Some(v) = actions_tx.get(&akey)? else {
                                 continue;
                             };
-                            let mut current: Action = tx_decode("actions", &akey, &v)?;
+                            let mut current: Action = self
+                                .open_record("actions", &akey, &v)
+                                .map_err(ConflictableTransactionError::Abort)?;
                             if current.status == ActionStatus::Pending {
                                 actions_tx.remove(akey)?;
                                 withdrawn += 1;
                             } else {
+                                // Kept redacted, and unsealed: its key is about to go.
                                 current.purpose = ERASED_PURPOSE.to_owned();
                                 current.handover = None;
                                 actions_tx.insert(akey, encode(&current))?;

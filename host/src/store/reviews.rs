@@ -1,9 +1,10 @@
 //! The human-review queue's persistence: `reviews`, keyed `council/<20-digit id>` so
 //! a council's items list in arrival order and an id is a cursor. Items are written
-//! with their journey, in `write_journey`'s transaction.
+//! with their journey, in `write_journey`'s transaction, sealed with the participant's
+//! key (`sealed_records.rs`): a reviewer's note is as personal as the journey.
 
-use super::readable::read_page;
-use super::{Listed, Store, StoreError, decode};
+use super::readable::read_page_with;
+use super::{Listed, Store, StoreError};
 use crate::council::CouncilId;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
 
@@ -23,9 +24,10 @@ impl Store {
 
     /// Writes one review item on its own (one that changes no journey).
     pub fn put_review(&self, council: &CouncilId, item: &ReviewItem) -> Result<(), StoreError> {
+        let key = key(council, item.id);
+        let record = self.seal_record("reviews", &key, Some((council, item.participant)), item)?;
         let _writing = self.hold_writes();
-        self.reviews_tree()?
-            .insert(key(council, item.id), super::encode(item))?;
+        self.reviews_tree()?.insert(key, record)?;
         Ok(())
     }
 
@@ -37,7 +39,7 @@ impl Store {
         let key = key(council, id);
         self.reviews_tree()?
             .get(&key)?
-            .map(|v| decode("reviews", &key, &v))
+            .map(|v| self.open_record("reviews", &key, &v))
             .transpose()
     }
 
@@ -50,13 +52,14 @@ impl Store {
         after: Option<ReviewId>,
         limit: usize,
     ) -> Result<Listed<ReviewItem>, StoreError> {
-        read_page(
+        read_page_with(
             &self.reviews_tree()?,
             "reviews",
             format!("{council}/").as_bytes(),
             after.map(|id| key(council, id)),
             limit,
             |item: &ReviewItem| status.is_none_or(|s| s == item.status),
+            |k, v| self.sealing.open_record("reviews", k, v),
         )
     }
 }

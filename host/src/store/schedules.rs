@@ -314,6 +314,15 @@ impl Store {
         work: &BTreeMap<DateTime<Utc>, FiringWork>,
     ) -> Result<(AdminSchedule, Vec<Action>), StoreError> {
         let key = schedule_key(&schedule.council, &schedule.id);
+        // A made action naming a participant (an escalation) is sealed with their key,
+        // looked up here: sled deadlocks on a plain read inside a transaction.
+        let mut made_records = std::collections::HashMap::new();
+        for made in work.values().flat_map(|w| &w.actions) {
+            let mkey = action_key(&made.council, &made.id);
+            let whose = made.participant.map(|p| (&made.council, p));
+            let record = self.seal_record("actions", &mkey, whose, made)?;
+            made_records.insert(mkey, record);
+        }
         let _writing = self.hold_writes();
         (
             &self.sched.schedules,
@@ -340,7 +349,9 @@ impl Store {
                     {
                         let akey = action_key(&s.council, last);
                         if let Some(v) = actions.get(&akey)? {
-                            let previous: Action = tx_decode("actions", &akey, &v)?;
+                            let previous: Action = self
+                                .open_record("actions", &akey, &v)
+                                .map_err(ConflictableTransactionError::Abort)?;
                             if previous.status == ActionStatus::Pending {
                                 reason = Some(MissReason::PreviousStillPending);
                             }
@@ -368,7 +379,11 @@ impl Store {
                         for made in computed.map(|w| w.actions.as_slice()).unwrap_or_default() {
                             let mkey = action_key(&made.council, &made.id);
                             if actions.get(&mkey)?.is_none() {
-                                actions.insert(mkey, encode(made))?;
+                                let record = made_records
+                                    .get(&mkey)
+                                    .cloned()
+                                    .unwrap_or_else(|| encode(made));
+                                actions.insert(mkey, record)?;
                                 fired.push(made.clone());
                             }
                         }

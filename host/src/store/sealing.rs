@@ -27,9 +27,8 @@
 //! master key opens: a start with another key is refused rather than serving
 //! records it cannot read.
 //!
-//! Not sealed: decision records (age and postcode district only), review items and
-//! actions; erasure removes them from their trees, but sled's log may keep them
-//! until a segment is reclaimed.
+//! A participant's decision records, review items and actions are sealed with the
+//! same key (`sealed_records.rs`), so erasure leaves none of them readable either.
 
 use std::collections::BTreeSet;
 use std::fs::{File, OpenOptions};
@@ -212,7 +211,7 @@ fn random<const N: usize>() -> [u8; N] {
 }
 
 /// `nonce ‖ ciphertext` of `plain` under `cipher`, bound to `aad`.
-fn seal(cipher: &ChaCha20Poly1305, plain: &[u8], aad: &[u8]) -> Vec<u8> {
+pub(super) fn seal(cipher: &ChaCha20Poly1305, plain: &[u8], aad: &[u8]) -> Vec<u8> {
     let nonce = random::<NONCE_BYTES>();
     let sealed = cipher
         .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain, aad })
@@ -223,7 +222,7 @@ fn seal(cipher: &ChaCha20Poly1305, plain: &[u8], aad: &[u8]) -> Vec<u8> {
     out
 }
 
-fn open(cipher: &ChaCha20Poly1305, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn open(cipher: &ChaCha20Poly1305, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
     if sealed.len() < NONCE_BYTES {
         return None;
     }
@@ -246,6 +245,18 @@ pub enum Unsealed {
     Damaged,
     #[error("the key file could not be read or written: {1}")]
     Io(io::ErrorKind, String),
+}
+
+/// A journey sealed for writing ([`super::Store::seal_for_write`]).
+pub(super) struct SealedWrite {
+    pub slot: u64,
+    pub key: Key,
+    /// The slot is new: destroy it if the write fails.
+    pub fresh: bool,
+    pub bytes: Vec<u8>,
+    /// The slot and key the participant's records were sealed with until this write
+    /// (a correction): re-seal them with the new key, then destroy it.
+    pub retired: Option<(u64, Key)>,
 }
 
 /// A journey as stored: who, which key slot, and the events sealed.
@@ -273,6 +284,12 @@ pub(super) struct Sealing {
     inner: Arc<Inner>,
 }
 
+impl std::fmt::Debug for Sealing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealing(..)")
+    }
+}
+
 struct Inner {
     master: Option<DataKey>,
     file: File,
@@ -296,7 +313,7 @@ fn journey_aad(council: &CouncilId, participant: ParticipantId) -> Vec<u8> {
 
 /// Whose key a slot holds, bound into its wrapping: `council/participant`, or
 /// [`WEBHOOK_KEY_OWNER`].
-fn owner(council: &CouncilId, participant: ParticipantId) -> String {
+pub(super) fn owner(council: &CouncilId, participant: ParticipantId) -> String {
     format!("{council}/{participant}")
 }
 
@@ -370,7 +387,7 @@ impl Sealing {
     }
 
     /// The participant key in `slot`.
-    fn key(&self, slot: u64, owner: &str) -> Result<Key, Unsealed> {
+    pub(super) fn key(&self, slot: u64, owner: &str) -> Result<Key, Unsealed> {
         let master = self.master().ok_or(Unsealed::NoDataKey)?;
         let mut bytes = [0u8; SLOT_BYTES];
         match self
@@ -512,7 +529,7 @@ pub(super) fn slot_of(bytes: &[u8]) -> Option<u64> {
 impl super::Store {
     /// A key file that cannot be written is reported as the disk failing (a full
     /// disk included), like sled's own writes.
-    fn unsealable(key: &[u8], reason: Unsealed) -> super::StoreError {
+    pub(super) fn unsealable(key: &[u8], reason: Unsealed) -> super::StoreError {
         match reason {
             Unsealed::Io(kind, message) => super::StoreError::Disk(io::Error::new(kind, message)),
             reason => super::StoreError::Unsealable {
@@ -625,7 +642,7 @@ impl super::Store {
         }
     }
 
-    /// Zeros every used key slot no journey names: left by a write that failed or an
+    /// Zeros every used key slot no journey or sealed record names: left by a write that failed or an
     /// erasure cut short between its commit and the key's destruction.
     pub(super) fn shred_unused_keys(&self) -> Result<(), super::StoreError> {
         let mut unused = self.sealing.used();
@@ -635,6 +652,16 @@ impl super::Store {
         for v in self.journeys.iter().values() {
             if let Some(slot) = slot_of(&v?) {
                 unused.remove(&slot);
+            }
+        }
+        // A key is in use while any record is sealed with it, even if its journey
+        // cannot be read (damaged): its decisions, reviews and actions still open.
+        let reviews = self.reviews_tree()?;
+        for tree in [&self.decisions, &reviews, &self.actions] {
+            for v in tree.iter().values() {
+                if let Some(sealed) = super::sealed_records::envelope(&v?) {
+                    unused.remove(&sealed.key_slot);
+                }
             }
         }
         if let Some(slot) = self.webhook_key_slot()? {
@@ -667,40 +694,73 @@ impl super::Store {
         }
     }
 
-    /// The record to write for `journey` over `expected`: its key slot, whether the
-    /// slot is new (a new journey, or one stored before sealing), and the sealed bytes.
+    /// The record to write for `journey` over `expected`, sealed: under the key it
+    /// was sealed with, or a new one for a new journey, one stored before sealing, and
+    /// one whose referral details change (a correction): the superseded details stay
+    /// in sled's log until a segment is reclaimed, so they must not stay readable
+    /// with the key in use. The caller re-seals the participant's other records with
+    /// a new key and destroys the retired one once the write is durable.
     pub(super) fn seal_for_write(
         &self,
         key: &[u8],
         expected: Option<&[u8]>,
         journey: &Journey,
-    ) -> Result<(u64, bool, Vec<u8>), super::StoreError> {
+    ) -> Result<SealedWrite, super::StoreError> {
         let unsealable = |reason| Self::unsealable(key, reason);
         let existing = match expected {
             Some(bytes) => match super::decode::<StoredJourney>("journeys", key, bytes)? {
-                StoredJourney::Sealed(sealed) => Some((
-                    sealed.key_slot,
-                    self.sealing.key_of(&sealed).map_err(unsealable)?,
-                )),
+                StoredJourney::Sealed(sealed) => {
+                    let slot = sealed.key_slot;
+                    let old_key = self.sealing.key_of(&sealed).map_err(unsealable)?;
+                    let old = self.sealing.open_journey(sealed).map_err(unsealable)?;
+                    let corrected =
+                        old.referral().map(|(r, _)| r) != journey.referral().map(|(r, _)| r);
+                    Some((slot, old_key, corrected))
+                }
                 StoredJourney::Plain(_) => None,
             },
             None => None,
         };
-        let (slot, participant_key, fresh) = match existing {
-            Some((slot, k)) => (slot, k, false),
+        let fresh_key = || {
+            self.sealing
+                .new_key(&owner(&journey.council, journey.participant))
+                .map_err(unsealable)
+        };
+        let (slot, participant_key, fresh, retired) = match existing {
+            Some((slot, k, false)) => (slot, k, false, None),
+            Some((old_slot, old_key, true)) => {
+                let (slot, k) = fresh_key()?;
+                (slot, k, true, Some((old_slot, old_key)))
+            }
             None => {
-                let (slot, k) = self
-                    .sealing
-                    .new_key(&owner(&journey.council, journey.participant))
-                    .map_err(unsealable)?;
-                (slot, k, true)
+                let (slot, k) = fresh_key()?;
+                (slot, k, true, None)
             }
         };
         let bytes = self
             .sealing
             .seal_journey(journey, slot, &participant_key)
             .map_err(unsealable)?;
-        Ok((slot, fresh, bytes))
+        Ok(SealedWrite {
+            slot,
+            key: participant_key,
+            fresh,
+            bytes,
+            retired,
+        })
+    }
+
+    /// Destroys a key no journey names any more (one a correction retired), once
+    /// what replaced it is durable: a crash before that leaves it for the next
+    /// start's [`Store::shred_unused_keys`].
+    pub(super) fn shred_retired(&self, key: &[u8], slot: u64) -> Result<(), super::StoreError> {
+        {
+            let _one_at_a_time = self.flushing.lock().unwrap_or_else(PoisonError::into_inner);
+            self.db.flush()?;
+        }
+        self.sealing
+            .shred(slot)
+            .map_err(|reason| Self::unsealable(key, reason))
     }
 
     /// Destroys the key of an erased journey, stored as `bytes` until its erasure

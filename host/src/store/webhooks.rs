@@ -4,8 +4,12 @@
 
 use chrono::{DateTime, Utc};
 
-use super::readable::{note_unless, read_page};
-use super::{Store, StoreError, action_key, decode, encode, flatten, tx_decode};
+use sled::transaction::ConflictableTransactionError;
+
+use super::readable::{note_unless, read_page_with};
+use super::sealed_records::envelope;
+use super::sealing::Sealing;
+use super::{Store, StoreError, action_key, encode, flatten};
 use crate::council::CouncilId;
 use crate::outbox::webhook::Webhook;
 use crate::outbox::{Action, ActionId, ActionStatus, Attempt};
@@ -40,16 +44,19 @@ pub struct ActionWritten {
     pub council: CouncilId,
     pub id: ActionId,
     record: Option<sled::IVec>,
+    /// Opens a participant's sealed action.
+    sealing: Sealing,
 }
 
 impl ActionWritten {
     /// The action as written; `None` if it was removed or is unreadable.
     pub fn action(&self) -> Option<Action> {
         let bytes = self.record.as_ref()?;
-        match decode::<Action>("actions", self.id.as_str().as_bytes(), bytes) {
+        let key = action_key(&self.council, &self.id);
+        match self.sealing.open_record::<Action>("actions", &key, bytes) {
             Ok(a) => Some(a),
-            Err(e) => {
-                tracing::error!(council = %self.council, error = %e, "unreadable action written");
+            Err(reason) => {
+                tracing::error!(council = %self.council, %reason, "unreadable action written");
                 None
             }
         }
@@ -64,6 +71,7 @@ impl ActionWritten {
 pub struct OutboxWatch {
     actions: sled::Subscriber,
     webhooks: sled::Subscriber,
+    sealing: Sealing,
 }
 
 impl OutboxWatch {
@@ -74,14 +82,14 @@ impl OutboxWatch {
                 e = &mut self.actions => (e?, true),
                 e = &mut self.webhooks => (e?, false),
             };
-            if let Some(change) = change_of(event.0, event.1) {
+            if let Some(change) = change_of(event.0, event.1, &self.sealing) {
                 return Some(change);
             }
         }
     }
 }
 
-fn change_of(event: sled::Event, is_action: bool) -> Option<OutboxChange> {
+fn change_of(event: sled::Event, is_action: bool, sealing: &Sealing) -> Option<OutboxChange> {
     let (key, value) = match &event {
         sled::Event::Insert { key, value } => (key, Some(value)),
         sled::Event::Remove { key } => (key, None),
@@ -95,6 +103,7 @@ fn change_of(event: sled::Event, is_action: bool) -> Option<OutboxChange> {
         council: council.parse().ok()?,
         id: ActionId::parse(id)?,
         record: value.cloned(),
+        sealing: sealing.clone(),
     }))
 }
 
@@ -149,19 +158,21 @@ impl Store {
         OutboxWatch {
             actions: self.actions.watch_prefix(Vec::new()),
             webhooks: self.webhooks.watch_prefix(Vec::new()),
+            sealing: self.sealing.clone(),
         }
     }
 
     /// A council's pending actions, in due order. A damaged action is logged by key
     /// and skipped, so the others are still delivered.
     pub fn pending_actions(&self, council: &CouncilId) -> Result<Vec<Action>, StoreError> {
-        let pending = read_page(
+        let pending = read_page_with(
             &self.actions,
             "actions",
             format!("{council}/").as_bytes(),
             None,
             usize::MAX,
             |action: &Action| action.status == ActionStatus::Pending,
+            |k, v| self.sealing.open_record("actions", k, v),
         )?;
         Ok(pending.items)
     }
@@ -245,17 +256,30 @@ impl Store {
         change: impl Fn(&mut Action) -> Change<R>,
     ) -> Result<R, StoreError> {
         let key = action_key(council, id);
+        // The participant's key, looked up outside the transaction (a participant's
+        // key never changes while their journey stands).
+        let sealed_key = match self.actions.get(&key)?.and_then(|v| envelope(&v)) {
+            Some(sealed) => self.participant_key(&sealed.council, sealed.participant)?,
+            None => None,
+        };
         let _writing = self.hold_writes();
         self.actions
             .transaction(|actions| {
                 let Some(v) = actions.get(&key)? else {
                     return Ok(missing());
                 };
-                let mut action: Action = tx_decode("actions", &key, &v)?;
+                let mut action: Action = self
+                    .open_record("actions", &key, &v)
+                    .map_err(ConflictableTransactionError::Abort)?;
                 Ok(match change(&mut action) {
                     Change::Keep(r) => r,
                     Change::Write(r) => {
-                        actions.insert(key.as_slice(), encode(&action))?;
+                        // Sealed again with the key it was sealed with, if it was.
+                        let record = match &sealed_key {
+                            Some(k) => k.seal("actions", &key, &action),
+                            None => encode(&action),
+                        };
+                        actions.insert(key.as_slice(), record)?;
                         r
                     }
                 })
