@@ -49,7 +49,7 @@ async fn attacks_go_to_human_review_and_the_daemon_keeps_serving() {
         ("ZE1 0AA", "fuel"),
         ("ZE2 9AA", "memory"),
         ("ZE3 9AA", "crashed"),
-        ("ZE4 9AA", "over the 262144-byte limit"),
+        ("ZE4 9AA", "answer is too large: over the 262144-byte limit"),
         ("ZE5 9AA", "crashed"),
     ] {
         let r = api
@@ -420,4 +420,112 @@ async fn a_slow_settings_check_stops_when_its_client_hangs_up() {
     let r = api.get("/v1/councils/slow/settings").await;
     assert_eq!(r.body["settings"], json!({ "items": ["x"] }), "{}", r.body);
     assert_eq!(api.get("/healthz").await.status, 200);
+}
+
+/// A field of the daemon's `/proc/<pid>/status`, in bytes (`VmHWM`, `VmRSS`).
+fn memory_status(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("cannot read the daemon's /proc status (Linux only): {e}"));
+    let kib: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in the daemon's status:\n{status}"));
+    kib * 1024
+}
+
+/// Answers far over the 256 KiB cap, written by the plugin straight into its memory
+/// in the canonical ABI's form (see tests/plugins/hostile-raw): 2 million reasons in
+/// 30.5 MiB, one reason with a blank rule id and 30 MiB of text, a 30 MiB refusal.
+/// Each is measured as it is lifted, refused as too large (by the cap, not by the
+/// deadline the copying once overran) having copied at most the cap, and the
+/// daemon's peak resident memory grows by less than 64 MiB (the plugin's own 30 MiB
+/// of memory included) while it keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_answers_are_refused_as_too_large_without_being_copied() {
+    const BOUND: u64 = 64 << 20;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-03-02T10:00:00Z").await;
+    let r = api
+        .post("/v1/councils", json!({ "id": "raw", "name": "Raw" }))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bytes = std::fs::read(fixture_plugin("hostile-raw")).expect("built plugin");
+    let r = api.put_wasm("/v1/councils/raw/plugin", bytes).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Writing 2 million reasons takes the plugin more than the default 50 million
+    // fuel, and a busy machine may take longer than 200 ms: room for the plugin to
+    // finish, so what is judged is its answer. Memory and the answer cap keep their
+    // defaults (32 MiB, 256 KiB).
+    let r = api
+        .put_json(
+            "/v1/councils/raw/limits",
+            json!({ "fuel": 1_000_000_000u64, "deadline_ms": 5000 }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let refer = |postcode: &'static str| {
+        api.post(
+            "/v1/councils/raw/referrals",
+            json!({ "route": "self", "date_of_birth": "1990-01-01", "postcode": postcode }),
+        )
+    };
+    // Warm: the plugin has decided once, so what follows measures the answers alone.
+    let r = refer("ST4 1AB").await;
+    assert_eq!(r.body["decision"]["outcome"], "accept", "{}", r.body);
+
+    // Linux resets the peak (VmHWM) to the current resident size on writing 5 here.
+    let pid = daemon.pid();
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
+        .unwrap_or_else(|e| panic!("cannot reset the daemon's peak RSS: {e}"));
+    let resident = memory_status(pid, "VmRSS");
+    assert!(memory_status(pid, "VmHWM") < resident + (1 << 20));
+
+    for (postcode, what) in [
+        ("ZE6 1AA", "2 million reasons"),
+        ("ZE7 1AA", "a blank rule with 30 MiB of text"),
+        ("ZE8 1AA", "a 30 MiB refusal"),
+    ] {
+        let r = refer(postcode).await;
+        assert_eq!(r.status, 201, "{what}: {}", r.body);
+        assert!(r.body["decision"].is_null(), "{what}: {}", r.body);
+        let why = r.body["review_reason"].as_str().unwrap_or_default();
+        assert!(
+            why.contains("answer is too large")
+                && why.contains("over the 262144-byte limit")
+                && why.contains("`max_output_bytes`"),
+            "{what}: {why}"
+        );
+        assert!(why.len() < 400, "{what}: the reason quotes the answer");
+        let grown = memory_status(pid, "VmHWM").saturating_sub(resident);
+        eprintln!(
+            "{what}: peak RSS grew by {:.1} MiB",
+            grown as f64 / f64::from(1 << 20)
+        );
+        assert!(
+            grown < BOUND,
+            "{what}: the daemon's peak RSS grew by {} MiB",
+            grown >> 20
+        );
+        assert_eq!(api.get("/healthz").await.status, 200);
+    }
+
+    // The review queue holds each case (beside the warm-up's plan, which this
+    // plugin refuses), and the plugin still decides.
+    let r = api.get("/v1/councils/raw/reviews?status=open").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reviews = r.body["reviews"].as_array().cloned().unwrap_or_default();
+    let too_large = reviews
+        .iter()
+        .filter(|review| review["hook"] == "eligibility")
+        .filter(|review| {
+            let reason = review["reason"].as_str().unwrap_or_default();
+            reason.contains("answer is too large")
+        })
+        .count();
+    assert_eq!(too_large, 3, "{}", r.body);
+    let r = refer("ST4 1AB").await;
+    assert_eq!(r.body["decision"]["outcome"], "accept", "{}", r.body);
 }

@@ -181,47 +181,37 @@ fn deep_recursion_is_a_trap_not_a_crash() {
     others_still_decide();
 }
 
-#[test]
-fn an_answer_over_the_output_cap_is_invalid() {
-    let err = plan_error("oversize_answer", Limits::default());
-    let DecisionError::InvalidAnswer { what } = &err else {
-        panic!("expected an invalid answer, got {err:?}");
-    };
-    assert!(what.contains("over the 262144-byte limit"), "{what}");
-    let err = eligibility_error("oversize_answer", Limits::default());
+/// The refusal every answer over the cap gets: too large, by the cap, briefly.
+fn assert_too_large(err: &DecisionError) {
+    assert_eq!(err, &DecisionError::AnswerTooLarge { limit: 262_144 });
+    let text = err.to_string();
     assert!(
-        matches!(err, DecisionError::InvalidAnswer { .. }),
-        "{err:?}"
+        text.contains("answer is too large: over the 262144-byte limit")
+            && text.contains("`max_output_bytes`"),
+        "{text}"
     );
+    assert!(text.len() < 400, "{} bytes", text.len());
+}
+
+#[test]
+fn an_answer_over_the_output_cap_is_too_large() {
+    assert_too_large(&plan_error("oversize_answer", Limits::default()));
+    assert_too_large(&eligibility_error("oversize_answer", Limits::default()));
     others_still_decide();
 }
 
 #[test]
 fn a_blank_rule_with_a_megabyte_of_text_is_too_large_and_not_quoted() {
-    let err = eligibility_error("blank_rule_oversize", Limits::default());
-    let DecisionError::InvalidAnswer { what } = &err else {
-        panic!("expected an invalid answer, got {err:?}");
-    };
-    assert!(what.contains("over the 262144-byte limit"), "{what}");
-    assert!(
-        err.to_string().len() < 400,
-        "{} bytes",
-        err.to_string().len()
-    );
+    assert_too_large(&eligibility_error("blank_rule_oversize", Limits::default()));
     others_still_decide();
 }
 
 #[test]
 fn every_answer_is_held_to_the_output_cap_refusals_and_many_reasons_included() {
-    let err = eligibility_error("oversize_refusal", Limits::default());
-    let DecisionError::InvalidAnswer { what } = &err else {
-        panic!("expected an invalid answer, got {err:?}");
-    };
-    assert!(
-        what.starts_with("refusal is 1048576 bytes, over the 262144-byte"),
-        "{what}"
-    );
+    assert_too_large(&eligibility_error("oversize_refusal", Limits::default()));
 
+    // 20,000 reasons of a few bytes each: the lift's floor (two bytes an element)
+    // lets them in, the exact JSON measure after it does not.
     let ctx = CallContext {
         settings: json!({ "behaviour": "many_reasons", "iterations": 20_000u64 }).to_string(),
         ..context("", Limits::default())
@@ -229,11 +219,27 @@ fn every_answer_is_held_to_the_output_cap_refusals_and_many_reasons_included() {
     let err = hostile()
         .eligibility(&ctx, &referral(), monday())
         .expect_err("the attack must not become a decision");
-    let DecisionError::InvalidAnswer { what } = &err else {
-        panic!("expected an invalid answer, got {err:?}");
-    };
-    assert!(what.contains("over the 262144-byte limit"), "{what}");
+    assert_too_large(&err);
     others_still_decide();
+}
+
+/// A refusal within the cap is recorded, cut to a stated length.
+#[test]
+fn a_long_refusal_is_recorded_cut_short() {
+    let limits = Limits {
+        max_output_bytes: 4 << 20,
+        ..Limits::default()
+    };
+    let err = eligibility_error("oversize_refusal", limits);
+    let DecisionError::PluginRefused { message } = &err else {
+        panic!("expected a refusal, got {err:?}");
+    };
+    assert_eq!(
+        message.chars().count(),
+        1001,
+        "1000 characters and an ellipsis"
+    );
+    assert!(message.ends_with('…'));
 }
 
 #[test]

@@ -678,7 +678,7 @@ async fn memory_hoarding_crashing_and_oversize_answers_are_contained_and_queued(
         ("trap", "the plugin crashed"),
         (
             "oversize_answer",
-            "the plugin's answer is invalid: answer is",
+            "the plugin's answer is too large: over the",
         ),
     ] {
         let r = api

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use waymark::policy::{
-    CallContext, EngineSettings, JourneyFacts, Limits, Policies, ReferralFacts, ReferralRoute,
-    Stage, Track, build_plugin,
+    CallContext, EngineSettings, JourneyFacts, Limits, Plugin, Policies, ReferralFacts,
+    ReferralRoute, Stage, Track, build_plugin,
 };
 use waymark::schedule::calendar::{Nation, UkCalendar};
 use waymark_plugin_stoke_on_trent::{Settings, StokeOnTrent};
@@ -26,7 +26,7 @@ const SAMPLES: usize = 3_000;
 const NATIVE_BATCH: u32 = 100;
 
 struct Row {
-    name: &'static str,
+    name: String,
     median: Duration,
     p99: Duration,
     /// For sandboxed rows: the median of the decision's own `elapsed` (fresh store,
@@ -62,6 +62,56 @@ fn median_of(samples: &mut [Duration]) -> Duration {
     percentile(samples, 0.5)
 }
 
+/// Where another language's Stoke-on-Trent port comes from: a built component,
+/// named by an environment variable (its SDK's build writes one).
+const OTHER_LANGUAGES: [(&str, &str); 2] = [
+    ("Python", "WAYMARK_BENCH_PYTHON"),
+    ("JavaScript", "WAYMARK_BENCH_JAVASCRIPT"),
+];
+
+/// The eligibility and plan rows of one plugin, each decision in a fresh sandbox.
+fn sandboxed(
+    language: &str,
+    plugin: &Plugin,
+    ctx: &CallContext,
+    referral: &ReferralFacts,
+    journey: &JourneyFacts,
+    as_of: NaiveDate,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let fuel = plugin
+        .eligibility(ctx, referral, as_of)
+        .expect("decides")
+        .fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
+    let (median, p99) = measure(1, || {
+        let decision = plugin.eligibility(ctx, referral, as_of);
+        inside.push(decision.expect("decides").elapsed);
+    });
+    rows.push(Row {
+        name: format!("{language} eligibility, fresh sandbox"),
+        median,
+        p99,
+        in_sandbox: Some(median_of(&mut inside)),
+        fuel: Some(fuel),
+        sandboxed: true,
+    });
+    let fuel = plugin.plan(ctx, journey, as_of).expect("plans").fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
+    let (median, p99) = measure(1, || {
+        inside.push(plugin.plan(ctx, journey, as_of).expect("plans").elapsed);
+    });
+    rows.push(Row {
+        name: format!("{language} plan, fresh sandbox"),
+        median,
+        p99,
+        in_sandbox: Some(median_of(&mut inside)),
+        fuel: Some(fuel),
+        sandboxed: true,
+    });
+    rows
+}
+
 fn main() {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/stoke-on-trent");
     let out =
@@ -75,6 +125,11 @@ fn main() {
         settings: "{}".to_owned(),
         calendar: Arc::new(UkCalendar::new(Nation::EnglandAndWales)),
         limits: Limits::default(),
+    };
+    // The same settings written out in full, as a council that set every field has.
+    let full = CallContext {
+        settings: serde_json::to_string(&Settings::default()).expect("settings as JSON"),
+        ..ctx.clone()
     };
     let monday = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
     let referral = ReferralFacts {
@@ -104,40 +159,13 @@ fn main() {
         health_condition_or_disability: false,
     };
 
-    let mut rows = Vec::new();
-    let fuel = plugin
-        .eligibility(&ctx, &referral, monday)
-        .expect("decides")
-        .fuel_used;
-    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
-    let (median, p99) = measure(1, || {
-        let decision = plugin.eligibility(&ctx, &referral, monday);
-        inside.push(decision.expect("decides").elapsed);
-    });
-    rows.push(Row {
-        name: "eligibility, fresh sandbox",
-        median,
-        p99,
-        in_sandbox: Some(median_of(&mut inside)),
-        fuel: Some(fuel),
-        sandboxed: true,
-    });
-    let fuel = plugin
-        .plan(&ctx, &journey, monday)
-        .expect("plans")
-        .fuel_used;
-    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
-    let (median, p99) = measure(1, || {
-        inside.push(plugin.plan(&ctx, &journey, monday).expect("plans").elapsed);
-    });
-    rows.push(Row {
-        name: "plan, fresh sandbox",
-        median,
-        p99,
-        in_sandbox: Some(median_of(&mut inside)),
-        fuel: Some(fuel),
-        sandboxed: true,
-    });
+    let mut rows = sandboxed("Rust", &plugin, &ctx, &referral, &journey, monday);
+    let mut full_rows = sandboxed("Rust", &plugin, &full, &referral, &journey, monday);
+    for row in &mut full_rows {
+        row.name = format!("{}, full settings", row.name);
+        row.sandboxed = false;
+    }
+    rows.extend(full_rows);
 
     let settings = Settings::default();
     let native_referral = Referral::example();
@@ -155,7 +183,7 @@ fn main() {
         }
     });
     rows.push(Row {
-        name: "eligibility, native",
+        name: "Rust eligibility, native".to_owned(),
         median,
         p99,
         in_sandbox: None,
@@ -171,7 +199,7 @@ fn main() {
         }
     });
     rows.push(Row {
-        name: "plan, native",
+        name: "Rust plan, native".to_owned(),
         median,
         p99,
         in_sandbox: None,
@@ -179,12 +207,32 @@ fn main() {
         sandboxed: false,
     });
 
+    // Python and JavaScript: the same rules through their SDKs, side by side.
+    let mut missing = Vec::new();
+    for (language, variable) in OTHER_LANGUAGES {
+        let Some(path) = std::env::var_os(variable) else {
+            missing.push(format!(
+                "{language}: no component; set {variable} to a built Stoke-on-Trent port"
+            ));
+            continue;
+        };
+        let loaded = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| policies.load(&bytes).map_err(|e| e.to_string()));
+        match loaded {
+            Ok(other) => rows.extend(sandboxed(
+                language, &other, &ctx, &referral, &journey, monday,
+            )),
+            Err(e) => missing.push(format!("{language}: {} does not load: {e}", path.display())),
+        }
+    }
+
     println!(
         "Stoke-on-Trent policy decision, {SAMPLES} samples each (pooled: {})",
         policies.pooled()
     );
     println!(
-        "{:<30} {:>12} {:>12} {:>12} {:>10}  target",
+        "{:<45} {:>12} {:>12} {:>12} {:>10}  target",
         "decision", "median", "p99", "in sandbox", "fuel"
     );
     for row in &rows {
@@ -199,7 +247,7 @@ fn main() {
             "-".to_owned()
         };
         println!(
-            "{:<30} {:>9.2} µs {:>9.2} µs {:>12} {:>10}  {target}",
+            "{:<45} {:>9.2} µs {:>9.2} µs {:>12} {:>10}  {target}",
             row.name,
             row.median.as_secs_f64() * 1e6,
             row.p99.as_secs_f64() * 1e6,
@@ -210,5 +258,8 @@ fn main() {
                 .map(|f| f.to_string())
                 .unwrap_or_else(|| "-".to_owned()),
         );
+    }
+    for line in missing {
+        println!("{line}");
     }
 }

@@ -6,20 +6,15 @@
 //! nothing is unboundedly large. An answer that breaks one is an invalid answer, and
 //! the case goes to human review.
 //!
-//! Size comes first: an answer over the council's `max_output_bytes` (as JSON) is
-//! refused before any contract check looks at it, so no check can be made to quote
-//! an oversize answer back, and a refusal's message is held to the same cap. No
-//! error here quotes more than [`MAX_QUOTE`] characters of the plugin's text. A
-//! decision has at most [`MAX_REASONS`] reasons, and a plan at most the council's
-//! `max_timers` timers, each due at most [`TIMER_HORIZON_DAYS`] after the as-of date.
-//!
-//! What remains: the answer is lifted out of the plugin's memory (wasmtime's
-//! canonical ABI) before these checks can run. Its size there is bounded by the
-//! plugin's memory limit (`memory_bytes`, at most the engine's ceiling), but lifting
-//! many tiny strings costs the host several times that while it lasts. Measuring in
-//! guest memory first would mean calling the exports with lazily lifted results
-//! (wasmtime's `WasmList` and `WasmStr` in hand-written record types) instead of the
-//! generated bindings' owned ones: a change to `v1.rs` and `call.rs` for later.
+//! Size comes first, and is not checked here: every string and list of an answer is
+//! measured as it is lifted out of the plugin's memory, before it is copied
+//! (`v1/capped.rs`), and the lifted answer is then measured exactly as JSON against
+//! the council's `max_output_bytes` (`call.rs`), refusals included, before any
+//! check here looks at it. So no check can be made to quote an oversize answer back.
+//! No error here quotes more than [`MAX_QUOTE`] characters of the plugin's text, and
+//! a refusal is recorded cut to [`MAX_REFUSAL`] characters. A decision has at most
+//! [`MAX_REASONS`] reasons, and a plan at most the council's `max_timers` timers
+//! (1000 at most), each due at most [`TIMER_HORIZON_DAYS`] after the as-of date.
 
 use chrono::{Days, NaiveDate};
 
@@ -34,14 +29,15 @@ pub(crate) const MAX_QUOTE: usize = 200;
 /// The most reasons one decision may give.
 pub(crate) const MAX_REASONS: usize = 100;
 
-pub(crate) fn eligibility(answer: Eligibility, limits: &Limits) -> Result<Eligibility, String> {
-    size(&answer, limits)?;
+/// How many characters of a plugin's refusal are recorded.
+pub(crate) const MAX_REFUSAL: usize = 1000;
+
+pub(crate) fn eligibility(answer: Eligibility) -> Result<Eligibility, String> {
     reasons(&answer.reasons)?;
     Ok(answer)
 }
 
 pub(crate) fn plan(answer: Plan, as_of: NaiveDate, limits: &Limits) -> Result<Plan, String> {
-    size(&answer, limits)?;
     if answer.timers.len() > limits.max_timers {
         return Err(format!(
             "the plan asks for {} timers, more than the {} a plan may have",
@@ -59,9 +55,7 @@ pub(crate) fn plan(answer: Plan, as_of: NaiveDate, limits: &Limits) -> Result<Pl
 pub(crate) fn contact(
     answer: ContactDecision,
     as_of: NaiveDate,
-    limits: &Limits,
 ) -> Result<ContactDecision, String> {
-    size(&answer, limits)?;
     if let ContactStep::Outreach { timer } = &answer.step {
         after(timer, as_of)?;
     }
@@ -69,19 +63,9 @@ pub(crate) fn contact(
     Ok(answer)
 }
 
-pub(crate) fn handover(answer: Handover, limits: &Limits) -> Result<Handover, String> {
-    size(&answer, limits)?;
+pub(crate) fn handover(answer: Handover) -> Result<Handover, String> {
     reasons(&answer.reasons)?;
     Ok(answer)
-}
-
-/// The answer, as JSON, is within the council's `max_output_bytes`.
-fn size<T: serde::Serialize>(answer: &T, limits: &Limits) -> Result<(), String> {
-    within(
-        json_size(answer, limits.max_output_bytes),
-        "answer",
-        limits.max_output_bytes,
-    )
 }
 
 /// How many bytes `value` takes as JSON, counted without writing it anywhere and
@@ -117,27 +101,15 @@ pub(crate) fn json_size<T: serde::Serialize>(value: &T, limit: usize) -> usize {
 
 /// At most [`MAX_QUOTE`] characters of a plugin's text, cut on a character boundary.
 pub(crate) fn quote(text: &str) -> String {
-    match text.char_indices().nth(MAX_QUOTE) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    cut(text, MAX_QUOTE)
 }
 
-/// Checks that something the plugin returned is no larger than the limit.
-pub(crate) fn within(bytes: usize, what: &str, limit: usize) -> Result<(), String> {
-    if bytes > limit {
-        // `json_size` stops counting one byte past the limit.
-        let size = if bytes == limit.saturating_add(1) {
-            String::new()
-        } else {
-            format!("{bytes} bytes, ")
-        };
-        return Err(format!(
-            "{what} is {size}over the {limit}-byte limit; the council's `max_output_bytes` \
-             limit sets it"
-        ));
+/// At most `chars` characters of `text`, with an ellipsis if it was cut.
+pub(crate) fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
-    Ok(())
 }
 
 /// The furthest a timer may be due after the as-of date: ten years. No programme's
@@ -254,7 +226,7 @@ mod tests {
             },
             reasons: vec![reason()],
         };
-        let err = super::contact(outreach, as_of, &Limits::default()).unwrap_err();
+        let err = super::contact(outreach, as_of).unwrap_err();
         assert!(err.contains("at most 2036-03-10"), "{err}");
     }
 
@@ -279,21 +251,11 @@ mod tests {
             pack: vec![],
             reasons: vec![],
         };
-        assert!(super::handover(handover, &Limits::default()).is_err());
+        assert!(super::handover(handover).is_err());
     }
 
     #[test]
-    fn sizes_over_the_limit_are_named() {
-        assert_eq!(
-            within(300_000, "answer", 262_144).unwrap_err(),
-            "answer is 300000 bytes, over the 262144-byte limit; the council's \
-             `max_output_bytes` limit sets it"
-        );
-        assert!(within(10, "answer", 10).is_ok());
-    }
-
-    #[test]
-    fn a_blank_rule_with_huge_text_is_refused_as_too_large_first() {
+    fn a_blank_rule_is_named_quoting_at_most_200_characters() {
         let answer = Eligibility {
             outcome: crate::policy::contract::Outcome::Accept,
             signpost: None,
@@ -302,19 +264,7 @@ mod tests {
                 text: "é".repeat(1 << 20),
             }],
         };
-        let err = super::eligibility(answer.clone(), &Limits::default()).unwrap_err();
-        assert!(
-            err.starts_with("answer is over the 262144-byte limit"),
-            "{err}"
-        );
-        assert!(err.len() < 300, "{err}");
-
-        // Under a cap it fits, the blank rule is named, quoting at most 200 characters.
-        let roomy = Limits {
-            max_output_bytes: 4 << 20,
-            ..Limits::default()
-        };
-        let err = super::eligibility(answer, &roomy).unwrap_err();
+        let err = super::eligibility(answer).unwrap_err();
         assert!(
             err.ends_with("…\" has no rule id"),
             "{}",
@@ -330,7 +280,7 @@ mod tests {
             pack: vec![],
             reasons: vec![reason(); MAX_REASONS + 1],
         };
-        let err = super::handover(handover, &Limits::default()).unwrap_err();
+        let err = super::handover(handover).unwrap_err();
         assert!(err.contains("101 reasons, more than the 100"), "{err}");
     }
 
@@ -344,9 +294,5 @@ mod tests {
         assert_eq!(json_size(&plan, exact), exact);
         assert_eq!(json_size(&plan, exact - 1), exact);
         assert_eq!(json_size(&plan, 10), 11);
-        assert_eq!(
-            within(json_size(&plan, 10), "answer", 10).unwrap_err(),
-            "answer is over the 10-byte limit; the council's `max_output_bytes` limit sets it"
-        );
     }
 }

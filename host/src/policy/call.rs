@@ -98,6 +98,12 @@ pub enum DecisionError {
     #[error("the plugin's answer is invalid: {what}; fix the plugin")]
     InvalidAnswer { what: String },
     #[error(
+        "the plugin's answer is too large: over the {limit}-byte limit on an answer (refusals \
+         included), so it was not read; fix the plugin to answer with less, or raise the \
+         council's `max_output_bytes` limit if the answer is genuine"
+    )]
+    AnswerTooLarge { limit: usize },
+    #[error(
         "the input is {bytes} bytes, over the {limit}-byte limit; shorten the council's \
          settings or raise its `max_input_bytes` limit"
     )]
@@ -144,7 +150,7 @@ impl Plugin {
             referral,
             as_of,
             |linked, store, settings| linked.eligibility(store, settings, referral, as_of),
-            answer::eligibility,
+            |answer, _| answer::eligibility(answer),
         )
     }
 
@@ -193,7 +199,7 @@ impl Plugin {
             journey,
             as_of,
             |linked, store, settings| linked.missed_contact(store, settings, journey, as_of),
-            |answer, limits| answer::contact(answer, as_of, limits),
+            |answer, _| answer::contact(answer, as_of),
         )
     }
 
@@ -210,13 +216,13 @@ impl Plugin {
             journey,
             as_of,
             |linked, store, settings| linked.handover(store, settings, journey, as_of),
-            answer::handover,
+            |answer, _| answer::handover(answer),
         )
     }
 
     /// Runs one hook: checks the input, calls the plugin in a fresh sandbox through
     /// the bindings of its contract version, then checks its answer.
-    fn decide<I: Serialize, A, T: Serialize>(
+    fn decide<I: Serialize, A: Serialize, T>(
         &self,
         hook: Hook,
         ctx: &CallContext,
@@ -226,28 +232,37 @@ impl Plugin {
         check: impl FnOnce(A, &Limits) -> Result<T, String>,
     ) -> Result<Decision<T>, DecisionError> {
         let limits = &ctx.limits;
+        let cap = limits.max_output_bytes;
+        let too_large = DecisionError::AnswerTooLarge { limit: cap };
         let input_digest = digest_input(hook, &ctx.settings, input, as_of, limits)?;
+        // The answer is measured as it is lifted out of the plugin (`v1/capped.rs`),
+        // so an oversize one is refused having copied at most the cap.
         let sandboxed = run(
             self.linked.engine(),
             self.engine.memory_ceiling(),
             ctx.calendar.clone(),
             limits,
-            |store| call(&self.linked, store, &ctx.settings),
+            |store| v1::within_budget(cap, || call(&self.linked, store, &ctx.settings)),
         )?;
         let value = match sandboxed.value {
             Err(message) => {
-                answer::within(message.len(), "refusal", limits.max_output_bytes)
-                    .map_err(|what| DecisionError::InvalidAnswer { what })?;
-                return Err(DecisionError::PluginRefused { message });
+                if message.len() > cap {
+                    return Err(too_large);
+                }
+                return Err(DecisionError::PluginRefused {
+                    message: answer::cut(&message, answer::MAX_REFUSAL),
+                });
             }
-            Ok(converted) => converted
-                .and_then(|answer| check(answer, limits))
-                .map_err(|what| DecisionError::InvalidAnswer { what })?,
+            Ok(converted) => {
+                let answer = converted.map_err(|what| DecisionError::InvalidAnswer { what })?;
+                // Size first, exactly (the lift measured a lower bound): no contract
+                // check may quote an answer over the cap back.
+                if answer::json_size(&answer, cap) > cap {
+                    return Err(too_large);
+                }
+                check(answer, limits).map_err(|what| DecisionError::InvalidAnswer { what })?
+            }
         };
-        // Each hook's check measured it first; this holds any hook to the cap.
-        let size = answer::json_size(&value, limits.max_output_bytes);
-        answer::within(size, "answer", limits.max_output_bytes)
-            .map_err(|what| DecisionError::InvalidAnswer { what })?;
         Ok(Decision {
             value,
             plugin: self.digest.clone(),
@@ -376,6 +391,9 @@ fn classify(
     limits: &Limits,
     memory_limit: usize,
 ) -> DecisionError {
+    if let Some(over) = error.downcast_ref::<v1::AnswerTooLarge>() {
+        return DecisionError::AnswerTooLarge { limit: over.limit };
+    }
     let trap = error.downcast_ref::<Trap>();
     match trap {
         Some(Trap::OutOfFuel) => return DecisionError::OutOfFuel { limit: limits.fuel },

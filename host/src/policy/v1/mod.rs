@@ -24,8 +24,11 @@ use super::contract::{
     ContactDecision, Eligibility, Handover, JourneyFacts, Plan, Reason, ReferralFacts, Stage,
 };
 
+mod capped;
 mod v1_0;
 mod v1_1;
+
+pub(crate) use capped::{AnswerTooLarge, within_budget};
 
 /// The package and interfaces a 1.x plugin imports and exports.
 pub(crate) const HOST_INTERFACE: &str = "waymark:policy/host";
@@ -108,16 +111,16 @@ impl Linkers {
 
 /// A plugin linked with the bindings of its contract version, ready to instantiate.
 pub(crate) enum Linked {
-    V1_0(v1_0::CouncilPolicyPre<Sandbox>),
-    V1_1(v1_1::CouncilPolicyPre<Sandbox>),
+    V1_0(v1_0::Bound),
+    V1_1(v1_1::Bound),
 }
 
 impl Linked {
     /// The compiled component, whichever minor it binds.
     pub(crate) fn component(&self) -> &wasmtime::component::Component {
         match self {
-            Linked::V1_0(pre) => pre.instance_pre().component(),
-            Linked::V1_1(pre) => pre.instance_pre().component(),
+            Linked::V1_0(bound) => bound.pre.instance_pre().component(),
+            Linked::V1_1(bound) => bound.pre.instance_pre().component(),
         }
     }
 
@@ -130,8 +133,8 @@ impl Linked {
 
     pub(crate) fn engine(&self) -> &Engine {
         match self {
-            Linked::V1_0(pre) => pre.engine(),
-            Linked::V1_1(pre) => pre.engine(),
+            Linked::V1_0(bound) => bound.pre.engine(),
+            Linked::V1_1(bound) => bound.pre.engine(),
         }
     }
 
@@ -205,10 +208,8 @@ fn date_from_parts(year: i32, month: u8, day: u8) -> Result<NaiveDate, String> {
 /// its own generated `wit` types: dates, the enums and records whose shape did not
 /// change, the answers, the hook calls and the host interface.
 ///
-/// `journey => passed` says how a hook takes the journey: 1.0's journey holds no
-/// list, so its bindings take it by value; 1.1's by reference.
 macro_rules! shared_bindings {
-    ($journey:ident => $passed:expr) => {
+    () => {
         use chrono::Datelike as _;
 
         pub(crate) use self::waymark::policy::{host, types as wit};
@@ -216,6 +217,7 @@ macro_rules! shared_bindings {
         use super::super::call::Sandbox;
         use super::super::contract;
         use super::Called;
+        use super::capped::CappedString;
 
         pub(super) fn linker(
             engine: &wasmtime::Engine,
@@ -228,93 +230,181 @@ macro_rules! shared_bindings {
             Ok(linker)
         }
 
+        /// A plugin linked with this minor's bindings, and where its hooks are
+        /// exported: looked up once, used by every decision.
+        pub(crate) struct Bound {
+            pub(super) pre: CouncilPolicyPre<Sandbox>,
+            eligibility: wasmtime::component::ComponentExportIndex,
+            plan: wasmtime::component::ComponentExportIndex,
+            missed_contact: wasmtime::component::ComponentExportIndex,
+            handover: wasmtime::component::ComponentExportIndex,
+        }
+
         pub(super) fn link(
             linker: &wasmtime::component::Linker<Sandbox>,
             component: &wasmtime::component::Component,
-        ) -> wasmtime::Result<CouncilPolicyPre<Sandbox>> {
-            CouncilPolicyPre::new(linker.instantiate_pre(component)?)
+        ) -> wasmtime::Result<Bound> {
+            // Type-checks every export against this minor's world.
+            let pre = CouncilPolicyPre::new(linker.instantiate_pre(component)?)?;
+            let policy = component
+                .get_export_index(None, POLICY_EXPORT)
+                .ok_or_else(|| wasmtime::format_err!("no export `{POLICY_EXPORT}`"))?;
+            let hook = |name: &str| {
+                component
+                    .get_export_index(Some(&policy), name)
+                    .ok_or_else(|| wasmtime::format_err!("no export `{POLICY_EXPORT}#{name}`"))
+            };
+            Ok(Bound {
+                eligibility: hook("eligibility")?,
+                plan: hook("plan")?,
+                missed_contact: hook("missed-contact")?,
+                handover: hook("handover")?,
+                pre,
+            })
         }
 
         pub(super) fn settings_schema(
-            pre: &CouncilPolicyPre<Sandbox>,
+            bound: &Bound,
             store: &mut wasmtime::Store<Sandbox>,
         ) -> wasmtime::Result<String> {
-            let bindings = pre.instantiate(&mut *store)?;
+            let bindings = bound.pre.instantiate(&mut *store)?;
             bindings
                 .waymark_policy_policy()
                 .call_settings_schema(&mut *store)
         }
 
+        /// Instantiates the plugin and calls one hook, lifting its answer as the
+        /// capped types of [`lifted`], which measure it before copying it.
+        fn call_hook<F: wasmtime::component::Lower, A: wasmtime::component::Lift>(
+            bound: &Bound,
+            hook: &wasmtime::component::ComponentExportIndex,
+            store: &mut wasmtime::Store<Sandbox>,
+            settings: &str,
+            facts: F,
+            as_of: chrono::NaiveDate,
+        ) -> wasmtime::Result<Result<A, String>> {
+            let instance = bound.pre.instance_pre().instantiate(&mut *store)?;
+            let func = instance
+                .get_typed_func::<(&str, F, wit::Date), (Result<A, CappedString>,)>(
+                    &mut *store,
+                    hook,
+                )?;
+            let (answer,) = func.call(&mut *store, (settings, facts, date_to_wit(as_of)))?;
+            Ok(answer.map_err(|refusal| refusal.0))
+        }
+
         pub(super) fn eligibility(
-            pre: &CouncilPolicyPre<Sandbox>,
+            bound: &Bound,
             store: &mut wasmtime::Store<Sandbox>,
             settings: &str,
             referral: &contract::ReferralFacts,
             as_of: chrono::NaiveDate,
         ) -> Called<contract::Eligibility> {
             let facts = wit::Referral::from(referral);
-            let bindings = pre.instantiate(&mut *store)?;
-            let answer = bindings.waymark_policy_policy().call_eligibility(
-                &mut *store,
-                settings,
-                &facts,
-                date_to_wit(as_of),
-            )?;
+            let answer: Result<lifted::Eligibility, String> =
+                call_hook(bound, &bound.eligibility, store, settings, &facts, as_of)?;
             Ok(answer.map(|a| Ok(a.into())))
         }
 
         pub(super) fn plan(
-            pre: &CouncilPolicyPre<Sandbox>,
+            bound: &Bound,
             store: &mut wasmtime::Store<Sandbox>,
             settings: &str,
             journey: &contract::JourneyFacts,
             as_of: chrono::NaiveDate,
         ) -> Called<contract::Plan> {
-            let $journey = wit::Journey::from(journey);
-            let bindings = pre.instantiate(&mut *store)?;
-            let answer = bindings.waymark_policy_policy().call_plan(
-                &mut *store,
-                settings,
-                $passed,
-                date_to_wit(as_of),
-            )?;
+            let facts = wit::Journey::from(journey);
+            let answer: Result<lifted::Plan, String> =
+                call_hook(bound, &bound.plan, store, settings, &facts, as_of)?;
             Ok(answer.map(TryInto::try_into))
         }
 
         pub(super) fn missed_contact(
-            pre: &CouncilPolicyPre<Sandbox>,
+            bound: &Bound,
             store: &mut wasmtime::Store<Sandbox>,
             settings: &str,
             journey: &contract::JourneyFacts,
             as_of: chrono::NaiveDate,
         ) -> Called<contract::ContactDecision> {
-            let $journey = wit::Journey::from(journey);
-            let bindings = pre.instantiate(&mut *store)?;
-            let answer = bindings.waymark_policy_policy().call_missed_contact(
-                &mut *store,
-                settings,
-                $passed,
-                date_to_wit(as_of),
-            )?;
+            let facts = wit::Journey::from(journey);
+            let answer: Result<lifted::ContactDecision, String> =
+                call_hook(bound, &bound.missed_contact, store, settings, &facts, as_of)?;
             Ok(answer.map(TryInto::try_into))
         }
 
         pub(super) fn handover(
-            pre: &CouncilPolicyPre<Sandbox>,
+            bound: &Bound,
             store: &mut wasmtime::Store<Sandbox>,
             settings: &str,
             journey: &contract::JourneyFacts,
             as_of: chrono::NaiveDate,
         ) -> Called<contract::Handover> {
-            let $journey = wit::Journey::from(journey);
-            let bindings = pre.instantiate(&mut *store)?;
-            let answer = bindings.waymark_policy_policy().call_handover(
-                &mut *store,
-                settings,
-                $passed,
-                date_to_wit(as_of),
-            )?;
+            let facts = wit::Journey::from(journey);
+            let answer: Result<lifted::Handover, String> =
+                call_hook(bound, &bound.handover, store, settings, &facts, as_of)?;
             Ok(answer.map(|a| Ok(a.into())))
+        }
+
+        /// The answers as lifted out of the plugin: this minor's records, with every
+        /// string and list capped (see `capped.rs`). Field names are the WIT's.
+        mod lifted {
+            use super::super::capped::{CappedList, CappedString};
+            use super::wit;
+            use wasmtime::component::{ComponentType, Lift};
+
+            #[derive(ComponentType, Lift)]
+            #[component(record)]
+            pub(super) struct Reason {
+                pub(super) rule: CappedString,
+                pub(super) text: CappedString,
+            }
+
+            #[derive(ComponentType, Lift)]
+            #[component(record)]
+            pub(super) struct Eligibility {
+                pub(super) outcome: wit::Outcome,
+                pub(super) reasons: CappedList<Reason>,
+                pub(super) signpost: Option<CappedString>,
+            }
+
+            #[derive(ComponentType, Lift)]
+            #[component(record)]
+            pub(super) struct Timer {
+                pub(super) kind: wit::TimerKind,
+                pub(super) due: wit::Date,
+                pub(super) purpose: CappedString,
+            }
+
+            #[derive(ComponentType, Lift)]
+            #[component(record)]
+            pub(super) struct Plan {
+                pub(super) timers: CappedList<Timer>,
+                pub(super) reasons: CappedList<Reason>,
+            }
+
+            #[derive(ComponentType, Lift)]
+            #[component(variant)]
+            pub(super) enum ContactStep {
+                #[component(name = "outreach")]
+                Outreach(Timer),
+                #[component(name = "disengaged-exit")]
+                DisengagedExit,
+            }
+
+            #[derive(ComponentType, Lift)]
+            #[component(record)]
+            pub(super) struct ContactDecision {
+                pub(super) step: ContactStep,
+                pub(super) reasons: CappedList<Reason>,
+            }
+
+            #[derive(ComponentType, Lift)]
+            #[component(record)]
+            pub(super) struct Handover {
+                pub(super) destination: wit::Destination,
+                pub(super) pack: CappedList<CappedString>,
+                pub(super) reasons: CappedList<Reason>,
+            }
         }
 
         impl wit::Host for Sandbox {}
@@ -383,21 +473,21 @@ macro_rules! shared_bindings {
             }
         }
 
-        impl From<wit::Reason> for contract::Reason {
-            fn from(r: wit::Reason) -> Self {
+        impl From<lifted::Reason> for contract::Reason {
+            fn from(r: lifted::Reason) -> Self {
                 contract::Reason {
-                    rule: r.rule,
-                    text: r.text,
+                    rule: r.rule.0,
+                    text: r.text.0,
                 }
             }
         }
 
-        fn reasons(reasons: Vec<wit::Reason>) -> Vec<contract::Reason> {
-            reasons.into_iter().map(Into::into).collect()
+        fn reasons(reasons: super::capped::CappedList<lifted::Reason>) -> Vec<contract::Reason> {
+            reasons.0.into_iter().map(Into::into).collect()
         }
 
-        impl From<wit::Eligibility> for contract::Eligibility {
-            fn from(e: wit::Eligibility) -> Self {
+        impl From<lifted::Eligibility> for contract::Eligibility {
+            fn from(e: lifted::Eligibility) -> Self {
                 let outcome = match e.outcome {
                     wit::Outcome::Accept => contract::Outcome::Accept,
                     wit::Outcome::Waitlist => contract::Outcome::Waitlist,
@@ -406,7 +496,7 @@ macro_rules! shared_bindings {
                 contract::Eligibility {
                     outcome,
                     reasons: reasons(e.reasons),
-                    signpost: e.signpost,
+                    signpost: e.signpost.map(|s| s.0),
                 }
             }
         }
@@ -427,27 +517,28 @@ macro_rules! shared_bindings {
             }
         }
 
-        impl TryFrom<wit::Timer> for contract::PlannedTimer {
+        impl TryFrom<lifted::Timer> for contract::PlannedTimer {
             type Error = String;
 
-            fn try_from(t: wit::Timer) -> Result<Self, String> {
+            fn try_from(t: lifted::Timer) -> Result<Self, String> {
                 let kind = contract::TimerKind::from(t.kind);
                 let due =
                     date_from_wit(t.due).map_err(|e| format!("{} timer: {e}", kind.as_str()))?;
                 Ok(contract::PlannedTimer {
                     kind,
                     due,
-                    purpose: t.purpose,
+                    purpose: t.purpose.0,
                 })
             }
         }
 
-        impl TryFrom<wit::Plan> for contract::Plan {
+        impl TryFrom<lifted::Plan> for contract::Plan {
             type Error = String;
 
-            fn try_from(p: wit::Plan) -> Result<Self, String> {
+            fn try_from(p: lifted::Plan) -> Result<Self, String> {
                 let timers = p
                     .timers
+                    .0
                     .into_iter()
                     .map(TryInto::try_into)
                     .collect::<Result<_, _>>()?;
@@ -458,15 +549,15 @@ macro_rules! shared_bindings {
             }
         }
 
-        impl TryFrom<wit::ContactDecision> for contract::ContactDecision {
+        impl TryFrom<lifted::ContactDecision> for contract::ContactDecision {
             type Error = String;
 
-            fn try_from(d: wit::ContactDecision) -> Result<Self, String> {
+            fn try_from(d: lifted::ContactDecision) -> Result<Self, String> {
                 let step = match d.step {
-                    wit::ContactStep::Outreach(timer) => contract::ContactStep::Outreach {
+                    lifted::ContactStep::Outreach(timer) => contract::ContactStep::Outreach {
                         timer: timer.try_into()?,
                     },
-                    wit::ContactStep::DisengagedExit => contract::ContactStep::DisengagedExit,
+                    lifted::ContactStep::DisengagedExit => contract::ContactStep::DisengagedExit,
                 };
                 Ok(contract::ContactDecision {
                     step,
@@ -475,8 +566,8 @@ macro_rules! shared_bindings {
             }
         }
 
-        impl From<wit::Handover> for contract::Handover {
-            fn from(h: wit::Handover) -> Self {
+        impl From<lifted::Handover> for contract::Handover {
+            fn from(h: lifted::Handover) -> Self {
                 let destination = match h.destination {
                     wit::Destination::Jobcentre => contract::Destination::Jobcentre,
                     wit::Destination::NhsTalkingTherapies => {
@@ -487,7 +578,7 @@ macro_rules! shared_bindings {
                 };
                 contract::Handover {
                     destination,
-                    pack: h.pack,
+                    pack: h.pack.0.into_iter().map(|line| line.0).collect(),
                     reasons: reasons(h.reasons),
                 }
             }

@@ -12,7 +12,10 @@ wasmtime::component::bindgen!({
     },
 });
 
-super::shared_bindings!(facts => facts);
+super::shared_bindings!();
+
+/// The interface a 1.0 plugin exports its hooks under.
+const POLICY_EXPORT: &str = "waymark:policy/policy@1.0.0";
 
 impl From<&contract::ReferralFacts> for wit::Referral {
     fn from(r: &contract::ReferralFacts) -> Self {
