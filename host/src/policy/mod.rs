@@ -35,6 +35,7 @@ mod call;
 pub mod contract;
 mod engine;
 pub mod golden;
+mod javascript;
 mod limits;
 mod load;
 mod package;
@@ -49,6 +50,7 @@ pub use contract::{
     Stage, TimerKind, Track,
 };
 pub use engine::{Compilations, EngineError, EngineSettings};
+pub use javascript::cache_dir;
 pub use limits::{InvalidLimits, Limits};
 pub use load::{InvalidDigest, Plugin, PluginDigest, PluginRejected, Policies};
 pub use package::{PLUGIN_TARGET, PackageError, build_plugin, componentize};
