@@ -19,6 +19,7 @@ mod erasure;
 mod hostile_daemon;
 mod hostile_http;
 mod hostile_plugins;
+mod javascript_plugins;
 mod journey_whole;
 mod key_workers;
 mod no_personal_data_in_logs;

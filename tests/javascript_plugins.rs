@@ -1,0 +1,174 @@
+//! JavaScript plugins end to end: built with `waymark plugin build` (ComponentizeJS,
+//! installed into the cache on first use), run in the real sandbox with the host's
+//! deterministic WASI.
+//!
+//! - Stoke-on-Trent's JavaScript port (`plugins/stoke-on-trent-js`) holds the Rust
+//!   plugin's own `golden.json` in the sandbox, and decides a 1,000-person simulated
+//!   cohort exactly as the Rust plugin does (`waymark simulate --compare`).
+//! - A hostile JavaScript plugin (`tests/plugins/hostile-js`), uploaded to a live
+//!   daemon, cannot read the real time, a file or the network, nor loop for ever:
+//!   each case goes to human review, or decides with the decision's own clock.
+
+use crate::support;
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+use support::{Daemon, fixture_plugin, plugin, waymark_bin, workspace};
+
+fn waymark(args: &[&str]) -> String {
+    let out = Command::new(waymark_bin())
+        .args(args)
+        .output()
+        .expect("run waymark");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "waymark {args:?} failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[test]
+fn stoke_on_trent_in_javascript_holds_the_rust_golden_cases_and_decides_a_cohort_alike() {
+    let js = plugin("stoke-on-trent-js");
+    let rust = plugin("stoke-on-trent");
+    let golden = workspace().join("plugins/stoke-on-trent/golden.json");
+    let checked = waymark(&[
+        "plugin",
+        "check",
+        &js.to_string_lossy(),
+        "--golden",
+        &golden.to_string_lossy(),
+    ]);
+    let cases = serde_json::from_str::<Vec<Value>>(
+        &std::fs::read_to_string(&golden).expect("the Rust plugin's golden.json"),
+    )
+    .expect("golden cases")
+    .len();
+    assert!(
+        checked.contains(&format!(
+            "all {cases} golden cases held in the sandbox under the council's limits"
+        )),
+        "{checked}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    waymark(&[
+        "simulate",
+        "generate",
+        "--size",
+        "1000",
+        "--seed",
+        "17",
+        "--out",
+        &p("cohort.jsonl"),
+    ]);
+    waymark(&[
+        "simulate",
+        "--plugin",
+        &rust.to_string_lossy(),
+        "--compare",
+        &js.to_string_lossy(),
+        "--cohort",
+        &p("cohort.jsonl"),
+        "--months",
+        "12",
+        "--out",
+        &p("cmp.json"),
+        "--html",
+        &p("cmp.html"),
+    ]);
+    let cmp: Value = serde_json::from_slice(&std::fs::read(p("cmp.json")).expect("report"))
+        .expect("the comparison is JSON");
+    let calls = |side: &str| cmp[side]["plugin_calls"].as_u64().unwrap_or(0);
+    assert!(calls("baseline") > 1000, "{}", cmp["baseline"]);
+    assert_eq!(calls("baseline"), calls("alternative"));
+    assert_eq!(
+        cmp["changed_decisions_total"], 0,
+        "the ports differ: {}",
+        cmp["changed_decisions"]
+    );
+    for side in ["baseline", "alternative"] {
+        let reviews = &cmp[side]["human_review_by_hook"];
+        assert!(
+            reviews
+                .as_object()
+                .is_none_or(|r| r.values().all(|n| n == 0)),
+            "{side} sent cases to review: {reviews}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_plugin_cannot_read_the_real_time_files_or_network_nor_loop_for_ever() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-03-02T10:00:00Z").await;
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "hostile-js", "name": "Hostile JS" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let bytes = std::fs::read(fixture_plugin("hostile-js")).expect("built plugin");
+    let r = api.put_wasm("/v1/councils/hostile-js/plugin", bytes).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let refer = |postcode: &'static str| {
+        let api = &api;
+        async move {
+            let r = api
+                .post(
+                    "/v1/councils/hostile-js/referrals",
+                    json!({ "route": "self", "date_of_birth": "1990-01-01", "postcode": postcode }),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{postcode}: {}", r.body);
+            r.body
+        }
+    };
+
+    // The district picks the attack (see tests/plugins/hostile-js).
+    for (postcode, reason) in [
+        ("ZE1 0AA", ["fuel", "deadline"]),
+        (
+            "ZE2 9AA",
+            ["fetch is not a function", "fetch is not a function"],
+        ),
+        (
+            "ZE3 9AA",
+            ["require is not defined", "require is not defined"],
+        ),
+    ] {
+        let body = refer(postcode).await;
+        assert!(body["decision"].is_null(), "{postcode}: {body}");
+        let why = body["review_reason"].as_str().unwrap_or_default();
+        assert!(reason.iter().any(|r| why.contains(r)), "{postcode}: {why}");
+        assert_eq!(api.get("/healthz").await.status, 200);
+    }
+
+    // The clock is the decision's as-of date (midnight UTC), not the daemon's time
+    // (10:00) nor the machine's; randomness is seeded by the input, so the same
+    // referral sees the same number.
+    let seen = |body: &Value| {
+        assert_eq!(body["decision"]["outcome"], "accept", "{body}");
+        body["decision"]["reasons"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let first = seen(&refer("TM1 1AA").await);
+    assert!(
+        first.starts_with("Date.now()=1772409600000 new Date()=2026-03-02T00:00:00.000Z random="),
+        "{first}"
+    );
+    assert_eq!(seen(&refer("TM1 1AA").await), first);
+
+    let body = refer("ST4 1AB").await;
+    assert_eq!(body["decision"]["outcome"], "accept", "{body}");
+}
