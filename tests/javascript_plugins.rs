@@ -135,15 +135,10 @@ async fn a_javascript_plugin_cannot_read_the_real_time_files_or_network_nor_loop
 
     // The district picks the attack (see tests/plugins/hostile-js).
     for (postcode, reason) in [
-        ("ZE1 0AA", ["fuel", "deadline"]),
-        (
-            "ZE2 9AA",
-            ["fetch is not a function", "fetch is not a function"],
-        ),
-        (
-            "ZE3 9AA",
-            ["require is not defined", "require is not defined"],
-        ),
+        ("ZE1 0AA", &["fuel", "deadline"][..]),
+        // The runtime is built without fetch: what is left of it traps.
+        ("ZE2 9AA", &["crashed"]),
+        ("ZE3 9AA", &["require is not defined"]),
     ] {
         let body = refer(postcode).await;
         assert!(body["decision"].is_null(), "{postcode}: {body}");
