@@ -26,6 +26,7 @@ mod no_personal_data_in_logs;
 mod operations;
 mod plugin_cli;
 mod plugin_host;
+mod python_plugins;
 mod rectification;
 mod retention;
 mod schedules;

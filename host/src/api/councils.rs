@@ -16,7 +16,7 @@ use super::problem::Problem;
 use crate::access::Caller;
 use crate::council::{Council, CouncilId};
 use crate::journey::Programme;
-use crate::policy::{Limits, PluginDigest};
+use crate::policy::PluginDigest;
 use crate::schedule::calendar::Nation;
 use crate::store::{CouncilRemoval, DamagedRecord};
 
@@ -289,6 +289,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/councils/{council}/plugin",
-            put(put_plugin).layer(DefaultBodyLimit::max(Limits::default().max_plugin_bytes)),
+            put(put_plugin).layer(DefaultBodyLimit::max(crate::policy::MAX_UPLOAD_BYTES)),
         )
 }

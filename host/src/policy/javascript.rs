@@ -14,6 +14,8 @@ use std::process::{Command, Output, Stdio};
 
 use sha2::{Digest, Sha256};
 
+use super::golden::embed_section;
+use super::language::LANGUAGE_SECTION;
 use super::package::{PackageError, embed_golden, tail};
 
 /// What `npm ci` installs: ComponentizeJS 0.23.0 (with jco 1.35.0) and rolldown.
@@ -73,6 +75,7 @@ pub fn build_javascript_plugin(dir: &Path, out: Option<&Path>) -> Result<PathBuf
         source,
     })?;
     embed_golden(dir, &mut component)?;
+    embed_section(&mut component, LANGUAGE_SECTION, b"javascript");
     std::fs::write(&out, component).map_err(|source| PackageError::Write {
         path: out.clone(),
         source,
@@ -98,19 +101,6 @@ fn package_name(manifest: &Path) -> Result<String, PackageError> {
     Ok(name.rsplit('/').next().unwrap_or(name).to_owned())
 }
 
-/// Where Waymark keeps what it installs: `$WAYMARK_CACHE_DIR`, else
-/// `$XDG_CACHE_HOME/waymark`, else `~/.cache/waymark`.
-pub fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("WAYMARK_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("waymark");
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
-    PathBuf::from(home).join(".cache").join("waymark")
-}
-
 /// The tools' folder in the cache, named for the lockfile's digest so a new
 /// lockfile installs beside the old one rather than over it.
 fn tools_dir() -> PathBuf {
@@ -120,7 +110,7 @@ fn tools_dir() -> PathBuf {
         digest.update([0]);
     }
     let digest = hex::encode(&digest.finalize()[..6]);
-    cache_dir()
+    crate::authoring::python::cache_root()
         .join("javascript")
         .join(format!("componentize-js-0.23.0-{digest}"))
 }
@@ -180,6 +170,28 @@ fn ensure_tools() -> Result<PathBuf, PackageError> {
             Ok(dir)
         }
         Err(source) => Err(PackageError::Write { path: dir, source }),
+    }
+}
+
+/// Runs the plugin's own tests natively (`node --test` in its folder, after
+/// `npm install` if it has not installed its dependencies), their output shown.
+pub fn test_javascript_plugin(dir: &Path) -> Result<(), PackageError> {
+    ensure_dependencies(dir)?;
+    let mut node = Command::new("node");
+    node.arg("--test").current_dir(dir).stdin(Stdio::null());
+    let status = node.status().map_err(|source| PackageError::NodeMissing {
+        command: "node --test".to_owned(),
+        source,
+    })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(PackageError::JavaScript {
+            stderr: format!(
+                "the plugin's own tests failed (`node --test` in {}): fix them first",
+                dir.display()
+            ),
+        })
     }
 }
 
@@ -244,7 +256,7 @@ mod tests {
     #[test]
     fn the_tools_live_in_the_cache_named_for_their_lockfile() {
         let dir = tools_dir();
-        assert!(dir.starts_with(cache_dir().join("javascript")));
+        assert!(dir.starts_with(crate::authoring::python::cache_root().join("javascript")));
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         assert!(name.starts_with("componentize-js-0.23.0-"), "{name}");
         assert!(TOOLING_LOCK.contains("\"@bytecodealliance/componentize-js\""));
