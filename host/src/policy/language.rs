@@ -71,10 +71,14 @@ impl Language {
                 deadline: std::time::Duration::from_millis(1_000),
                 ..rust
             },
+            // Measured on Stoke-on-Trent's port (docs/plugins-javascript.md): an
+            // 11.7 MiB component (StarlingMonkey), 9.1 MiB of memory a decision,
+            // 2.7-3.6 M fuel for eligibility and up to 17 M for a year's plan. About
+            // twice the size, seven times the memory and ten times the fuel.
             Language::JavaScript => Limits {
                 fuel: 200_000_000,
                 memory_bytes: 64 << 20,
-                max_plugin_bytes: 48 << 20,
+                max_plugin_bytes: 24 << 20,
                 deadline: std::time::Duration::from_millis(1_000),
                 ..rust
             },
