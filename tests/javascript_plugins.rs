@@ -36,7 +36,6 @@ fn waymark(args: &[&str]) -> String {
 #[test]
 fn stoke_on_trent_in_javascript_holds_the_rust_golden_cases_in_the_sandbox() {
     let js = plugin("stoke-on-trent-js");
-    let rust = plugin("stoke-on-trent");
     let golden = workspace().join("plugins/stoke-on-trent/golden.json");
     let checked = waymark(&[
         "plugin",

@@ -116,6 +116,125 @@ fn the_rust_python_and_javascript_ports_decide_identically_on_a_simulated_cohort
     }
 }
 
+#[test]
+fn a_restart_loads_the_python_plugin_from_the_disk_cache_without_recompiling() {
+    let wasm = bytes(plugin("stoke-on-trent-py"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = dir.path().join("compiled");
+
+    let first = policies(Some(&cache));
+    let started = Instant::now();
+    let plugin = first.load(&wasm).expect("loads");
+    let cold = started.elapsed();
+    assert_eq!(first.compilations().compiled, 1);
+    assert_eq!(first.compilations().from_cache, 0);
+    drop((plugin, first));
+
+    let restarted = policies(Some(&cache));
+    let started = Instant::now();
+    restarted.load(&wasm).expect("loads from the cache");
+    let cached = started.elapsed();
+    eprintln!(
+        "stoke-on-trent-py: compiled and loaded in {cold:?}; from the disk cache in {cached:?}"
+    );
+    assert_eq!(
+        restarted.compilations(),
+        waymark::policy::Compilations {
+            compiled: 0,
+            from_cache: 1
+        }
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_plugin_that_reaches_outside_is_contained() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let daemon = Daemon::start(dir.path());
+    let api = daemon.client();
+    api.set_clock("2026-03-02T10:00:00Z").await;
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "hostile-py", "name": "Hostile" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = api
+        .put_wasm(
+            "/v1/councils/hostile-py/plugin",
+            bytes(fixture_plugin("hostile-py")),
+        )
+        .await;
+    assert_eq!(r.status, 200, "the hostile plugin uploads: {}", r.body);
+
+    // A file, a socket or a loop for ever: no decision, the case goes to a person.
+    // A loop ends on whichever comes first on a busy machine, fuel or deadline.
+    for (postcode, why) in [
+        ("ZE1 0AA", &["crashed"][..]),
+        ("ZE2 9AA", &["crashed"]),
+        ("ZE4 9AA", &["fuel", "took longer"]),
+    ] {
+        let body = refer(&api, postcode).await;
+        assert!(body["decision"].is_null(), "{postcode}: {body}");
+        let reason = body["review_reason"].as_str().unwrap_or_default();
+        assert!(
+            why.iter().any(|w| reason.contains(w)),
+            "{postcode}: {reason}"
+        );
+        assert_eq!(api.get("/healthz").await.status, 200);
+    }
+
+    // The clock it reads is midnight of the as-of date, 2 March 2026 (UTC), and
+    // stopped: no real time gets in.
+    let body = refer(&api, "ZE3 9AA").await;
+    let text = body["decision"]["reasons"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(text, "time.time()=1772409600 monotonic=0", "{body}");
+
+    // An hour's sleep takes no time (the stopped clock's timers fire at once), so
+    // it never holds a decision thread.
+    let started = Instant::now();
+    let body = refer(&api, "ZE5 9AA").await;
+    assert_eq!(
+        body["decision"]["reasons"][0]["rule"], "clock.slept",
+        "{body}"
+    );
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+
+    // No environment, and randomness that is a function of the input: two referrals
+    // with the same facts on the same day draw the same numbers.
+    let first = refer(&api, "ZE6 9AA").await;
+    let second = refer(&api, "ZE6 9AA").await;
+    let drawn = first["decision"]["reasons"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(drawn.starts_with("env=[] draws=["), "{first}");
+    assert_eq!(
+        drawn,
+        second["decision"]["reasons"][0]["text"]
+            .as_str()
+            .unwrap_or_default()
+    );
+
+    // And it still decides an ordinary referral.
+    let body = refer(&api, "ST4 1AB").await;
+    assert_eq!(body["decision"]["outcome"], "accept", "{body}");
+}
+
+/// Refers someone born in 1990 from `postcode` to the hostile council; the answer.
+async fn refer(api: &support::Client, postcode: &str) -> serde_json::Value {
+    let r = api
+        .post(
+            "/v1/councils/hostile-py/referrals",
+            json!({ "route": "self", "date_of_birth": "1990-01-01", "postcode": postcode }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{postcode}: {}", r.body);
+    r.body
+}
+
+/// Runs `command`, failing the test with its output unless it succeeds.
 fn succeeds(command: &mut Command, what: &str) -> (String, String) {
     let Output {
         status,
