@@ -362,17 +362,19 @@ fn a_slow_plugin_within_its_deadline_decides_and_past_it_does_not() {
 }
 
 #[test]
-fn a_component_importing_wasi_filesystem_is_refused_on_load() {
+fn a_component_importing_wasi_outside_the_deterministic_set_is_refused_on_load() {
+    // WASI 0.2's command interfaces are given (deterministic and deny-all, for
+    // Python and JavaScript runtimes); HTTP is not.
     let wasm = bytes(fixture_plugin("hostile-wasi"));
     let err = policies()
         .load(&wasm)
-        .expect_err("WASI is outside the contract");
+        .expect_err("WASI HTTP is outside the contract");
     assert_eq!(
         err,
-        PluginRejected::ForbiddenImports(vec!["wasi:filesystem/preopens@0.2.0".into()])
+        PluginRejected::ForbiddenImports(vec!["wasi:http/outgoing-handler@0.2.0".into()])
     );
     assert!(
-        err.to_string().contains("wasi:filesystem/preopens@0.2.0"),
+        err.to_string().contains("wasi:http/outgoing-handler@0.2.0"),
         "{err}"
     );
     others_still_decide();

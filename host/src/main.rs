@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use waymark::authoring::lang::Lang;
 use waymark::authoring::remote::{Refusal, RemoteCouncil, RemoteError};
 use waymark::authoring::report;
 use waymark::policy::workbench;
@@ -381,11 +382,13 @@ enum SchemasCommand {
 
 #[derive(Subcommand)]
 enum PluginCommand {
-    /// Build a plugin crate into an uploadable component.
+    /// Build a plugin project (a Rust crate, or a Python project) into an uploadable
+    /// component.
     Build {
-        /// The plugin crate's folder.
+        /// The plugin project's folder.
         dir: PathBuf,
-        /// Where to write the component (default target/plugins/<crate>.wasm).
+        /// Where to write the component (default: Rust target/plugins/<crate>.wasm,
+        /// Python <project>/target/<folder>.wasm).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -406,6 +409,9 @@ enum PluginCommand {
     New {
         /// The plugin's name: lower-case letters, digits and hyphens.
         name: String,
+        /// The language to write it in.
+        #[arg(long, value_enum, default_value_t = Lang::Rust)]
+        lang: Lang,
         /// The folder to create it in (as `DIR/NAME`).
         #[arg(long, default_value = ".")]
         dir: PathBuf,
@@ -415,9 +421,10 @@ enum PluginCommand {
         #[arg(long)]
         sdk: Option<PathBuf>,
     },
-    /// Run a plugin crate's own tests, build it, and check it with its golden cases.
+    /// Run a plugin project's own tests (cargo test, or pytest), build it, and check
+    /// it with its golden cases in the real sandbox.
     Test {
-        /// The plugin crate's folder.
+        /// The plugin project's folder.
         dir: PathBuf,
         /// Limits to check against, as JSON (default: the daemon's defaults).
         #[arg(long)]
@@ -627,7 +634,11 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Plugin { command } => match command {
             PluginCommand::Build { dir, out } => {
-                let path = waymark::policy::build_plugin(&dir, out.as_deref())?;
+                let path = match project_lang(&dir)? {
+                    Lang::Rust => waymark::policy::build_plugin(&dir, out.as_deref())?,
+                    Lang::Python => python_tools()?.build(&dir, out.as_deref())?,
+                    Lang::JavaScript => waymark::policy::build_plugin(&dir, out.as_deref())?,
+                };
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                 println!("built {} ({size} bytes)", path.display());
                 Ok(())
@@ -648,7 +659,40 @@ fn main() -> anyhow::Result<()> {
                 print!("{}: {report}", file.display());
                 report_outcome(&report)
             }
-            PluginCommand::New { name, dir, sdk } => {
+            PluginCommand::New {
+                name,
+                dir,
+                sdk,
+                lang: Lang::JavaScript,
+            } => {
+                use waymark::authoring::javascript;
+                let sdk = javascript::sdk_folder(sdk.as_deref())?;
+                let root = javascript::scaffold_javascript(&name, &dir, &sdk)?;
+                println!("created {} (JavaScript)", root.display());
+                println!(
+                    "  waymark-sdk from {} (`file:` in package.json; a version once it is on npm)",
+                    sdk.display()
+                );
+                println!("next: `waymark plugin test {}`", root.display());
+                Ok(())
+            }
+            PluginCommand::New {
+                name,
+                dir,
+                lang: Lang::Python,
+                ..
+            } => {
+                let root = waymark::authoring::python::scaffold(&name, &dir)?;
+                println!("created {} (Python)", root.display());
+                println!("next: `waymark plugin test {}`", root.display());
+                Ok(())
+            }
+            PluginCommand::New {
+                name,
+                dir,
+                sdk,
+                lang: Lang::Rust,
+            } => {
                 use waymark::authoring::scaffold::{self, SdkSource};
                 let sdk = SdkSource::choose(sdk.as_deref())?;
                 let root = scaffold::scaffold(&name, &dir, &sdk)?;
@@ -729,10 +773,57 @@ fn main() -> anyhow::Result<()> {
             }
             PluginCommand::Test { dir, limits } => {
                 let limits = workbench::limits_from(limits.as_deref())?;
-                let (wasm, report) = workbench::test_crate(&dir, limits)?;
+                let (wasm, report) = match project_lang(&dir)? {
+                    Lang::Rust => workbench::test_crate(&dir, limits)?,
+                    Lang::Python => {
+                        let tools = python_tools()?;
+                        tools.test(&dir)?;
+                        let wasm = tools.build(&dir, None)?;
+                        let bytes = std::fs::read(&wasm)
+                            .with_context(|| format!("reading {}", wasm.display()))?;
+                        let golden = dir.join("golden.json");
+                        let cases = if golden.is_file() {
+                            workbench::golden_from(&golden)?
+                        } else {
+                            Vec::new()
+                        };
+                        (wasm, workbench::check(&bytes, limits, &cases)?)
+                    }
+                    Lang::JavaScript => {
+                        waymark::policy::test_javascript_plugin(&dir)?;
+                        let wasm = waymark::policy::build_plugin(&dir, None)?;
+                        let bytes = std::fs::read(&wasm)
+                            .with_context(|| format!("reading {}", wasm.display()))?;
+                        let golden = dir.join("golden.json");
+                        let cases = if golden.is_file() {
+                            workbench::golden_from(&golden)?
+                        } else {
+                            Vec::new()
+                        };
+                        (wasm, workbench::check(&bytes, limits, &cases)?)
+                    }
+                };
                 print!("{}: {report}", wasm.display());
                 report_outcome(&report)
             }
         },
     }
+}
+
+/// The language of the plugin project in `dir`, or an error saying how to make one.
+fn project_lang(dir: &std::path::Path) -> anyhow::Result<Lang> {
+    Lang::of_project(dir).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{} is not a plugin project (no Cargo.toml, app.py or package.json): run `waymark plugin \
+             new NAME` (add `--lang python` or `--lang javascript`) to make one",
+            dir.display()
+        )
+    })
+}
+
+/// The Python tools, installed into the cache on first use (said on stderr).
+fn python_tools() -> anyhow::Result<waymark::authoring::python::Toolchain> {
+    Ok(waymark::authoring::python::Toolchain::ensure(
+        &mut |line| eprintln!("waymark: {line}"),
+    )?)
 }

@@ -20,7 +20,7 @@ use crate::council::{Council, CouncilId};
 use crate::councils::{self, CouncilError, Councils};
 use crate::journey::Programme;
 use crate::plugin_versions::Installed;
-use crate::policy::{Limits, PluginDigest};
+use crate::policy::PluginDigest;
 use crate::schedule::calendar::Nation;
 use crate::store::{DamagedRecord, Durable};
 
@@ -283,7 +283,7 @@ pub fn routes() -> Vec<Route> {
             Permission::Council(ManageConfig),
             put_plugin,
         )
-        .wasm(Limits::default().max_plugin_bytes)
+        .wasm(crate::policy::MAX_UPLOAD_BYTES)
         .ok::<PluginInstalled>(),
     ]
 }

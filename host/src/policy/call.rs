@@ -23,10 +23,11 @@ use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, 
 
 use super::answer;
 use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan, ReferralFacts};
-use super::engine::{TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK};
+use super::engine::{CORE_INSTANCES_PER_COMPONENT, TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK};
 use super::limits::Limits;
 use super::load::{Plugin, PluginDigest};
 use super::v1::{self, Called, Linked};
+use super::wasi::{LazyWasi, WasiSeed};
 use crate::schedule::calendar::WorkingCalendar;
 
 /// What a decision runs with: the council's settings, calendar and limits.
@@ -231,7 +232,7 @@ impl Plugin {
         call: impl FnOnce(&Linked, &mut Store<Sandbox>, &str) -> Called<A>,
         check: impl FnOnce(A, &Limits) -> Result<T, String>,
     ) -> Result<Decision<T>, DecisionError> {
-        let limits = &ctx.limits;
+        let limits = &ctx.limits.for_language(self.language);
         let cap = limits.max_output_bytes;
         let too_large = DecisionError::AnswerTooLarge { limit: cap };
         let input_digest = digest_input(hook, &ctx.settings, input, as_of, limits)?;
@@ -242,6 +243,7 @@ impl Plugin {
             self.engine.memory_ceiling(),
             ctx.calendar.clone(),
             limits,
+            WasiSeed::new(as_of, &input_digest),
             |store| v1::within_budget(cap, || call(&self.linked, store, &ctx.settings)),
         )?;
         let value = match sandboxed.value {
@@ -326,13 +328,14 @@ pub(crate) fn run<R>(
     memory_ceiling: usize,
     calendar: Arc<dyn WorkingCalendar>,
     limits: &Limits,
+    seed: WasiSeed,
     call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>,
 ) -> Result<Sandboxed<R>, DecisionError> {
     let started = Instant::now();
     let memory_limit = limits.memory_bytes.min(memory_ceiling);
     let mut store = Store::new(
         engine,
-        Sandbox::new(calendar, memory_limit, limits.max_log_bytes),
+        Sandbox::new(calendar, memory_limit, limits.max_log_bytes, seed),
     );
     store.limiter(|sandbox| &mut sandbox.limiter);
     store
@@ -465,6 +468,8 @@ pub(crate) struct Sandbox {
     log: DecisionLog,
     /// A host function refused the plugin's request (and trapped it) because of this.
     fault: Option<String>,
+    /// The deterministic WASI a Python or JavaScript runtime gets, built on first use.
+    wasi: LazyWasi,
 }
 
 impl Sandbox {
@@ -472,6 +477,7 @@ impl Sandbox {
         calendar: Arc<dyn WorkingCalendar>,
         memory_bytes: usize,
         max_log_bytes: usize,
+        seed: WasiSeed,
     ) -> Sandbox {
         let limits = StoreLimitsBuilder::new()
             .memory_size(memory_bytes)
@@ -479,7 +485,7 @@ impl Sandbox {
             // (see engine.rs); anything past these is not a plugin we built.
             .memories(1)
             .tables(TABLES_PER_COMPONENT as usize)
-            .instances(16)
+            .instances(CORE_INSTANCES_PER_COMPONENT as usize)
             .table_elements(TABLE_ELEMENTS)
             .build();
         Sandbox {
@@ -492,7 +498,12 @@ impl Sandbox {
             },
             log: DecisionLog::new(max_log_bytes),
             fault: None,
+            wasi: LazyWasi::new(seed),
         }
+    }
+
+    pub(crate) fn wasi_mut(&mut self) -> &mut LazyWasi {
+        &mut self.wasi
     }
 }
 
@@ -719,7 +730,7 @@ mod tests {
         let calendar = Arc::new(crate::schedule::calendar::UkCalendar::new(
             crate::schedule::calendar::Nation::EnglandAndWales,
         ));
-        let mut sandbox = Sandbox::new(calendar, 1 << 20, 1024);
+        let mut sandbox = Sandbox::new(calendar, 1 << 20, 1024, WasiSeed::fixed());
         let allowed = sandbox
             .limiter
             .table_growing(10, TABLE_ELEMENTS + 1, None)

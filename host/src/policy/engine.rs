@@ -37,9 +37,10 @@ const KEEP_RESIDENT: usize = 2 << 20;
 /// A wasm page: memory sizes are multiples of it.
 const WASM_PAGE: usize = 64 << 10;
 
-/// Core instances a plugin component may contain. A component built by
-/// `waymark plugin build` has a few: the plugin and wit-component's small shims.
-const CORE_INSTANCES_PER_COMPONENT: u32 = 8;
+/// Core instances a plugin component may contain. A Rust plugin has a few (the
+/// plugin and wit-component's small shims); a Python one 14 (CPython's libraries,
+/// linked dynamically, and their shims); room is left for a JavaScript runtime.
+pub(crate) const CORE_INSTANCES_PER_COMPONENT: u32 = 32;
 
 /// Tables a plugin component may contain (the plugin's own and the shims'), and a
 /// single module in it. The pool reserves this many per component and per module;
@@ -314,10 +315,17 @@ impl Drop for EpochTicker {
 
 /// Compiled plugins on disk, named by (plugin digest, engine compatibility hash)
 /// so a changed engine configuration or wasmtime version never reads stale code.
+/// Bounded: past [`CACHE_MAX_BYTES`] the least recently used files are removed
+/// (a use touches a file's modification time), and recompiled if needed again.
 struct ArtefactCache {
     dir: PathBuf,
     engine_hash: String,
+    max_bytes: u64,
 }
+
+/// The most compiled code kept on disk: dozens of Python or JavaScript plugins
+/// (tens of megabytes of machine code each) or thousands of Rust ones.
+pub(crate) const CACHE_MAX_BYTES: u64 = 2 << 30;
 
 /// Distinguishes temporary files of concurrent writers within one process.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -345,6 +353,7 @@ impl ArtefactCache {
         Ok(ArtefactCache {
             dir: dir.to_owned(),
             engine_hash,
+            max_bytes: CACHE_MAX_BYTES,
         })
     }
 
@@ -367,7 +376,14 @@ impl ArtefactCache {
         // the file to both the plugin's digest and this engine's configuration;
         // wasmtime also re-checks version and configuration compatibility on load.
         match unsafe { Component::deserialize_file(engine, &path) } {
-            Ok(component) => Some(component),
+            Ok(component) => {
+                // Recently used: the last to be evicted. Best effort.
+                let _ = std::fs::File::options()
+                    .append(true)
+                    .open(&path)
+                    .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+                Some(component)
+            }
             Err(error) => {
                 tracing::warn!(%error, path = %path.display(), "ignoring unreadable compiled plugin; recompiling");
                 None
@@ -390,6 +406,34 @@ impl ArtefactCache {
         if let Err(error) = written {
             let _ = std::fs::remove_file(&temp);
             tracing::warn!(%error, path = %path.display(), "could not cache compiled plugin");
+        }
+        self.evict();
+    }
+
+    /// Removes the least recently used compiled plugins until the cache is within
+    /// its bound. Best effort: a file that cannot be removed is left.
+    fn evict(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".cwasm"))
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                Some((meta.modified().ok()?, meta.len(), e.path()))
+            })
+            .collect();
+        let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+        files.sort();
+        for (_, len, path) in files {
+            if total <= self.max_bytes {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                tracing::info!(path = %path.display(), "evicted a compiled plugin from the disk cache");
+                total = total.saturating_sub(len);
+            }
         }
     }
 }
@@ -470,6 +514,41 @@ mod tests {
         // bytes passed are not even looked at.
         let restarted = PolicyEngine::new(&settings).unwrap();
         assert!(restarted.compile(b"not compiled again", &digest).is_ok());
+    }
+
+    #[test]
+    fn the_disk_cache_evicts_the_least_recently_used_past_its_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = EngineSettings {
+            pooled_instances: 0,
+            cache_dir: Some(dir.path().to_owned()),
+            ..EngineSettings::default()
+        };
+        let engine = PolicyEngine::new(&settings).unwrap();
+        let mut cache = ArtefactCache::open(dir.path(), engine.engine()).unwrap();
+        let compile = |tables: u8| {
+            let mut module = b"\0asm\x01\0\0\0\x04\x04\x01".to_vec();
+            module.extend([0x70, 0x00, tables]);
+            let bytes = crate::policy::componentize(&module).unwrap();
+            let digest = PluginDigest::of(&bytes);
+            (engine.compile(&bytes, &digest).unwrap(), digest)
+        };
+        let (first, first_digest) = compile(1);
+        cache.store(&first, &first_digest);
+        let one = std::fs::metadata(cache.path(&first_digest)).unwrap().len();
+        // Room for one file: storing a second evicts the first, the older.
+        cache.max_bytes = one + one / 2;
+        let earlier = std::time::SystemTime::now() - Duration::from_secs(60);
+        std::fs::File::options()
+            .append(true)
+            .open(cache.path(&first_digest))
+            .unwrap()
+            .set_modified(earlier)
+            .unwrap();
+        let (second, second_digest) = compile(2);
+        cache.store(&second, &second_digest);
+        assert!(!cache.path(&first_digest).exists());
+        assert!(cache.path(&second_digest).is_file());
     }
 
     #[test]

@@ -102,6 +102,7 @@ impl Policies {
     /// is kept: the caller admits the plugin ([`Policies::admit`]) once it has
     /// accepted it, so a refused upload leaves nothing behind.
     pub fn check_upload(&self, bytes: &[u8], limits: &Limits) -> Result<Checked, PluginRejected> {
+        let limits = &limits.for_language(super::language::Language::of(bytes));
         if bytes.len() > limits.max_plugin_bytes {
             return Err(PluginRejected::TooLarge {
                 bytes: bytes.len(),

@@ -13,6 +13,10 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The largest plugin the API accepts, whatever a council's limits: room for a
+/// Python or JavaScript component (a language runtime, tens of megabytes).
+pub const MAX_UPLOAD_BYTES: usize = 64 << 20;
+
 /// The budget of one plugin call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
@@ -111,7 +115,7 @@ impl Limits {
                 "max_plugin_bytes",
                 n(self.max_plugin_bytes),
                 64 << 10,
-                n(defaults.max_plugin_bytes),
+                n(MAX_UPLOAD_BYTES),
                 " (the upload size the API accepts)",
             ),
             ("max_timers", n(self.max_timers), 1, 1000, ""),

@@ -25,8 +25,10 @@ use wasmtime::component::Component;
 
 use super::call::{self, DecisionError};
 use super::engine::{EngineError, EngineSettings, PolicyEngine};
+use super::language::Language;
 use super::limits::Limits;
 use super::v1::{self, Linked, Linkers, Minor};
+use super::wasi::{self, WasiSeed};
 use crate::schedule::calendar::{Nation, UkCalendar};
 
 /// A plugin version: the SHA-256 of its bytes, in lowercase hex.
@@ -109,9 +111,11 @@ pub enum PluginRejected {
     )]
     OverSandbox(String),
     #[error(
-        "the plugin imports {}, but a plugin may import only `waymark:policy/host@1.x`: build it for \
-         `wasm32-unknown-unknown` (not WASI) with waymark-sdk, and drop dependencies that need files, \
-         clocks, randomness or the network",
+        "the plugin imports {}, but a plugin may import only `waymark:policy/host@1.x` and, for a \
+         Python or JavaScript runtime, WASI 0.2's command interfaces (`wasi:cli/imports`, given \
+         deterministic and deny-all): build a Rust plugin for `wasm32-unknown-unknown` with \
+         waymark-sdk, a Python or JavaScript one with `waymark plugin build`, and drop dependencies \
+         that need the network or anything else outside the contract",
         .0.join(", ")
     )]
     ForbiddenImports(Vec<String>),
@@ -226,6 +230,8 @@ pub struct Plugin {
     pub(crate) digest: PluginDigest,
     pub(crate) schema: serde_json::Value,
     pub(crate) contract_version: String,
+    /// What it is written in, which picks its default budget (`language.rs`).
+    pub(crate) language: Language,
     /// Linked once, with the bindings of the contract version it exports.
     pub(crate) linked: Linked,
     /// Keeps the engine's epoch ticker running while this plugin can be called.
@@ -254,6 +260,11 @@ impl Plugin {
     /// The contract version the plugin was built against, e.g. `1.0.0`.
     pub fn contract_version(&self) -> &str {
         &self.contract_version
+    }
+
+    /// The language the plugin was built from.
+    pub fn language(&self) -> Language {
+        self.language
     }
 }
 
@@ -328,7 +339,9 @@ impl Policies {
     /// already kept, if the same bytes were accepted before): what an upload does
     /// before its golden cases and settings are checked.
     pub fn prepare(&self, bytes: &[u8]) -> Result<Arc<Plugin>, PluginRejected> {
-        let limit = self.limits.max_plugin_bytes;
+        let language = Language::of(bytes);
+        let limits = self.limits.for_language(language);
+        let limit = limits.max_plugin_bytes;
         if bytes.len() > limit {
             return Err(PluginRejected::TooLarge {
                 bytes: bytes.len(),
@@ -349,17 +362,18 @@ impl Policies {
             .compile(bytes, &digest)
             .map_err(|e| compile_refusal(&e))?;
         let (contract_version, minor) = self.check_world(&component)?;
-        self.check_resources(&component)?;
+        self.check_resources(&component, &limits)?;
         let linked = self
             .linkers
             .link(minor, &component)
             .map_err(|e| PluginRejected::Contract(call::explain(&e)))?;
-        let schema = self.settings_schema(&linked)?;
+        let schema = self.settings_schema(&linked, &limits)?;
 
         Ok(Arc::new(Plugin {
             digest,
             schema,
             contract_version,
+            language,
             linked,
             engine: self.engine.clone(),
         }))
@@ -386,6 +400,7 @@ impl Policies {
                         return Err(PluginRejected::UnsupportedVersion(i.version.to_owned()));
                     }
                 }
+                Some(i) if wasi::allowed(i.name, i.version) => {}
                 _ => forbidden.push(name.to_owned()),
             }
         }
@@ -410,7 +425,11 @@ impl Policies {
     }
 
     /// A plugin whose initial memory is already over the limit could never run.
-    fn check_resources(&self, component: &Component) -> Result<(), PluginRejected> {
+    fn check_resources(
+        &self,
+        component: &Component,
+        limits: &Limits,
+    ) -> Result<(), PluginRejected> {
         // `None` means the component instantiates imported modules, which the
         // import check has already refused.
         let Some(needs) = component.resources_required() else {
@@ -419,7 +438,7 @@ impl Policies {
         if needs.num_memories > 1 {
             return Err(PluginRejected::TooManyMemories(needs.num_memories));
         }
-        let limit = self.limits.memory_bytes.min(self.engine.memory_ceiling());
+        let limit = limits.memory_bytes.min(self.engine.memory_ceiling());
         let initial = needs
             .max_initial_memory_size
             .unwrap_or(0)
@@ -434,20 +453,25 @@ impl Policies {
     }
 
     /// Asks the plugin for its settings schema, in the sandbox like any decision.
-    fn settings_schema(&self, linked: &Linked) -> Result<serde_json::Value, PluginRejected> {
+    fn settings_schema(
+        &self,
+        linked: &Linked,
+        limits: &Limits,
+    ) -> Result<serde_json::Value, PluginRejected> {
         // settings-schema takes no dates, so which calendar it sees is immaterial.
         let calendar = Arc::new(UkCalendar::new(Nation::default()));
         let sandboxed = call::run(
             linked.engine(),
             self.engine.memory_ceiling(),
             calendar,
-            &self.limits,
+            limits,
+            WasiSeed::fixed(),
             |store| linked.settings_schema(store),
         )
         .map_err(PluginRejected::SchemaFailed)?;
         let text = sandboxed.value;
-        if text.len() > self.limits.max_output_bytes {
-            let (bytes, limit) = (text.len(), self.limits.max_output_bytes);
+        if text.len() > limits.max_output_bytes {
+            let (bytes, limit) = (text.len(), limits.max_output_bytes);
             return Err(PluginRejected::SchemaInvalid(format!(
                 "is {bytes} bytes, over the {limit}-byte limit"
             )));
@@ -613,23 +637,24 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn wasi_imports_are_named_in_the_rejection() {
+    fn imports_outside_the_contract_and_wasi_0_2_are_named_in_the_rejection() {
         let bytes = component_importing(&[
             "waymark:policy/host@1.0.0",
             "wasi:cli/environment@0.2.0",
-            "wasi:random/random@0.2.0",
+            "wasi:http/outgoing-handler@0.2.0",
+            "wasi:random/random@0.3.0",
         ]);
         let err = policies().load(&bytes).unwrap_err();
         assert_eq!(
             err,
             PluginRejected::ForbiddenImports(vec![
-                "wasi:cli/environment@0.2.0".into(),
-                "wasi:random/random@0.2.0".into()
+                "wasi:http/outgoing-handler@0.2.0".into(),
+                "wasi:random/random@0.3.0".into()
             ])
         );
         assert!(
             err.to_string().starts_with(
-                "the plugin imports wasi:cli/environment@0.2.0, wasi:random/random@0.2.0, but"
+                "the plugin imports wasi:http/outgoing-handler@0.2.0, wasi:random/random@0.3.0, but"
             ),
             "{err}"
         );

@@ -23,9 +23,10 @@
 //! - [`settings`]: a council's settings checked against the plugin's JSON Schema.
 //! - [`workbench`]: `waymark plugin new | check | test` for council developers.
 //!
-//! Plugins get no WASI at all: no files, network, environment, clock or randomness.
-//! The as-of date comes in the input and working days from the host, so the same
-//! input always gives the same decision.
+//! A Rust plugin gets no WASI at all. A Python or JavaScript plugin's runtime imports
+//! WASI 0.2, and gets [`wasi`]'s deterministic, deny-all version of it: no files,
+//! network or environment, a clock stopped at the as-of date and randomness seeded
+//! from the input. Either way the same input always gives the same decision.
 //!
 //! Everything here is synchronous and CPU-bound (compiling on load, at most the
 //! deadline per decision): from async code, call it on a blocking thread.
@@ -35,11 +36,14 @@ mod call;
 pub mod contract;
 mod engine;
 pub mod golden;
+mod javascript;
+mod language;
 mod limits;
 mod load;
 mod package;
 pub mod settings;
 mod v1;
+mod wasi;
 pub mod workbench;
 
 pub use call::{CallContext, Decision, DecisionError};
@@ -49,7 +53,9 @@ pub use contract::{
     Stage, TimerKind, Track,
 };
 pub use engine::{Compilations, EngineError, EngineSettings};
-pub use limits::{InvalidLimits, Limits};
+pub use javascript::test_javascript_plugin;
+pub use language::{LANGUAGE_SECTION, Language};
+pub use limits::{InvalidLimits, Limits, MAX_UPLOAD_BYTES};
 pub use load::{InvalidDigest, Plugin, PluginDigest, PluginRejected, Policies};
 pub use package::{PLUGIN_TARGET, PackageError, build_plugin, componentize};
 

@@ -60,6 +60,17 @@ pub enum PackageError {
          waymark-sdk's export macro and use no WASI"
     )]
     Componentize(String),
+    #[error(
+        "could not run `{command}`: {source}; install Node.js 20 or later (with npm) and put it on PATH"
+    )]
+    NodeMissing {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error("`npm` failed in {dir}:\n{stderr}")]
+    Npm { dir: PathBuf, stderr: String },
+    #[error("the JavaScript plugin could not be built:\n{stderr}")]
+    JavaScript { stderr: String },
 }
 
 /// Wraps a core module built with waymark-sdk into a component.
@@ -76,7 +87,13 @@ pub fn componentize(core_wasm: &[u8]) -> Result<Vec<u8>, PackageError> {
 /// Cargo runs with its own target directory (`target/plugin-build`), so this works
 /// while another cargo holds the workspace's main build lock, e.g. inside
 /// `cargo test`.
+///
+/// A folder with a `package.json` and no `Cargo.toml` is a JavaScript plugin, built
+/// by [`build_javascript_plugin`](super::javascript::build_javascript_plugin).
 pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, PackageError> {
+    if super::javascript::is_javascript_plugin(crate_dir) {
+        return super::javascript::build_javascript_plugin(crate_dir, out);
+    }
     let manifest = crate_dir.join("Cargo.toml");
     let name = package_name(&manifest)?;
     let workspace = workspace_root(&manifest)?;
@@ -161,7 +178,7 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
 /// Embeds the crate's `golden.json`, if it has one, as the `waymark:golden` custom
 /// section the host runs on upload. The file is parsed first, so a broken one fails
 /// the build here rather than the upload later.
-fn embed_golden(crate_dir: &Path, component: &mut Vec<u8>) -> Result<(), PackageError> {
+pub(super) fn embed_golden(crate_dir: &Path, component: &mut Vec<u8>) -> Result<(), PackageError> {
     let path = crate_dir.join("golden.json");
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
@@ -271,7 +288,7 @@ fn ensure_target(crate_dir: &Path) -> Result<(), PackageError> {
     Ok(())
 }
 
-fn run(command: &mut Command) -> Result<Output, PackageError> {
+pub(super) fn run(command: &mut Command) -> Result<Output, PackageError> {
     command.output().map_err(|source| PackageError::Spawn {
         command: describe(command),
         source,
@@ -288,7 +305,7 @@ fn describe(command: &Command) -> String {
 }
 
 /// The last `lines` lines of a tool's output: where cargo puts the error.
-fn tail(output: &[u8], lines: usize) -> String {
+pub(super) fn tail(output: &[u8], lines: usize) -> String {
     let text = String::from_utf8_lossy(output);
     let all: Vec<&str> = text.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")

@@ -146,6 +146,9 @@ impl CheckReport {
 
 /// Validates `bytes` as an upload would be, then runs `cases` in the sandbox.
 pub fn check(bytes: &[u8], limits: Limits, cases: &[Case]) -> Result<CheckReport, WorkbenchError> {
+    // A Python or JavaScript plugin gets its language's defaults where `limits` has
+    // the Rust ones, as it would on the daemon.
+    let limits = limits.for_language(super::Language::of(bytes));
     let settings = EngineSettings {
         pooled_instances: 4,
         ..EngineSettings::default()

@@ -94,10 +94,13 @@ pub(crate) struct Linkers {
 
 impl Linkers {
     pub(crate) fn new(engine: &Engine) -> wasmtime::Result<Linkers> {
-        Ok(Linkers {
-            v1_0: v1_0::linker(engine)?,
-            v1_1: v1_1::linker(engine)?,
-        })
+        let mut v1_0 = v1_0::linker(engine)?;
+        let mut v1_1 = v1_1::linker(engine)?;
+        // Linked for every plugin, but only a plugin that imports WASI is given it,
+        // and only one that calls it builds a context (see `wasi`).
+        super::wasi::add_to_linker(&mut v1_0)?;
+        super::wasi::add_to_linker(&mut v1_1)?;
+        Ok(Linkers { v1_0, v1_1 })
     }
 
     /// Links a component with the bindings of the version it exports, once.

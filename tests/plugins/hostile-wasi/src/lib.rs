@@ -1,12 +1,13 @@
-//! A policy plugin that imports `wasi:filesystem/preopens`: the host must refuse
-//! it on load, naming the import. Built from source in the tests, like a real
+//! A policy plugin that imports `wasi:http/outgoing-handler`, a WASI interface
+//! outside the deterministic, deny-all set the sandbox gives Python and JavaScript
+//! runtimes: the host must refuse it on load, naming the import. Built from source in the tests, like a real
 //! plugin, but with its own bindings instead of waymark-sdk's, because the SDK
 //! (rightly) offers no way to import anything outside the contract.
 
 #[cfg(target_arch = "wasm32")]
 mod plugin {
     wit_bindgen::generate!({
-        path: ["../../../sdk/wit/v1.0.0", "wit/filesystem.wit", "wit/world.wit"],
+        path: ["../../../sdk/wit/v1.0.0", "wit/http.wit", "wit/world.wit"],
         world: "waymark-test:hostile/wasi-plugin",
         generate_all,
     });
@@ -20,9 +21,9 @@ mod plugin {
 
     impl Guest for Snoop {
         fn settings_schema() -> String {
-            // Reads the host's directories: exactly what a plugin may not do.
-            let dirs = wasi::filesystem::preopens::get_directories();
-            format!("{{\"type\":\"object\",\"description\":\"{}\"}}", dirs.len())
+            // Calls out over HTTP: exactly what a plugin may not do.
+            let body = wasi::http::outgoing_handler::handle("http://example.com/");
+            format!("{{\"type\":\"object\",\"description\":\"{}\"}}", body.len())
         }
 
         fn eligibility(_: String, _: Referral, _: Date) -> Result<EligibilityDecision, String> {
