@@ -12,24 +12,14 @@
 
 use crate::support;
 
-use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Instant;
 
 use serde_json::json;
 use support::{Daemon, fixture_plugin, plugin, waymark_bin, workspace};
 use waymark::journey::Programme;
-use waymark::policy::{EngineSettings, Language, Limits, Policies};
+use waymark::policy::{Language, Limits};
 use waymark::simulate::{self, CohortSpec, Variant};
-
-fn policies(cache: Option<&Path>) -> Policies {
-    let settings = EngineSettings {
-        pooled_instances: 4,
-        cache_dir: cache.map(Path::to_owned),
-        ..EngineSettings::default()
-    };
-    Policies::new(&settings, Limits::default()).expect("the engine starts")
-}
 
 fn bytes(path: std::path::PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
@@ -45,12 +35,14 @@ fn stoke_on_trent_in_python_passes_the_rust_golden_cases_in_the_sandbox() {
     )
     .expect("golden.json is JSON");
 
+    let policies = support::shared_policies();
+    support::compiled_once(&policies, &wasm);
     let started = Instant::now();
-    let checked = policies(None)
+    let checked = policies
         .check_upload(&wasm, &Limits::default())
         .unwrap_or_else(|e| panic!("the Python port is refused: {e}"));
     eprintln!(
-        "stoke-on-trent-py: {} bytes; compiled, linked and {} golden cases run in {:?}",
+        "stoke-on-trent-py: {} bytes; linked and {} golden cases run in {:?}",
         wasm.len(),
         checked.golden_cases,
         started.elapsed()
@@ -63,12 +55,8 @@ fn stoke_on_trent_in_python_passes_the_rust_golden_cases_in_the_sandbox() {
 /// make the same decisions, fire the same timers and end in the same states.
 #[test]
 fn the_rust_python_and_javascript_ports_decide_identically_on_a_simulated_cohort() {
-    let policies = policies(None);
-    let load = |wasm| {
-        policies
-            .load(&bytes(wasm))
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
+    let policies = support::shared_policies();
+    let load = |wasm| support::compiled_once(&policies, &bytes(wasm));
     let cohort = simulate::generate(&CohortSpec::stoke(1_000, 17));
     let run = |variant: &Variant| {
         let started = Instant::now();
@@ -97,11 +85,22 @@ fn the_rust_python_and_javascript_ports_decide_identically_on_a_simulated_cohort
         per_decision(rust_time, rust.plugin_calls),
     );
     assert!(rust.decisions.len() > 1_000, "{}", rust.decisions.len());
-    for (language, port) in [
-        ("Python", "stoke-on-trent-py"),
-        ("JavaScript", "stoke-on-trent-js"),
-    ] {
-        let (other, time) = run(&variant(load(plugin(port))));
+    // The two ports are slow (milliseconds a decision): they run side by side.
+    let ports = [
+        ("Python", variant(load(plugin("stoke-on-trent-py")))),
+        ("JavaScript", variant(load(plugin("stoke-on-trent-js")))),
+    ];
+    let runs: Vec<_> = std::thread::scope(|s| {
+        let running: Vec<_> = ports
+            .iter()
+            .map(|(language, port)| (*language, s.spawn(|| run(port))))
+            .collect();
+        running
+            .into_iter()
+            .map(|(language, r)| (language, r.join().expect("the simulation thread")))
+            .collect()
+    });
+    for (language, (other, time)) in runs {
         eprintln!(
             "  {language} {time:?} ({:?} a decision)",
             per_decision(time, other.plugin_calls)
@@ -119,23 +118,29 @@ fn the_rust_python_and_javascript_ports_decide_identically_on_a_simulated_cohort
 #[test]
 fn a_restart_loads_the_python_plugin_from_the_disk_cache_without_recompiling() {
     let wasm = bytes(plugin("stoke-on-trent-py"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let cache = dir.path().join("compiled");
 
-    let first = policies(Some(&cache));
+    // The first engine compiles it, or finds it compiled by another test of this run:
+    // either way it is then in the run's disk cache.
+    let first = support::shared_policies();
     let started = Instant::now();
-    let plugin = first.load(&wasm).expect("loads");
-    let cold = started.elapsed();
-    assert_eq!(first.compilations().compiled, 1);
-    assert_eq!(first.compilations().from_cache, 0);
+    let plugin = support::compiled_once(&first, &wasm);
+    let loaded = started.elapsed();
+    let seen = first.compilations();
+    assert_eq!(seen.compiled + seen.from_cache, 1, "{seen:?}");
     drop((plugin, first));
 
-    let restarted = policies(Some(&cache));
+    // A restart is a new engine over the same folder: nothing is compiled again.
+    let restarted = support::shared_policies();
     let started = Instant::now();
     restarted.load(&wasm).expect("loads from the cache");
     let cached = started.elapsed();
     eprintln!(
-        "stoke-on-trent-py: compiled and loaded in {cold:?}; from the disk cache in {cached:?}"
+        "stoke-on-trent-py: loaded in {loaded:?} ({}); after a restart, from the disk cache in {cached:?}",
+        if seen.compiled == 1 {
+            "compiled"
+        } else {
+            "from the cache"
+        }
     );
     assert_eq!(
         restarted.compilations(),

@@ -367,3 +367,33 @@ pub async fn key(admin: &Client, council: &str, role: &str) -> (String, Client) 
     let id = r.body["id"].as_str().expect("id").to_owned();
     (id, admin.with_token(&secret))
 }
+
+/// A policy engine whose compiled code goes to one disk cache for the whole test run
+/// (`target/test-compiled`). A Python or JavaScript component is tens of MB and takes
+/// minutes to compile on a debug build: with this, the first test that loads it
+/// compiles it (see [`compiled_once`]) and every other reads it back from disk.
+pub fn shared_policies() -> waymark::policy::Policies {
+    let settings = waymark::policy::EngineSettings {
+        pooled_instances: 4,
+        cache_dir: Some(workspace().join("target/test-compiled")),
+        ..waymark::policy::EngineSettings::default()
+    };
+    waymark::policy::Policies::new(&settings, waymark::policy::Limits::default())
+        .expect("the engine starts")
+}
+
+/// Loads `wasm` into `policies` (a [`shared_policies`]), one test at a time, so two
+/// tests wanting the same component never both compile it: the second finds it in
+/// the disk cache the first wrote.
+pub fn compiled_once(
+    policies: &waymark::policy::Policies,
+    wasm: &[u8],
+) -> std::sync::Arc<waymark::policy::Plugin> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    policies
+        .load(wasm)
+        .unwrap_or_else(|e| panic!("the plugin loads: {e}"))
+}
