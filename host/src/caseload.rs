@@ -28,8 +28,8 @@ use crate::review::{Resolution, ReviewId, ReviewItem, ReviewStatus};
 use crate::schedule::scheduler::{DecidesEndOfSupport, EndOfSupport};
 use crate::schedule::timer::Timer;
 use crate::store::{
-    DamagedRecord, DecisionRecord, EarlierWork, IdempotencyMark, JourneyWrite, Made, Store,
-    StoreError,
+    DamagedRecord, DecisionRecord, Durable, EarlierWork, IdempotencyMark, JourneyWrite, Made,
+    Store, StoreError,
 };
 use crate::telemetry::Telemetry;
 
@@ -233,10 +233,10 @@ impl Caseload {
         referral: Referral,
         referred_on: Option<NaiveDate>,
         mark: Option<&IdempotencyMark>,
-    ) -> Result<Referred, CaseloadError> {
+    ) -> Result<Durable<Referred>, CaseloadError> {
         self.refer_to(council_id, referral, referred_on, mark, None)
             .await
-            .map(|(referred, _)| referred)
+            .map(|done| done.map(|(referred, _)| referred))
     }
 
     /// Refers someone and, unless the referral is declined, assigns them to a key
@@ -249,10 +249,11 @@ impl Caseload {
         referred_on: Option<NaiveDate>,
         mark: Option<&IdempotencyMark>,
         assignment: Option<&Assignment>,
-    ) -> Result<(Referred, bool), CaseloadError> {
+    ) -> Result<Durable<(Referred, bool)>, CaseloadError> {
         let council = self.council(council_id)?;
         if let Some(participant) = self.done_before(mark)? {
-            return Ok((self.referred(&council.id, participant)?, false));
+            let referred = self.referred(&council.id, participant)?;
+            return Ok(self.store.commit((referred, false)).await?);
         }
         let at = referred_on.unwrap_or_else(|| self.today(&council));
         let facts = referral.facts(at)?;
@@ -303,9 +304,10 @@ impl Caseload {
             overridden = self.keep_override(&council.id, participant, a)?;
         }
         drop(admitted);
-        self.store.flush().await?;
+        let referred = referred_from(out.journey)?;
+        let done = self.store.commit((referred, overridden)).await?;
         self.timers_changed.notify_one();
-        Ok((referred_from(out.journey)?, overridden))
+        Ok(done)
     }
 
     /// Writes a workflow step's outcome: the journey, its timers, decision records,
@@ -381,16 +383,16 @@ impl Caseload {
         out: &Stepped,
         also: WriteAlso<'_>,
         attempt: usize,
-    ) -> Result<bool, CaseloadError> {
+    ) -> Result<Option<Durable<()>>, CaseloadError> {
         match self.write(council, Some(raw), out, also) {
             Err(CaseloadError::Store(StoreError::Conflict)) if attempt < WRITE_ATTEMPTS => {
-                return Ok(false);
+                return Ok(None);
             }
             other => other?,
         }
-        self.store.flush().await?;
+        let done = self.store.commit(()).await?;
         self.timers_changed.notify_one();
-        Ok(true)
+        Ok(Some(done))
     }
 
     /// Records a caseworker's event and decides what follows (outreach, a handover,
@@ -401,9 +403,12 @@ impl Caseload {
         participant: ParticipantId,
         event: CaseworkerEvent,
         mark: Option<&IdempotencyMark>,
-    ) -> Result<ParticipantView, CaseloadError> {
+    ) -> Result<Durable<ParticipantView>, CaseloadError> {
         if self.done_before(mark)?.is_some() {
-            return self.view(council_id, participant);
+            return Ok(self
+                .store
+                .commit(self.view(council_id, participant)?)
+                .await?);
         }
         let event = Event::from(event).stamped(self.clock.now());
         self.apply_with(council_id, participant, event, &[], mark)
@@ -418,7 +423,7 @@ impl Caseload {
         participant: ParticipantId,
         event: Event,
         reviews: &[ReviewItem],
-    ) -> Result<ParticipantView, CaseloadError> {
+    ) -> Result<Durable<ParticipantView>, CaseloadError> {
         self.apply_with(council_id, participant, event, reviews, None)
             .await
     }
@@ -430,7 +435,7 @@ impl Caseload {
         event: Event,
         reviews: &[ReviewItem],
         mark: Option<&IdempotencyMark>,
-    ) -> Result<ParticipantView, CaseloadError> {
+    ) -> Result<Durable<ParticipantView>, CaseloadError> {
         let at = event.at();
         let change: Change = Arc::new(move |journey, pending, step, decide| {
             Ok(Some(workflow::record(
@@ -494,7 +499,11 @@ impl Caseload {
                 fired: Some(timer),
                 ..WriteAlso::default()
             };
-            if !self.commit(&council, &raw, &out, also, attempt).await? {
+            if self
+                .commit(&council, &raw, &out, also, attempt)
+                .await?
+                .is_none()
+            {
                 continue;
             }
             if out.handover.is_none() {
@@ -542,7 +551,7 @@ impl Caseload {
         council_id: &CouncilId,
         participant: ParticipantId,
         correction: &ReferralCorrection,
-    ) -> Result<ParticipantView, CaseloadError> {
+    ) -> Result<Durable<ParticipantView>, CaseloadError> {
         let council = self.council(council_id)?;
         let at = self.today(&council);
         let now = self.clock.now();
@@ -576,7 +585,7 @@ impl Caseload {
         reviews: &[ReviewItem],
         mark: Option<&IdempotencyMark>,
         change: Change,
-    ) -> Result<ParticipantView, CaseloadError> {
+    ) -> Result<Durable<ParticipantView>, CaseloadError> {
         let council = self.council(council_id)?;
         let mut attempt = 0;
         loop {
@@ -607,7 +616,11 @@ impl Caseload {
                 })
                 .await??;
             let Some(out) = out else {
-                return self.view(council_id, participant);
+                // Nothing changes: the answer is what is already on disk.
+                return Ok(self
+                    .store
+                    .commit(self.view(council_id, participant)?)
+                    .await?);
             };
             let also = WriteAlso {
                 as_of: at,
@@ -615,10 +628,11 @@ impl Caseload {
                 effect: mark.map(|m| (m, now)),
                 fired: None,
             };
-            if !self.commit(&council, &raw, &out, also, attempt).await? {
+            let Some(done) = self.commit(&council, &raw, &out, also, attempt).await? else {
                 continue;
-            }
-            return self.view(council_id, participant);
+            };
+            let view = self.view(council_id, participant)?;
+            return Ok(done.map(|()| view));
         }
     }
 
@@ -633,7 +647,7 @@ impl Caseload {
         outcome: Option<Outcome>,
         note: String,
         on: Option<NaiveDate>,
-    ) -> Result<ReviewItem, CaseloadError> {
+    ) -> Result<Durable<ReviewItem>, CaseloadError> {
         let council = self.council(council_id)?;
         let item = self
             .store
@@ -660,8 +674,7 @@ impl Caseload {
         });
         let Some(outcome) = outcome else {
             self.store.put_review(council_id, &resolved)?;
-            self.store.flush().await?;
-            return Ok(resolved);
+            return Ok(self.store.commit(resolved).await?);
         };
         let event = Event::ReviewResolved {
             at: on,
@@ -669,14 +682,15 @@ impl Caseload {
             outcome,
             note,
         };
-        self.apply(
-            council_id,
-            item.participant,
-            event,
-            std::slice::from_ref(&resolved),
-        )
-        .await?;
-        Ok(resolved)
+        let done = self
+            .apply(
+                council_id,
+                item.participant,
+                event,
+                std::slice::from_ref(&resolved),
+            )
+            .await?;
+        Ok(done.map(|_| resolved))
     }
 
     pub fn view(
@@ -853,7 +867,7 @@ mod tests {
         assert!(
             matches!(outcome, Err(CaseloadError::UnknownCouncil(_))),
             "{:?}",
-            outcome.map(|r| r.participant_id)
+            outcome.map(|r| r.into_inner().participant_id)
         );
         assert_eq!(store.participant_count(&council.id), 0, "no orphan journey");
     }

@@ -63,7 +63,7 @@ async fn take_backup(
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::post("/v1/admin/backup", PlatformAdmin, take_backup)
+        Route::post_without_store_write("/v1/admin/backup", PlatformAdmin, take_backup)
             .json::<NewBackup>()
             .ok::<BackupTaken>(),
     ]

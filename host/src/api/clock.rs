@@ -11,6 +11,7 @@ use super::permission::Permission::PlatformAdmin;
 use super::problem::Problem;
 use super::route::Route;
 use crate::clock::MANUAL_CLOCK_META;
+use crate::store::Durable;
 
 #[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -22,7 +23,7 @@ pub struct SetClock {
 async fn set_clock(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<SetClock>,
-) -> Result<Json<SetClock>, Problem> {
+) -> Result<Durable<Json<SetClock>>, Problem> {
     let clock = state
         .manual_clock
         .as_ref()
@@ -32,10 +33,12 @@ async fn set_clock(
     state
         .store
         .set_meta(MANUAL_CLOCK_META, body.now.to_rfc3339().as_bytes())?;
-    state.store.flush().await?;
+    let done = state.store.commit(()).await?;
     clock.set(body.now);
-    Ok(Json(SetClock {
-        now: state.clock.now(),
+    Ok(done.map(|()| {
+        Json(SetClock {
+            now: state.clock.now(),
+        })
     }))
 }
 

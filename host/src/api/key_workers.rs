@@ -23,7 +23,7 @@ use crate::journey::ParticipantId;
 use crate::key_workers::{
     self, InvalidKeyWorker, KeyWorker, KeyWorkerId, KeyWorkerView, checked_cap, checked_name,
 };
-use crate::store::DamagedRecord;
+use crate::store::{DamagedRecord, Durable};
 
 /// A key worker as `POST …/key-workers` takes it.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -136,7 +136,7 @@ async fn create(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
     JsonBody(body): JsonBody<NewKeyWorker>,
-) -> Result<(StatusCode, Json<KeyWorkerView>), Problem> {
+) -> Result<(StatusCode, Durable<Json<KeyWorkerView>>), Problem> {
     state.caseload.council(&council)?;
     let now = state.clock.now();
     let kw = KeyWorker {
@@ -149,9 +149,9 @@ async fn create(
         updated_at: now,
     };
     state.store.put_key_worker(&kw)?;
-    state.store.flush().await?;
-    tracing::info!(council = %council, key_worker = %kw.id, "key worker created");
-    Ok((StatusCode::CREATED, Json(KeyWorkerView::new(kw, 0))))
+    let done = state.store.commit(Json(KeyWorkerView::new(kw, 0))).await?;
+    tracing::info!(council = %council, key_worker = %done.get().0.key_worker.id, "key worker created");
+    Ok((StatusCode::CREATED, done))
 }
 
 async fn list(
@@ -188,7 +188,7 @@ async fn change(
     State(state): State<AppState>,
     PathParams(p): PathParams<HashMap<String, String>>,
     JsonBody(body): JsonBody<KeyWorkerChange>,
-) -> Result<Json<KeyWorkerView>, Problem> {
+) -> Result<Durable<Json<KeyWorkerView>>, Problem> {
     let (council, id) = key_worker_path(&p)?;
     let mut kw = stored(&state, &council, &id)?;
     if let Some(name) = &body.name {
@@ -199,9 +199,9 @@ async fn change(
     }
     kw.updated_at = state.clock.now();
     state.store.put_key_worker(&kw)?;
-    state.store.flush().await?;
+    let done = state.store.commit(Json(view(&state, kw)?)).await?;
     tracing::info!(council = %council, key_worker = %id, "key worker changed");
-    Ok(Json(view(&state, kw)?))
+    Ok(done)
 }
 
 /// Retires a key worker: they take no new participants and stay listed, with their
@@ -209,11 +209,12 @@ async fn change(
 async fn retire(
     State(state): State<AppState>,
     PathParams(p): PathParams<HashMap<String, String>>,
-) -> Result<Json<KeyWorkerView>, Problem> {
+) -> Result<Durable<Json<KeyWorkerView>>, Problem> {
     let (council, id) = key_worker_path(&p)?;
     let mut kw = stored(&state, &council, &id)?;
     if kw.is_retired() {
-        return Ok(Json(view(&state, kw)?));
+        // Nothing to write: already as asked.
+        return Ok(state.store.commit(Json(view(&state, kw)?)).await?);
     }
     let current = view(&state, kw.clone())?;
     if current.active_caseload > 0 {
@@ -229,40 +230,42 @@ async fn retire(
     kw.retired_at = Some(now);
     kw.updated_at = now;
     state.store.put_key_worker(&kw)?;
-    state.store.flush().await?;
+    let done = state.store.commit(Json(view(&state, kw)?)).await?;
     tracing::info!(council = %council, key_worker = %id, "key worker retired");
-    Ok(Json(view(&state, kw)?))
+    Ok(done)
 }
 
 async fn assign(
     State(state): State<AppState>,
     ParticipantPath(council, participant): ParticipantPath,
     JsonBody(body): JsonBody<AssignKeyWorker>,
-) -> Result<Response, Problem> {
+) -> Result<Durable<Response>, Problem> {
     let assignment = Assignment {
         key_worker: body.key_worker,
         override_reason: body.override_reason,
     };
-    let (_, assigned) = state
+    let done = state
         .caseload
         .assign_key_worker(&council, participant, &assignment)
         .await?;
-    let kw = &assigned.key_worker;
-    tracing::info!(council = %council, %participant, key_worker = %kw.id, overridden = assigned.overridden, "key worker assigned");
-    let answer = KeyWorkerAssignment {
-        participant_id: participant,
-        key_worker: kw.id.clone(),
-        active_caseload: assigned.caseload,
-        caseload_cap: kw.caseload_cap,
-        fidelity_band: key_workers::fidelity_band(assigned.caseload),
-        overridden: assigned.overridden,
-        changed: assigned.changed,
-    };
-    let mut response = Json(answer).into_response();
-    response
-        .extensions_mut()
-        .insert(override_ids(&kw.id, assigned.overridden));
-    Ok(response)
+    Ok(done.map(|(_, assigned)| {
+        let kw = &assigned.key_worker;
+        tracing::info!(council = %council, %participant, key_worker = %kw.id, overridden = assigned.overridden, "key worker assigned");
+        let answer = KeyWorkerAssignment {
+            participant_id: participant,
+            key_worker: kw.id.clone(),
+            active_caseload: assigned.caseload,
+            caseload_cap: kw.caseload_cap,
+            fidelity_band: key_workers::fidelity_band(assigned.caseload),
+            overridden: assigned.overridden,
+            changed: assigned.changed,
+        };
+        let mut response = Json(answer).into_response();
+        response
+            .extensions_mut()
+            .insert(override_ids(&kw.id, assigned.overridden));
+        response
+    }))
 }
 
 /// What the audit entry of an assignment adds to the route's ids: the key worker,

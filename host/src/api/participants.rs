@@ -16,7 +16,7 @@ use super::route::Route;
 use crate::caseload::{ParticipantView, Referred};
 use crate::journey::{CaseworkerEvent, Referral, ReferralCorrection};
 use crate::policy::{Cohort, ReferralRoute};
-use crate::store::IdempotencyMark;
+use crate::store::{Durable, IdempotencyMark};
 
 /// A referral as posted: the person's details and, optionally, the referral date.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -86,7 +86,7 @@ async fn refer(
     CouncilPath(council): CouncilPath,
     mark: Option<Extension<IdempotencyMark>>,
     JsonBody(body): JsonBody<NewReferral>,
-) -> Result<axum::response::Response, Problem> {
+) -> Result<Durable<axum::response::Response>, Problem> {
     use axum::response::IntoResponse;
     if body.override_reason.is_some() && body.key_worker.is_none() {
         return Err(Problem::new(
@@ -95,7 +95,7 @@ async fn refer(
         ));
     }
     let (referral, referred_on, assignment) = body.split();
-    let (referred, overridden) = state
+    let done = state
         .caseload
         .refer_to(
             &council,
@@ -105,14 +105,16 @@ async fn refer(
             assignment.as_ref(),
         )
         .await?;
-    tracing::info!(council = %council, participant = %referred.participant_id, "referral recorded");
-    let mut response = (StatusCode::CREATED, Json(referred)).into_response();
-    if let Some(a) = &assignment {
+    tracing::info!(council = %council, participant = %done.get().0.participant_id, "referral recorded");
+    Ok(done.map(|(referred, overridden)| {
+        let mut response = (StatusCode::CREATED, Json(referred)).into_response();
+        if let Some(a) = &assignment {
+            response
+                .extensions_mut()
+                .insert(super::key_workers::override_ids(&a.key_worker, overridden));
+        }
         response
-            .extensions_mut()
-            .insert(super::key_workers::override_ids(&a.key_worker, overridden));
-    }
-    Ok(response)
+    }))
 }
 
 async fn record_event(
@@ -120,13 +122,13 @@ async fn record_event(
     ParticipantPath(council, participant): ParticipantPath,
     mark: Option<Extension<IdempotencyMark>>,
     JsonBody(event): JsonBody<CaseworkerEvent>,
-) -> Result<Json<ParticipantView>, Problem> {
+) -> Result<Durable<Json<ParticipantView>>, Problem> {
     let view = state
         .caseload
         .record_event(&council, participant, event, mark.as_deref())
         .await?;
     tracing::info!(council = %council, participant = %participant, "journey event recorded");
-    Ok(Json(view))
+    Ok(view.map(Json))
 }
 
 /// The right to rectification: the corrected details replace the held ones and the
@@ -136,13 +138,13 @@ async fn correct_participant(
     State(state): State<AppState>,
     ParticipantPath(council, participant): ParticipantPath,
     JsonBody(correction): JsonBody<ReferralCorrection>,
-) -> Result<Json<ParticipantView>, Problem> {
+) -> Result<Durable<Json<ParticipantView>>, Problem> {
     let view = state
         .caseload
         .correct(&council, participant, &correction)
         .await?;
     tracing::info!(council = %council, participant = %participant, "referral details corrected");
-    Ok(Json(view))
+    Ok(view.map(Json))
 }
 
 async fn get_participant(

@@ -217,7 +217,7 @@ pub fn routes() -> Vec<Route> {
         )
         .ok::<PluginActivated>(),
         // Replay re-runs recorded decisions (their least-data inputs) under another version.
-        Route::post(
+        Route::post_without_store_write(
             "/v1/councils/{council}/plugin/versions/{digest}/replay",
             Permission::Council(ManageConfig),
             replay_version,

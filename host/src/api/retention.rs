@@ -13,7 +13,7 @@ use super::permission::Permission::Council;
 use super::problem::{Problem, ProblemKind};
 use super::route::Route;
 use crate::council::CouncilId;
-use crate::store::{DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, RetentionPolicy};
+use crate::store::{DEFAULT_RETENTION_DAYS, Durable, MAX_RETENTION_DAYS, RetentionPolicy};
 
 /// A council's retention period, as set or by default.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -52,7 +52,7 @@ async fn put_retention(
     State(state): State<AppState>,
     CouncilPath(council): CouncilPath,
     JsonBody(body): JsonBody<RetentionSettings>,
-) -> Result<Json<RetentionView>, Problem> {
+) -> Result<Durable<Json<RetentionView>>, Problem> {
     state.caseload.council(&council)?;
     if !(1..=MAX_RETENTION_DAYS).contains(&body.days_after_close) {
         return Err(Problem::new(
@@ -67,9 +67,9 @@ async fn put_retention(
         days_after_close: body.days_after_close,
     };
     state.store.put_retention(&council, &policy)?;
-    state.store.flush().await?;
+    let done = state.store.commit(Json(view(&state, &council)?)).await?;
     tracing::info!(council = %council, days_after_close = policy.days_after_close, "retention period set");
-    Ok(Json(view(&state, &council)?))
+    Ok(done)
 }
 
 pub fn routes() -> Vec<Route> {

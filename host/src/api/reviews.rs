@@ -15,7 +15,7 @@ use super::problem::{Problem, ProblemKind};
 use super::route::Route;
 use crate::policy::Outcome;
 use crate::review::{ReviewId, ReviewItem, ReviewStatus};
-use crate::store::{DamagedRecord, DecisionRecord};
+use crate::store::{DamagedRecord, DecisionRecord, Durable};
 
 /// The longest note a reviewer may leave.
 const MAX_NOTE: usize = 2000;
@@ -74,7 +74,7 @@ async fn resolve(
     State(state): State<AppState>,
     ReviewPath(council, id): ReviewPath,
     JsonBody(body): JsonBody<ResolveReview>,
-) -> Result<Json<ReviewItem>, Problem> {
+) -> Result<Durable<Json<ReviewItem>>, Problem> {
     let note = body.note.trim().to_owned();
     if note.is_empty() || note.chars().count() > MAX_NOTE {
         return Err(Problem::new(
@@ -86,8 +86,8 @@ async fn resolve(
         .caseload
         .resolve_review(&council, id, body.outcome, note, body.on)
         .await?;
-    tracing::info!(council = %council, review = %id, participant = %item.participant, "review resolved");
-    Ok(Json(item))
+    tracing::info!(council = %council, review = %id, participant = %item.get().participant, "review resolved");
+    Ok(item.map(Json))
 }
 
 #[derive(Debug, Serialize, JsonSchema)]

@@ -7,13 +7,17 @@
 
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
-use axum::http::Method;
+use std::future::Future;
+
+use axum::http::{Method, StatusCode};
 use axum::routing::{self, MethodRouter};
 use schemars::{JsonSchema, schema_for};
 use serde_json::Value;
 
 use super::AppState;
 use super::permission::Permission;
+use super::problem::Problem;
+use crate::store::Durable;
 
 /// A type's component name and its JSON Schema (draft 2020-12, with its `$defs`).
 pub type Shape = fn() -> (String, Value);
@@ -53,12 +57,77 @@ pub struct Route {
     pub handler: MethodRouter<AppState>,
 }
 
+/// What a route that writes must answer: a [`Durable`] acknowledgement, which only
+/// `Store::commit` makes (after the flush), alone or after a status.
+pub trait Acknowledgement {}
+impl<R> Acknowledgement for Durable<R> {}
+impl<R> Acknowledgement for (StatusCode, Durable<R>) {}
+
+/// A handler whose answer is an [`Acknowledgement`] or a problem. The writing verbs
+/// ([`Route::post`], `put`, `patch`, `delete`) take only these, so a write handler
+/// that answers before its write is on disk does not compile. `T` is axum's own
+/// description of the handler's arguments (see `axum::handler::Handler`).
+///
+/// A handler that acknowledges through the store is a route:
+///
+/// ```no_run
+/// use axum::{Json, extract::State};
+/// use waymark::api::{AppState, permission::Permission, problem::Problem, route::Route};
+/// use waymark::store::Durable;
+///
+/// async fn flushed(State(state): State<AppState>) -> Result<Durable<Json<u8>>, Problem> {
+///     Ok(state.store.commit(Json(1)).await?)
+/// }
+/// let _ = Route::post("/v1/example", Permission::AnyKey, flushed);
+/// ```
+///
+/// One that answers without a flush is not:
+///
+/// ```compile_fail
+/// use axum::{Json, extract::State};
+/// use waymark::api::{AppState, permission::Permission, problem::Problem, route::Route};
+///
+/// async fn unflushed(State(_state): State<AppState>) -> Result<Json<u8>, Problem> {
+///     Ok(Json(1))
+/// }
+/// let _ = Route::post("/v1/example", Permission::AnyKey, unflushed);
+/// ```
+pub trait Acknowledges<T> {}
+
+macro_rules! acknowledges {
+    () => {
+        impl<F, Fut, A> Acknowledges<((),)> for F
+        where
+            F: FnOnce() -> Fut,
+            Fut: Future<Output = Result<A, Problem>>,
+            A: Acknowledgement,
+        {
+        }
+    };
+    ($($arg:ident),+) => {
+        impl<F, Fut, A, M, $($arg,)+> Acknowledges<(M, $($arg,)+)> for F
+        where
+            F: FnOnce($($arg,)+) -> Fut,
+            Fut: Future<Output = Result<A, Problem>>,
+            A: Acknowledgement,
+        {
+        }
+    };
+}
+acknowledges!();
+acknowledges!(T1);
+acknowledges!(T1, T2);
+acknowledges!(T1, T2, T3);
+acknowledges!(T1, T2, T3, T4);
+acknowledges!(T1, T2, T3, T4, T5);
+acknowledges!(T1, T2, T3, T4, T5, T6);
+
 macro_rules! verbs {
     ($($verb:ident => $method:ident),* $(,)?) => {$(
-        #[doc = concat!("A `", stringify!($method), "` route: `path` (with `/v1`), who may call it, and its handler.")]
+        #[doc = concat!("A `", stringify!($method), "` route that writes: `path` (with `/v1`), who may call it, and its handler, which answers with a durable acknowledgement.")]
         pub fn $verb<H, T>(path: &'static str, permission: Permission, handler: H) -> Route
         where
-            H: Handler<T, AppState>,
+            H: Handler<T, AppState> + Acknowledges<T>,
             T: 'static,
         {
             Route::new(Method::$method, path, permission, routing::$verb(handler))
@@ -86,7 +155,31 @@ impl Route {
         }
     }
 
-    verbs!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
+    verbs!(post => POST, put => PUT, patch => PATCH, delete => DELETE);
+
+    /// A `GET` route: `path` (with `/v1`), who may call it, and its handler.
+    pub fn get<H, T>(path: &'static str, permission: Permission, handler: H) -> Route
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Route::new(Method::GET, path, permission, routing::get(handler))
+    }
+
+    /// A `POST` route that writes nothing to the store, so has nothing to
+    /// acknowledge: a replay (it only reads the decision log) or a backup (which
+    /// writes and syncs its own folder, outside the store).
+    pub fn post_without_store_write<H, T>(
+        path: &'static str,
+        permission: Permission,
+        handler: H,
+    ) -> Route
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Route::new(Method::POST, path, permission, routing::post(handler))
+    }
 
     /// The query string's type (one parameter per property).
     pub fn query<Q: JsonSchema>(mut self) -> Route {

@@ -16,7 +16,7 @@ use super::route::Route;
 use crate::council::Council;
 use crate::policy::settings::{CheckStop, InvalidSettings, validate_settings};
 use crate::policy::{Limits, PluginDigest};
-use crate::store::StoreError;
+use crate::store::{Durable, StoreError};
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CouncilSettings {
@@ -70,7 +70,7 @@ async fn put_settings(
     State(state): State<AppState>,
     CouncilPath(id): CouncilPath,
     JsonBody(settings): JsonBody<serde_json::Value>,
-) -> Result<Json<CouncilSettings>, Problem> {
+) -> Result<Durable<Json<CouncilSettings>>, Problem> {
     // `JsonBody` already refused anything but a JSON object.
     let mut council = state.caseload.council(&id)?;
     let Some(schema) = active_schema(&state, &council).await? else {
@@ -114,13 +114,16 @@ async fn put_settings(
             Ok(())
         })?
         .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
-    state.store.flush().await?;
+    let done = state
+        .store
+        .commit(Json(CouncilSettings {
+            settings: council.settings,
+            plugin: council.active_plugin,
+            schema: Some(schema),
+        }))
+        .await?;
     tracing::info!(council = %id, "settings changed");
-    Ok(Json(CouncilSettings {
-        settings: council.settings,
-        plugin: council.active_plugin,
-        schema: Some(schema),
-    }))
+    Ok(done)
 }
 
 async fn get_limits(
@@ -135,7 +138,7 @@ async fn put_limits(
     State(state): State<AppState>,
     CouncilPath(id): CouncilPath,
     JsonBody(limits): JsonBody<Limits>,
-) -> Result<Json<Limits>, Problem> {
+) -> Result<Durable<Json<Limits>>, Problem> {
     state.caseload.council(&id)?;
     limits
         .check(state.policies.memory_ceiling())
@@ -147,9 +150,9 @@ async fn put_limits(
             Ok(())
         })?
         .ok_or_else(|| Problem::not_found(format!("no council `{id}`")))?;
-    state.store.flush().await?;
+    let done = state.store.commit(Json(council.limits)).await?;
     tracing::info!(council = %id, "sandbox limits changed");
-    Ok(Json(council.limits))
+    Ok(done)
 }
 
 pub fn routes() -> Vec<Route> {

@@ -14,7 +14,7 @@ use super::{Caseload, CaseloadError, ParticipantView, WRITE_ATTEMPTS};
 use crate::council::{Council, CouncilId};
 use crate::journey::{Event, Journey, JourneyError, ParticipantId};
 use crate::key_workers::{self, CapOverride, KeyWorker, KeyWorkerId};
-use crate::store::{JourneyWrite, StoreError};
+use crate::store::{Durable, JourneyWrite, StoreError};
 
 /// Held while an assignment is checked against a cap and written.
 static ASSIGNING: Mutex<()> = Mutex::const_new(());
@@ -181,7 +181,7 @@ impl Caseload {
         council_id: &CouncilId,
         participant: ParticipantId,
         assignment: &Assignment,
-    ) -> Result<(ParticipantView, Assigned), CaseloadError> {
+    ) -> Result<Durable<(ParticipantView, Assigned)>, CaseloadError> {
         let council: Council = self.council(council_id)?;
         let admitted = self.admit(&council.id, participant, assignment).await?;
         let today = self.today(&council);
@@ -218,14 +218,15 @@ impl Caseload {
             break true;
         };
         let overridden = changed && self.keep_override(&council.id, participant, &admitted)?;
-        self.store.flush().await?;
         let assigned = Assigned {
             caseload: admitted.caseload_after(true),
             key_worker: admitted.key_worker.clone(),
             overridden,
             changed,
         };
+        let view = self.view(&council.id, participant)?;
+        let done = self.store.commit((view, assigned)).await?;
         drop(admitted);
-        Ok((self.view(&council.id, participant)?, assigned))
+        Ok(done)
     }
 }
