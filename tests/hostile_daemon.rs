@@ -174,14 +174,16 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// The resident memory of process `pid`, in KiB (Linux).
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("process status");
-    status
+/// A field of the daemon's `/proc/<pid>/status`, in bytes (`VmHWM`, `VmRSS`).
+fn memory_status(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_else(|e| panic!("cannot read the daemon's /proc status (Linux only): {e}"));
+    let kib: u64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
+        .find_map(|line| line.strip_prefix(&format!("{field}:")))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in the daemon's status:\n{status}"));
+    kib * 1024
 }
 
 /// Uploads the daemon must refuse, each quickly and by name, leaving nothing behind:
@@ -226,7 +228,7 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
     let mut warm_rss = 0;
     for n in 0..60 {
         if n == 10 {
-            warm_rss = rss_kib(daemon.pid());
+            warm_rss = memory_status(daemon.pid(), "VmRSS");
         }
         let wrong = json!([{
             "name": format!("refused upload {n}"),
@@ -256,10 +258,11 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         before,
         "refused uploads left compiled code"
     );
-    let grown = rss_kib(daemon.pid()).saturating_sub(warm_rss);
+    let grown = memory_status(daemon.pid(), "VmRSS").saturating_sub(warm_rss);
     assert!(
-        grown < 32 * 1024,
-        "50 refused uploads grew the daemon's resident memory by {grown} KiB"
+        grown < 32 << 20,
+        "50 refused uploads grew the daemon's resident memory by {} KiB",
+        grown >> 10
     );
     let r = api.get("/v1/councils/bombed/plugin/versions").await;
     assert_eq!(r.body["versions"], json!([]), "{}", r.body);
@@ -420,18 +423,6 @@ async fn a_slow_settings_check_stops_when_its_client_hangs_up() {
     let r = api.get("/v1/councils/slow/settings").await;
     assert_eq!(r.body["settings"], json!({ "items": ["x"] }), "{}", r.body);
     assert_eq!(api.get("/healthz").await.status, 200);
-}
-
-/// A field of the daemon's `/proc/<pid>/status`, in bytes (`VmHWM`, `VmRSS`).
-fn memory_status(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_else(|e| panic!("cannot read the daemon's /proc status (Linux only): {e}"));
-    let kib: u64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix(&format!("{field}:")))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in the daemon's status:\n{status}"));
-    kib * 1024
 }
 
 /// Answers far over the 256 KiB cap, written by the plugin straight into its memory
