@@ -232,8 +232,15 @@ pub mod __private {
     pub(crate) fn settings_from_json<S: DeserializeOwned + Default>(
         text: &str,
     ) -> Result<S, String> {
-        if text.trim().is_empty() {
+        let text = text.trim();
+        if text.is_empty() || text == "null" || is_empty_object(text) {
             return Ok(S::default());
+        }
+        // Every decision parses the settings afresh (each runs in a fresh sandbox), so
+        // the common case goes straight into the settings type, with no JSON tree in
+        // between; only settings that fail are parsed again to say why.
+        if let Ok(settings) = serde_json::from_str::<S>(text) {
+            return Ok(settings);
         }
         let value: Value = serde_json::from_str(text)
             .map_err(|e| format!("the settings are not valid JSON: {e}"))?;
@@ -259,6 +266,13 @@ pub mod __private {
             });
             blamed.unwrap_or_else(|| format!("invalid settings: {whole}"))
         })
+    }
+
+    /// `{}`, with any whitespace inside.
+    fn is_empty_object(text: &str) -> bool {
+        text.strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+            .is_some_and(|inside| inside.trim().is_empty())
     }
 
     fn json_kind(value: &Value) -> &'static str {

@@ -81,6 +81,8 @@
 //!
 //! `sdk/README.md` walks through a plugin from `cargo new` to an uploaded component.
 
+#[cfg(target_arch = "wasm32")]
+mod arena;
 pub mod calendar;
 mod convert;
 mod export;
@@ -98,6 +100,13 @@ pub use waymark_contract::{
 
 #[doc(hidden)]
 pub use export::__private;
+
+/// In the sandbox every decision's memory is thrown away with its instance, so a
+/// plugin allocates from a bump arena (`arena.rs`). Turn the `arena` feature off
+/// to bring your own `#[global_allocator]`.
+#[cfg(all(target_arch = "wasm32", feature = "arena"))]
+#[global_allocator]
+static ALLOCATOR: arena::Arena = arena::Arena::new();
 
 /// The WIT bindings of `waymark:policy@1.1.0`, generated here once so that every
 /// plugin links the same glue. Not part of the API: [`export_policy!`] is the only

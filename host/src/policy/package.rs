@@ -81,6 +81,12 @@ pub fn componentize(core_wasm: &[u8]) -> Result<Vec<u8>, PackageError> {
         .map_err(|e| PackageError::Componentize(format!("{e:#}")))
 }
 
+/// Heap a plugin starts with, linked into its initial memory after the stack and
+/// data. The SDK's arena allocates from it, so a decision normally never grows
+/// memory, which would cost two `mprotect` calls per decision. Stack, data and
+/// this stay within the pool's resident window (`engine.rs`, `KEEP_RESIDENT`).
+pub(crate) const INITIAL_HEAP: usize = 512 << 10;
+
 /// Builds the plugin crate at `crate_dir` and writes its component to `out`, or to
 /// `<workspace>/target/plugins/<crate>.wasm`. Returns where it was written.
 ///
@@ -117,7 +123,11 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
         // a wasm build; plugins are built the same way everywhere.
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS");
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .arg("--config")
+        .arg(format!(
+            "target.{PLUGIN_TARGET}.rustflags=[\"-Clink-arg=--initial-heap={INITIAL_HEAP}\"]"
+        ));
     if !defines_plugin_profile(&workspace.join("Cargo.toml")) {
         // A plugin crate outside this workspace (the template, say) gets the same
         // profile from the command line.

@@ -5,6 +5,8 @@
 //! calendar is right for any year, not only those someone typed in. One-off
 //! holidays proclaimed by the Crown are added per year in `PROCLAIMED`.
 
+use std::cell::RefCell;
+
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -72,8 +74,28 @@ impl UkCalendar {
     }
 
     pub fn is_bank_holiday(&self, day: NaiveDate) -> bool {
-        bank_holidays(self.nation, day.year()).contains(&day) || self.extra_holidays.contains(&day)
+        is_statutory_holiday(self.nation, day) || self.extra_holidays.contains(&day)
     }
+}
+
+thread_local! {
+    /// The bank holidays of the year last asked about on this thread: a plugin's
+    /// plan asks `is-working-day` of a dozen dates in a year or two, and working
+    /// the year's holidays out (Easter included) for each was most of the host's
+    /// share of a decision.
+    static LAST_YEAR: RefCell<Option<(Nation, i32, Vec<NaiveDate>)>> = const { RefCell::new(None) };
+}
+
+fn is_statutory_holiday(nation: Nation, day: NaiveDate) -> bool {
+    LAST_YEAR.with_borrow_mut(|last| match last {
+        Some((n, year, days)) if *n == nation && *year == day.year() => days.contains(&day),
+        _ => {
+            let days = bank_holidays(nation, day.year());
+            let holiday = days.contains(&day);
+            *last = Some((nation, day.year(), days));
+            holiday
+        }
+    })
 }
 
 impl WorkingCalendar for UkCalendar {
