@@ -85,7 +85,7 @@ pub fn componentize(core_wasm: &[u8]) -> Result<Vec<u8>, PackageError> {
 /// data. The SDK's arena allocates from it, so a decision normally never grows
 /// memory, which would cost two `mprotect` calls per decision. Stack, data and
 /// this stay within the pool's resident window (`engine.rs`, `KEEP_RESIDENT`).
-pub(crate) const INITIAL_HEAP: usize = 512 << 10;
+pub(crate) const INITIAL_HEAP: usize = 256 << 10;
 
 /// Builds the plugin crate at `crate_dir` and writes its component to `out`, or to
 /// `<workspace>/target/plugins/<crate>.wasm`. Returns where it was written.
