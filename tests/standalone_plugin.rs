@@ -100,18 +100,24 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
 
     // The wasm dependencies are those the checkout's plugins were built with, so
     // the documented setting points the build at their folder to reuse them.
+    let shared_wasm_dir = checkout.join("target/plugin-build");
     let built = succeeds(
         Command::new(waymark_bin())
             .args(["plugin", "build", "."])
-            .env(
-                "WAYMARK_PLUGIN_TARGET_DIR",
-                checkout.join("target/plugin-build"),
-            )
+            .env("WAYMARK_PLUGIN_TARGET_DIR", &shared_wasm_dir)
             .current_dir(&plugin),
         "waymark plugin build in the new plugin",
     );
     let wasm = plugin.join("target/plugins/waymark-plugin-north-tyneside.wasm");
     assert!(wasm.is_file(), "{built}");
+    assert!(
+        !plugin.join("target/plugin-build").exists()
+            && shared_wasm_dir
+                .join("wasm32-unknown-unknown/plugin/waymark_plugin_north_tyneside.wasm")
+                .is_file(),
+        "cargo did not build in WAYMARK_PLUGIN_TARGET_DIR ({})",
+        shared_wasm_dir.display()
+    );
     let checked = succeeds(
         Command::new(waymark_bin())
             .args(["plugin", "check"])
