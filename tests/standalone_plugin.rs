@@ -4,7 +4,9 @@
 //! plugin build` run there, the component built is uploaded with `waymark plugin
 //! upload` to a live daemon, and a referral gets the template's decision; and the
 //! SDK itself packages as a crate. Slow: it builds the SDK and its dependencies
-//! natively and again for wasm, so it is the only test of its kind.
+//! natively and again for wasm, so it is the only test of its kind. Only the
+//! sources must be outside: the builds share the checkout's compiled dependencies
+//! where cargo can reuse them (see the target folders below).
 
 use crate::support;
 
@@ -81,13 +83,14 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
 
     // Waymark's lockfile pins the dependencies to versions already downloaded.
     std::fs::copy(checkout.join("Cargo.lock"), plugin.join("Cargo.lock")).expect("lockfile");
-    // Artifacts are kept between runs (only the sources must be outside); Waymark's
-    // own target folder stays locked by the cargo running this test.
+    // Native builds (the plugin's tests, then cargo's verification of the packaged
+    // SDK) share one folder, kept between runs, so the SDK's dependencies compile
+    // once; Waymark's own target folder stays locked by the cargo running this test.
+    let native_dir = checkout.join("target/standalone-plugin");
     let tests_out = succeeds(
-        cargo(&plugin).arg("test").env(
-            "CARGO_TARGET_DIR",
-            checkout.join("target/standalone-plugin"),
-        ),
+        cargo(&plugin)
+            .arg("test")
+            .env("CARGO_TARGET_DIR", &native_dir),
         "cargo test in the new plugin",
     );
     assert!(
@@ -95,14 +98,26 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
         "{tests_out}"
     );
 
+    // The wasm dependencies are those the checkout's plugins were built with, so
+    // the documented setting points the build at their folder to reuse them.
+    let shared_wasm_dir = checkout.join("target/plugin-build");
     let built = succeeds(
         Command::new(waymark_bin())
             .args(["plugin", "build", "."])
+            .env("WAYMARK_PLUGIN_TARGET_DIR", &shared_wasm_dir)
             .current_dir(&plugin),
         "waymark plugin build in the new plugin",
     );
     let wasm = plugin.join("target/plugins/waymark-plugin-north-tyneside.wasm");
     assert!(wasm.is_file(), "{built}");
+    assert!(
+        !plugin.join("target/plugin-build").exists()
+            && shared_wasm_dir
+                .join("wasm32-unknown-unknown/plugin/waymark_plugin_north_tyneside.wasm")
+                .is_file(),
+        "cargo did not build in WAYMARK_PLUGIN_TARGET_DIR ({})",
+        shared_wasm_dir.display()
+    );
     let checked = succeeds(
         Command::new(waymark_bin())
             .args(["plugin", "check"])
@@ -175,21 +190,18 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
         .filter_map(|p| p["name"].as_str())
         .collect();
     assert!(publishable.contains(&"waymark-sdk"), "{publishable:?}");
-    let package_dir = checkout.join("target/sdk-package");
     let mut package = cargo(&checkout);
     package.args(["package", "--allow-dirty"]);
     for name in &publishable {
         package.args(["-p", name]);
     }
     succeeds(
-        package.env("CARGO_TARGET_DIR", &package_dir),
+        package.env("CARGO_TARGET_DIR", &native_dir),
         "cargo package of the publishable crates",
     );
     assert!(
-        package_dir
-            .join("package/waymark-sdk-0.1.0.crate")
-            .is_file(),
+        native_dir.join("package/waymark-sdk-0.1.0.crate").is_file(),
         "no waymark-sdk-0.1.0.crate in {}",
-        package_dir.display()
+        native_dir.display()
     );
 }

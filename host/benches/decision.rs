@@ -4,13 +4,16 @@
 //!
 //!     cargo bench -p waymark --bench decision
 //!
-//! The target is a median of at most 10 µs per sandboxed decision.
+//! The target is a median of at most 10 µs per sandboxed decision. Stoke-on-Trent's
+//! Python and JavaScript ports are built and timed the same way, side by side (the
+//! first run installs componentize-py and ComponentizeJS into the cache).
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use waymark::authoring::python::Toolchain;
 use waymark::policy::{
     CallContext, EngineSettings, JourneyFacts, Limits, Plugin, Policies, ReferralFacts,
     ReferralRoute, Stage, Track, build_plugin,
@@ -62,12 +65,32 @@ fn median_of(samples: &mut [Duration]) -> Duration {
     percentile(samples, 0.5)
 }
 
-/// Where another language's Stoke-on-Trent port comes from: a built component,
-/// named by an environment variable (its SDK's build writes one).
-const OTHER_LANGUAGES: [(&str, &str); 2] = [
-    ("Python", "WAYMARK_BENCH_PYTHON"),
-    ("JavaScript", "WAYMARK_BENCH_JAVASCRIPT"),
-];
+/// Builds Stoke-on-Trent's Python and JavaScript ports as `waymark plugin build`
+/// does (the first build installs the language's tools into the cache, and says
+/// so): each language's component, or why there is none.
+fn other_ports(workspace: &Path) -> Vec<(&'static str, Result<Vec<u8>, String>)> {
+    let out = workspace.join("target/bench-plugins");
+    let python = || -> Result<Vec<u8>, String> {
+        let tools = Toolchain::ensure(&mut |line| eprintln!("waymark: {line}"))
+            .map_err(|e| e.to_string())?;
+        let wasm = tools
+            .build(
+                &workspace.join("plugins/stoke-on-trent-py"),
+                Some(&out.join("stoke-on-trent-py.wasm")),
+            )
+            .map_err(|e| e.to_string())?;
+        std::fs::read(wasm).map_err(|e| e.to_string())
+    };
+    let javascript = || -> Result<Vec<u8>, String> {
+        let wasm = build_plugin(
+            &workspace.join("plugins/stoke-on-trent-js"),
+            Some(&out.join("stoke-on-trent-js.wasm")),
+        )
+        .map_err(|e| e.to_string())?;
+        std::fs::read(wasm).map_err(|e| e.to_string())
+    };
+    vec![("Python", python()), ("JavaScript", javascript())]
+}
 
 /// The eligibility and plan rows of one plugin, each decision in a fresh sandbox.
 fn sandboxed(
@@ -113,9 +136,9 @@ fn sandboxed(
 }
 
 fn main() {
-    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/stoke-on-trent");
-    let out =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-plugins/stoke-on-trent.wasm");
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let crate_dir = workspace.join("plugins/stoke-on-trent");
+    let out = workspace.join("target/bench-plugins/stoke-on-trent.wasm");
     eprintln!("building the Stoke-on-Trent plugin ...");
     let wasm = build_plugin(&crate_dir, Some(&out)).expect("the plugin builds");
     let bytes = std::fs::read(wasm).expect("the built plugin");
@@ -209,21 +232,16 @@ fn main() {
 
     // Python and JavaScript: the same rules through their SDKs, side by side.
     let mut missing = Vec::new();
-    for (language, variable) in OTHER_LANGUAGES {
-        let Some(path) = std::env::var_os(variable) else {
-            missing.push(format!(
-                "{language}: no component; set {variable} to a built Stoke-on-Trent port"
-            ));
-            continue;
-        };
-        let loaded = std::fs::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| policies.load(&bytes).map_err(|e| e.to_string()));
+    eprintln!("building the Python and JavaScript ports ...");
+    for (language, built) in other_ports(&workspace) {
+        let loaded = built.and_then(|bytes| policies.load(&bytes).map_err(|e| e.to_string()));
         match loaded {
             Ok(other) => rows.extend(sandboxed(
                 language, &other, &ctx, &referral, &journey, monday,
             )),
-            Err(e) => missing.push(format!("{language}: {} does not load: {e}", path.display())),
+            Err(e) => missing.push(format!(
+                "{language}: no figures, the port did not build or load: {e}"
+            )),
         }
     }
 

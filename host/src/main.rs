@@ -383,7 +383,8 @@ enum SchemasCommand {
 #[derive(Subcommand)]
 enum PluginCommand {
     /// Build a plugin project (a Rust crate, or a Python project) into an uploadable
-    /// component.
+    /// component. Cargo builds a Rust crate in `target/plugin-build` under its
+    /// workspace, or in `$WAYMARK_PLUGIN_TARGET_DIR` if set.
     Build {
         /// The plugin project's folder.
         dir: PathBuf,

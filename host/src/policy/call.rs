@@ -244,9 +244,14 @@ impl Plugin {
             ctx.calendar.clone(),
             limits,
             WasiSeed::new(as_of, &input_digest),
-            |store| v1::within_budget(cap, || call(&self.linked, store, &ctx.settings)),
+            |store| {
+                let (called, lifted) =
+                    v1::within_budget(cap, || call(&self.linked, store, &ctx.settings));
+                called.map(|answer| (answer, lifted))
+            },
         )?;
-        let value = match sandboxed.value {
+        let (answer, lifted) = sandboxed.value;
+        let value = match answer {
             Err(message) => {
                 if message.len() > cap {
                     return Err(too_large);
@@ -257,9 +262,10 @@ impl Plugin {
             }
             Ok(converted) => {
                 let answer = converted.map_err(|what| DecisionError::InvalidAnswer { what })?;
-                // Size first, exactly (the lift measured a lower bound): no contract
-                // check may quote an answer over the cap back.
-                if answer::json_size(&answer, cap) > cap {
+                // Size first (the lift measured a lower bound): no contract check may
+                // quote an answer over the cap back. Exactly, unless even the most
+                // the lifted strings and records could take is within the cap.
+                if lifted.json_upper_bound() > cap && answer::json_size(&answer, cap) > cap {
                     return Err(too_large);
                 }
                 check(answer, limits).map_err(|what| DecisionError::InvalidAnswer { what })?
@@ -294,22 +300,41 @@ fn digest_input<I: Serialize>(
         input: &'a I,
         as_of: NaiveDate,
     }
-    let canonical = serde_json::to_vec(&Canonical {
+    // Hashed as it is written, and counted: the input is never kept whole.
+    struct Digesting {
+        sha: Sha256,
+        bytes: usize,
+    }
+    impl std::io::Write for Digesting {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.sha.update(buf);
+            self.bytes += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut digesting = Digesting {
+        sha: Sha256::new(),
+        bytes: 0,
+    };
+    let canonical = Canonical {
         hook: hook.as_str(),
         settings,
         input,
         as_of,
-    })
-    .map_err(|e| DecisionError::Unavailable {
+    };
+    serde_json::to_writer(&mut digesting, &canonical).map_err(|e| DecisionError::Unavailable {
         message: format!("the input could not be serialized: {e}"),
     })?;
-    if canonical.len() > limits.max_input_bytes {
+    if digesting.bytes > limits.max_input_bytes {
         return Err(DecisionError::InputTooLarge {
-            bytes: canonical.len(),
+            bytes: digesting.bytes,
             limit: limits.max_input_bytes,
         });
     }
-    Ok(hex::encode(Sha256::digest(&canonical)))
+    Ok(hex::encode(digesting.sha.finalize()))
 }
 
 /// What a sandboxed call produced, and what it cost.

@@ -17,6 +17,12 @@ pub const PLUGIN_TARGET: &str = "wasm32-unknown-unknown";
 /// The workspace profile plugins are built with (small, `panic = "abort"`).
 const PLUGIN_PROFILE: &str = "plugin";
 
+/// Names the folder cargo builds Rust plugins in, instead of the workspace's
+/// `target/plugin-build`: plugins in several repositories can then share the
+/// dependencies they compiled. Not `CARGO_TARGET_DIR`: a build started from inside
+/// `cargo test` would wait forever on the lock of the outer cargo's folder.
+const PLUGIN_TARGET_DIR_VAR: &str = "WAYMARK_PLUGIN_TARGET_DIR";
+
 /// Why a plugin could not be packaged.
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
@@ -85,14 +91,14 @@ pub fn componentize(core_wasm: &[u8]) -> Result<Vec<u8>, PackageError> {
 /// data. The SDK's arena allocates from it, so a decision normally never grows
 /// memory, which would cost two `mprotect` calls per decision. Stack, data and
 /// this stay within the pool's resident window (`engine.rs`, `KEEP_RESIDENT`).
-pub(crate) const INITIAL_HEAP: usize = 512 << 10;
+pub(crate) const INITIAL_HEAP: usize = 256 << 10;
 
 /// Builds the plugin crate at `crate_dir` and writes its component to `out`, or to
 /// `<workspace>/target/plugins/<crate>.wasm`. Returns where it was written.
 ///
-/// Cargo runs with its own target directory (`target/plugin-build`), so this works
-/// while another cargo holds the workspace's main build lock, e.g. inside
-/// `cargo test`.
+/// Cargo runs with its own target directory (`target/plugin-build`, or
+/// `$WAYMARK_PLUGIN_TARGET_DIR` if set), so this works while another cargo holds the
+/// workspace's main build lock, e.g. inside `cargo test`.
 ///
 /// A folder with a `package.json` and no `Cargo.toml` is a JavaScript plugin, built
 /// by [`build_javascript_plugin`](super::javascript::build_javascript_plugin).
@@ -105,7 +111,12 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
     let workspace = workspace_root(&manifest)?;
     ensure_target(crate_dir)?;
 
-    let target_dir = workspace.join("target").join("plugin-build");
+    let target_dir = std::env::var_os(PLUGIN_TARGET_DIR_VAR)
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(
+            || workspace.join("target").join("plugin-build"),
+            PathBuf::from,
+        );
     let mut cargo = Command::new(cargo_program());
     cargo
         .arg("build")

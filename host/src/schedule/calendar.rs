@@ -78,23 +78,30 @@ impl UkCalendar {
     }
 }
 
+/// How many (nation, year)s of bank holidays each thread keeps worked out.
+const YEARS_KEPT: usize = 4;
+
 thread_local! {
-    /// The bank holidays of the year last asked about on this thread: a plugin's
-    /// plan asks `is-working-day` of a dozen dates in a year or two, and working
-    /// the year's holidays out (Easter included) for each was most of the host's
-    /// share of a decision.
-    static LAST_YEAR: RefCell<Option<(Nation, i32, Vec<NaiveDate>)>> = const { RefCell::new(None) };
+    /// The bank holidays of the years last asked about on this thread, newest
+    /// last: a plugin's plan asks `is-working-day` of a dozen dates over a year or
+    /// two, and working a year's holidays out (Easter included) for each question
+    /// was most of the host's share of a decision.
+    static YEARS: RefCell<Vec<(Nation, i32, Vec<NaiveDate>)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn is_statutory_holiday(nation: Nation, day: NaiveDate) -> bool {
-    LAST_YEAR.with_borrow_mut(|last| match last {
-        Some((n, year, days)) if *n == nation && *year == day.year() => days.contains(&day),
-        _ => {
-            let days = bank_holidays(nation, day.year());
-            let holiday = days.contains(&day);
-            *last = Some((nation, day.year(), days));
-            holiday
+    YEARS.with_borrow_mut(|years| {
+        let year = day.year();
+        if let Some((_, _, days)) = years.iter().find(|(n, y, _)| *n == nation && *y == year) {
+            return days.contains(&day);
         }
+        let days = bank_holidays(nation, year);
+        let holiday = days.contains(&day);
+        if years.len() == YEARS_KEPT {
+            years.remove(0);
+        }
+        years.push((nation, year, days));
+        holiday
     })
 }
 

@@ -31,23 +31,57 @@ pub(crate) struct AnswerTooLarge {
     pub(crate) limit: usize,
 }
 
+/// What was lifted of an answer: its strings' bytes and its lists' elements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Lifted {
+    pub(crate) string_bytes: usize,
+    pub(crate) elements: usize,
+}
+
+impl Lifted {
+    /// The most bytes the answer can take as JSON. A string's byte is at most 6
+    /// (`\u001f`); everything else is fixed per record: field names, punctuation,
+    /// enum names and dates, far under [`RECORD_JSON_BYTES`] for any record of the
+    /// contract, and each record is a list element or the answer itself. When this
+    /// is within the cap, the exact measure (which writes the whole answer out as
+    /// JSON) can be skipped.
+    pub(crate) fn json_upper_bound(&self) -> usize {
+        self.string_bytes.saturating_mul(6).saturating_add(
+            self.elements
+                .saturating_add(1)
+                .saturating_mul(RECORD_JSON_BYTES),
+        )
+    }
+}
+
+/// More than any one record of the contract takes as JSON, its strings aside.
+const RECORD_JSON_BYTES: usize = 256;
+
 thread_local! {
     /// The budget of the answer being lifted on this thread: (limit, bytes left).
     /// Lifting is synchronous, inside the export call [`within_budget`] wraps.
     static BUDGET: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+    /// What the answer being lifted on this thread has lifted so far.
+    static LIFTED: Cell<Lifted> = const { Cell::new(Lifted { string_bytes: 0, elements: 0 }) };
 }
 
-/// Runs `call` (one export call) with an answer budget of `limit` bytes. Outside
-/// one, a capped type refuses everything: it must never be lifted unmeasured.
-pub(crate) fn within_budget<R>(limit: usize, call: impl FnOnce() -> R) -> R {
-    struct Reset(Option<(usize, usize)>);
+/// Runs `call` (one export call) with an answer budget of `limit` bytes, and says
+/// what it lifted. Outside one, a capped type refuses everything: it must never be
+/// lifted unmeasured.
+pub(crate) fn within_budget<R>(limit: usize, call: impl FnOnce() -> R) -> (R, Lifted) {
+    struct Reset(Option<(usize, usize)>, Lifted);
     impl Drop for Reset {
         fn drop(&mut self) {
             BUDGET.set(self.0);
+            LIFTED.set(self.1);
         }
     }
-    let _reset = Reset(BUDGET.replace(Some((limit, limit))));
-    call()
+    let _reset = Reset(
+        BUDGET.replace(Some((limit, limit))),
+        LIFTED.replace(Lifted::default()),
+    );
+    let result = call();
+    (result, LIFTED.get())
 }
 
 /// Charges `bytes` to the answer's budget, or refuses the answer.
@@ -63,6 +97,24 @@ fn charge(bytes: usize) -> wasmtime::Result<()> {
             Err(wasmtime::Error::new(AnswerTooLarge { limit }))
         }
     }
+}
+
+/// Charges a string of `len` bytes.
+fn charge_string(len: usize) -> wasmtime::Result<()> {
+    charge(len)?;
+    let mut lifted = LIFTED.get();
+    lifted.string_bytes = lifted.string_bytes.saturating_add(len);
+    LIFTED.set(lifted);
+    Ok(())
+}
+
+/// Charges a list of `len` elements.
+fn charge_list(len: usize) -> wasmtime::Result<()> {
+    charge(len.saturating_mul(ELEMENT_FLOOR))?;
+    let mut lifted = LIFTED.get();
+    lifted.elements = lifted.elements.saturating_add(len);
+    LIFTED.set(lifted);
+    Ok(())
 }
 
 /// The JSON bytes a list element takes at the least.
@@ -102,7 +154,7 @@ unsafe impl Lift for CappedString {
     ) -> wasmtime::Result<Self> {
         // Lowered as (pointer, length); a UTF-16 length is in code units, each of
         // which is at least one byte of UTF-8.
-        charge(src[1].get_u32() as usize)?;
+        charge_string(src[1].get_u32() as usize)?;
         String::linear_lift_from_flat(cx, ty, src).map(CappedString)
     }
 
@@ -111,7 +163,7 @@ unsafe impl Lift for CappedString {
         ty: InterfaceType,
         bytes: &[u8],
     ) -> wasmtime::Result<Self> {
-        charge(length_in_memory(bytes))?;
+        charge_string(length_in_memory(bytes))?;
         String::linear_lift_from_memory(cx, ty, bytes).map(CappedString)
     }
 }
@@ -138,7 +190,7 @@ unsafe impl<T: Lift> Lift for CappedList<T> {
         ty: InterfaceType,
         src: &Self::Lower,
     ) -> wasmtime::Result<Self> {
-        charge((src[1].get_u32() as usize).saturating_mul(ELEMENT_FLOOR))?;
+        charge_list(src[1].get_u32() as usize)?;
         Vec::<T>::linear_lift_from_flat(cx, ty, src).map(CappedList)
     }
 
@@ -147,7 +199,7 @@ unsafe impl<T: Lift> Lift for CappedList<T> {
         ty: InterfaceType,
         bytes: &[u8],
     ) -> wasmtime::Result<Self> {
-        charge(length_in_memory(bytes).saturating_mul(ELEMENT_FLOOR))?;
+        charge_list(length_in_memory(bytes))?;
         Vec::<T>::linear_lift_from_memory(cx, ty, bytes).map(CappedList)
     }
 }
@@ -158,7 +210,7 @@ mod tests {
 
     #[test]
     fn the_budget_is_spent_then_refuses_and_is_reset_after() {
-        within_budget(10, || {
+        let _ = within_budget(10, || {
             assert!(charge(6).is_ok());
             assert!(charge(4).is_ok());
             let err = charge(1).unwrap_err();
@@ -168,6 +220,67 @@ mod tests {
             );
         });
         assert!(charge(1).is_err(), "outside a budget nothing is lifted");
+    }
+
+    /// The bound holds for the worst strings there are (each byte escaped to six)
+    /// and for records of empty strings, in every answer of the contract.
+    #[test]
+    fn the_json_upper_bound_is_never_below_the_exact_size() {
+        use crate::policy::answer::json_size;
+        use crate::policy::contract::{
+            ContactDecision, Destination, Eligibility, Handover, Plan, PlannedTimer as Timer,
+            Reason, TimerKind,
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
+        for text in [String::new(), "\u{1}".repeat(300), "é\"\\\n".repeat(50)] {
+            let reason = || Reason::new(text.clone(), text.clone());
+            let reasons = |n| (0..n).map(|_| reason()).collect::<Vec<_>>();
+            let timer = || Timer::new(TimerKind::FirstEmployerContact, day, text.clone());
+            // (exact JSON size, strings' bytes, list elements)
+            let answers = [
+                {
+                    let mut e = Eligibility::accept(reasons(3));
+                    e.signpost = Some(text.clone());
+                    (json_size(&e, usize::MAX), text.len() * 7, 3)
+                },
+                (
+                    json_size(
+                        &Plan {
+                            timers: (0..20).map(|_| timer()).collect(),
+                            reasons: reasons(4),
+                        },
+                        usize::MAX,
+                    ),
+                    text.len() * 28,
+                    24,
+                ),
+                (
+                    json_size(&ContactDecision::outreach(timer(), reasons(2)), usize::MAX),
+                    text.len() * 5,
+                    2,
+                ),
+                (
+                    json_size(
+                        &Handover::new(
+                            Destination::NhsTalkingTherapies,
+                            (0..5).map(|_| text.clone()),
+                            reasons(2),
+                        ),
+                        usize::MAX,
+                    ),
+                    text.len() * 9,
+                    7,
+                ),
+            ];
+            for (exact, string_bytes, elements) in answers {
+                let bound = Lifted {
+                    string_bytes,
+                    elements,
+                }
+                .json_upper_bound();
+                assert!(exact <= bound, "{exact} > {bound} for {text:?}");
+            }
+        }
     }
 
     #[test]
