@@ -37,6 +37,8 @@ pub struct ServeConfig {
     /// The file holding the master data key (64 hex digits), outside the data folder;
     /// `WAYMARK_DATA_KEY` overrides it (see `store::DataKey::resolve`).
     pub data_key_file: Option<PathBuf>,
+    /// Where compiled plugins and functions are kept; `None` is `<data>/compiled`.
+    pub compiled_cache: Option<PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -52,6 +54,7 @@ impl Default for ServeConfig {
             rate_burst: 200.0,
             max_body_bytes: 64 * 1024,
             data_key_file: None,
+            compiled_cache: None,
         }
     }
 }
@@ -113,6 +116,11 @@ pub struct ServeFlags {
     /// [toml: data_key_file]
     #[arg(long, value_name = "PATH")]
     pub data_key_file: Option<PathBuf>,
+    /// Folder of compiled plugins (machine code, so private to the daemon's user), which
+    /// several daemons of the same version may share; only accepted plugins are written
+    /// [env: WAYMARK_COMPILED_CACHE] [toml: compiled_cache] [default: <data>/compiled]
+    #[arg(long, value_name = "DIR")]
+    pub compiled_cache: Option<PathBuf>,
 }
 
 /// Why the configuration was refused.
@@ -150,6 +158,7 @@ pub const KEYS: &[&str] = &[
     "rate_burst",
     "max_body_bytes",
     "data_key_file",
+    "compiled_cache",
 ];
 
 /// The smallest body limit allowed: below it even a referral would not fit.
@@ -168,6 +177,7 @@ pub struct Layer {
     pub rate_burst: Option<f64>,
     pub max_body_bytes: Option<usize>,
     pub data_key_file: Option<PathBuf>,
+    pub compiled_cache: Option<PathBuf>,
 }
 
 impl Layer {
@@ -214,6 +224,9 @@ impl Layer {
                 "data_key_file" => {
                     layer.data_key_file = Some(typed::<PathBuf>(value).map_err(invalid)?)
                 }
+                "compiled_cache" => {
+                    layer.compiled_cache = Some(typed::<PathBuf>(value).map_err(invalid)?)
+                }
                 _ => return Err(ConfigError::UnknownKey { key, origin }),
             }
         }
@@ -258,6 +271,7 @@ impl Layer {
                     .map_err(|_| format!("`{s}` is not a whole number of bytes"))
             })?,
             data_key_file: parsed(&var, "data_key_file", "WAYMARK_DATA_KEY_FILE", path)?,
+            compiled_cache: parsed(&var, "compiled_cache", "WAYMARK_COMPILED_CACHE", path)?,
         };
         // Which variable a bad value came from is in the per-variable errors above; a
         // range error names the setting's variable.
@@ -277,6 +291,7 @@ impl Layer {
             rate_burst: flags.rate_burst,
             max_body_bytes: flags.max_body_bytes,
             data_key_file: flags.data_key_file.clone(),
+            compiled_cache: flags.compiled_cache.clone(),
         };
         layer.check("the command line")?;
         Ok(layer)
@@ -330,6 +345,7 @@ impl Layer {
             ("data", &self.data),
             ("seed", &self.seed),
             ("data_key_file", &self.data_key_file),
+            ("compiled_cache", &self.compiled_cache),
         ] {
             if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
                 return Err(invalid(key, "an empty path is not allowed".into()));
@@ -351,6 +367,7 @@ impl Layer {
             rate_burst: self.rate_burst.or(below.rate_burst),
             max_body_bytes: self.max_body_bytes.or(below.max_body_bytes),
             data_key_file: self.data_key_file.or(below.data_key_file),
+            compiled_cache: self.compiled_cache.or(below.compiled_cache),
         }
     }
 
@@ -368,6 +385,7 @@ impl Layer {
             rate_burst: self.rate_burst.unwrap_or(d.rate_burst),
             max_body_bytes: self.max_body_bytes.unwrap_or(d.max_body_bytes),
             data_key_file: self.data_key_file.or(d.data_key_file),
+            compiled_cache: self.compiled_cache.or(d.compiled_cache),
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct ServeOptions {
     pub access: api::AccessLimits,
     /// The master data key's file (`WAYMARK_DATA_KEY` overrides it).
     pub data_key_file: Option<PathBuf>,
+    /// Where compiled plugins are kept; `None` is `<data>/compiled`.
+    pub compiled_cache: Option<PathBuf>,
 }
 
 /// `--seed`: councils to create (if absent) with their plugins, so the daemon starts ready to use.
@@ -100,7 +102,11 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
 
     let admin_key = admin_key(&store).await?;
     let engine = EngineSettings {
-        cache_dir: Some(opts.data.join("compiled")),
+        cache_dir: Some(
+            opts.compiled_cache
+                .clone()
+                .unwrap_or_else(|| opts.data.join("compiled")),
+        ),
         ..EngineSettings::default()
     };
     let policies =

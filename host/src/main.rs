@@ -602,6 +602,7 @@ fn main() -> anyhow::Result<()> {
                     max_body_bytes: config.max_body_bytes,
                 },
                 data_key_file: config.data_key_file,
+                compiled_cache: config.compiled_cache,
             }))
         }
         Command::Simulate(args) => simulate(args),
@@ -656,6 +657,7 @@ fn main() -> anyhow::Result<()> {
                     Some(path) => workbench::golden_from(path)?,
                     None => Vec::new(),
                 };
+                say_compiled_cache();
                 let report = workbench::check(&bytes, limits, &cases)?;
                 print!("{}: {report}", file.display());
                 report_outcome(&report)
@@ -774,6 +776,7 @@ fn main() -> anyhow::Result<()> {
             }
             PluginCommand::Test { dir, limits } => {
                 let limits = workbench::limits_from(limits.as_deref())?;
+                say_compiled_cache();
                 let (wasm, report) = match project_lang(&dir)? {
                     Lang::Rust => workbench::test_crate(&dir, limits)?,
                     Lang::Python => {
@@ -820,6 +823,19 @@ fn project_lang(dir: &std::path::Path) -> anyhow::Result<Lang> {
             dir.display()
         )
     })
+}
+
+/// Says where compiled plugins are cached, the first time (on stderr, as the tool
+/// installs do).
+fn say_compiled_cache() {
+    let dir = workbench::compiled_cache();
+    if !dir.exists() {
+        eprintln!(
+            "waymark: keeping compiled plugins in {} (first use; later checks compile only \
+             what changed)",
+            dir.display()
+        );
+    }
 }
 
 /// The Python tools, installed into the cache on first use (said on stderr).

@@ -86,6 +86,16 @@ impl Daemon {
         Daemon::start_with(data, &[])
     }
 
+    /// Starts with its compiled cache in [`shared_compiled_cache`] rather than its
+    /// data folder (the Python and JavaScript tests).
+    pub fn start_sharing_compiled(data: &Path) -> Daemon {
+        let compiled = shared_compiled_cache();
+        let compiled = compiled
+            .to_str()
+            .expect("the compiled cache's path is UTF-8");
+        Daemon::start_with(data, &[("WAYMARK_COMPILED_CACHE", compiled)])
+    }
+
     /// Starts with extra environment variables (e.g. `RUST_LOG`, rate limits).
     pub fn start_with(data: &Path, env: &[(&str, &str)]) -> Daemon {
         Daemon::start_with_args(data, env, &[])
@@ -368,14 +378,22 @@ pub async fn key(admin: &Client, council: &str, role: &str) -> (String, Client) 
     (id, admin.with_token(&secret))
 }
 
-/// A policy engine whose compiled code goes to one disk cache for the whole test run
-/// (`target/test-compiled`). A Python or JavaScript component is tens of MB and takes
-/// minutes to compile on a debug build: with this, the first test that loads it
-/// compiles it (see [`compiled_once`]) and every other reads it back from disk.
+/// The compiled cache the Python and JavaScript tests share with `waymark plugin
+/// check | test` (`$WAYMARK_CACHE/compiled`) and with their daemons
+/// ([`Daemon::start_sharing_compiled`]). A Python or JavaScript component is tens of
+/// MB, nearly all of it the language's runtime, and takes many CPU-seconds to compile
+/// on a debug build: with one cache, the runtime's functions are compiled once for the
+/// whole run, and a plugin compiled once is read back from disk by every other engine.
+pub fn shared_compiled_cache() -> PathBuf {
+    waymark::policy::workbench::compiled_cache()
+}
+
+/// A policy engine over [`shared_compiled_cache`]: the first test that loads a
+/// plugin compiles it (see [`compiled_once`]) and every other reads it back from disk.
 pub fn shared_policies() -> waymark::policy::Policies {
     let settings = waymark::policy::EngineSettings {
         pooled_instances: 4,
-        cache_dir: Some(workspace().join("target/test-compiled")),
+        cache_dir: Some(shared_compiled_cache()),
         ..waymark::policy::EngineSettings::default()
     };
     waymark::policy::Policies::new(&settings, waymark::policy::Limits::default())

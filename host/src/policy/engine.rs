@@ -10,12 +10,14 @@
 //!   address space stays modest even with many slots; if the pool cannot be set up
 //!   (a tight `ulimit -v`, say) we fall back to allocating on demand.
 //! - **An on-disk cache** of compiled plugins, so a restart does not recompile every
-//!   council's plugin.
+//!   council's plugin, and of compiled functions (`compiled_functions.rs`), so a plugin
+//!   that shares most of its code with one compiled before (every Python plugin has
+//!   the same CPython) compiles only what is new.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -25,6 +27,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use super::compiled_functions::{FunctionCache, NewFunctions};
 use super::load::PluginDigest;
 
 /// How often the epoch advances: the granularity of every decision's deadline.
@@ -61,10 +64,11 @@ pub struct EngineSettings {
     /// The most linear memory any plugin may ever have, in bytes. A council's
     /// `memory_bytes` limit above this is capped to it. Rounded up to 64 KiB.
     pub memory_ceiling_bytes: usize,
-    /// Where compiled plugins are kept across restarts. The directory must be
-    /// private to the daemon: what is in it is loaded as machine code. `None`
-    /// compiles every plugin afresh on every start. Only plugins that were accepted
-    /// are written here (see `Policies::admit`).
+    /// Where compiled plugins are kept across restarts, and their compiled
+    /// functions (in `functions/`), which any plugin sharing them reuses. The
+    /// directory must be private to the daemon: what is in it is loaded as machine
+    /// code. `None` compiles every plugin afresh on every start. Only plugins that
+    /// were accepted are written here (see `Policies::admit`).
     pub cache_dir: Option<PathBuf>,
     /// How many compiled plugins are kept in memory. Past it the least recently used
     /// is dropped (decisions already running keep theirs) and compiled again, or read
@@ -109,6 +113,7 @@ pub enum EngineError {
 pub(crate) struct PolicyEngine {
     engine: Engine,
     cache: Option<ArtefactCache>,
+    functions: Option<Arc<FunctionCache>>,
     memory_ceiling: usize,
     pooled: bool,
     counts: CompileCounts,
@@ -123,11 +128,15 @@ struct CompileCounts {
     from_cache: AtomicU64,
 }
 
-/// How many plugins an engine compiled, and how many it loaded from its cache.
+/// How many plugins an engine compiled, and how many it loaded from its cache; and
+/// of the functions in the plugins it compiled, how many were found compiled in the
+/// function cache and how many were compiled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Compilations {
     pub compiled: u64,
     pub from_cache: u64,
+    pub functions_from_cache: u64,
+    pub functions_compiled: u64,
 }
 
 impl PolicyEngine {
@@ -138,7 +147,24 @@ impl PolicyEngine {
             .div_ceil(WASM_PAGE)
             .saturating_mul(WASM_PAGE);
 
+        let functions = match &settings.cache_dir {
+            Some(dir) => {
+                let opened = private_dir(dir).and_then(|()| FunctionCache::open(dir));
+                let cache = opened.map_err(|source| EngineError::CacheDir {
+                    path: dir.to_owned(),
+                    source,
+                })?;
+                Some(Arc::new(cache))
+            }
+            None => None,
+        };
+
         let mut config = Config::new();
+        if let Some(functions) = &functions {
+            config
+                .enable_incremental_compilation(functions.clone())
+                .map_err(|e| EngineError::Config(e.to_string()))?;
+        }
         config
             .wasm_component_model(true)
             .consume_fuel(true)
@@ -185,6 +211,7 @@ impl PolicyEngine {
         Ok(PolicyEngine {
             engine,
             cache,
+            functions,
             memory_ceiling,
             pooled,
             counts: CompileCounts::default(),
@@ -207,38 +234,66 @@ impl PolicyEngine {
     }
 
     pub(crate) fn compilations(&self) -> Compilations {
+        let (functions_from_cache, functions_compiled) =
+            self.functions.as_ref().map_or((0, 0), |f| f.counts());
         Compilations {
             compiled: self.counts.compiled.load(Ordering::Relaxed),
             from_cache: self.counts.from_cache.load(Ordering::Relaxed),
+            functions_from_cache,
+            functions_compiled,
         }
     }
 
-    /// Compiles a component, or loads it from the cache if it was compiled before.
+    /// Compiles a component, or loads it from the cache if it was compiled before;
+    /// with the functions it compiled that the function cache did not have.
     /// Nothing is written: a plugin still being checked may yet be refused, and a
     /// refused plugin must leave nothing behind ([`PolicyEngine::keep`] writes).
     pub(crate) fn compile(
         &self,
         bytes: &[u8],
         digest: &PluginDigest,
-    ) -> wasmtime::Result<Component> {
+    ) -> wasmtime::Result<(Component, NewFunctions)> {
         if let Some(cache) = &self.cache
             && let Some(component) = cache.load(&self.engine, digest)
         {
             self.counts.from_cache.fetch_add(1, Ordering::Relaxed);
-            return Ok(component);
+            return Ok((component, NewFunctions::default()));
         }
+        let before = self.compilations();
+        let started = std::time::Instant::now();
+        let compiling = self.functions.as_ref().map(|f| f.begin());
         let component = Component::new(&self.engine, bytes)?;
+        let functions = compiling.map(|c| c.finish()).unwrap_or_default();
         self.counts.compiled.fetch_add(1, Ordering::Relaxed);
-        Ok(component)
+        let after = self.compilations();
+        // Per plugin, unless two compiles overlapped (then the sum of both).
+        tracing::info!(
+            plugin = %digest,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            functions_from_cache = after.functions_from_cache - before.functions_from_cache,
+            functions_compiled = after.functions_compiled - before.functions_compiled,
+            "compiled a plugin"
+        );
+        Ok((component, functions))
     }
 
     /// Writes an accepted plugin's machine code to the on-disk cache, if there is
-    /// one and it is not there yet.
-    pub(crate) fn keep(&self, component: &Component, digest: &PluginDigest) {
+    /// one and it is not there yet, and the functions its compile added.
+    pub(crate) fn keep(
+        &self,
+        component: &Component,
+        digest: &PluginDigest,
+        functions: NewFunctions,
+    ) {
         if let Some(cache) = &self.cache
             && !cache.path(digest).is_file()
         {
             cache.store(component, digest);
+        }
+        if let Some(cache) = &self.functions
+            && !functions.is_empty()
+        {
+            cache.write(functions);
         }
     }
 }
@@ -332,21 +387,10 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl ArtefactCache {
     fn open(dir: &Path, engine: &Engine) -> Result<ArtefactCache, EngineError> {
-        let created = std::fs::DirBuilder::new().recursive(true).create(dir);
-        created.map_err(|source| EngineError::CacheDir {
+        private_dir(dir).map_err(|source| EngineError::CacheDir {
             path: dir.to_owned(),
             source,
         })?;
-        // The files are machine code we will map and run: nobody else may write here.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let private = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-            private.map_err(|source| EngineError::CacheDir {
-                path: dir.to_owned(),
-                source,
-            })?;
-        }
         let mut hasher = Sha256Hasher::default();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let engine_hash = hex::encode(&hasher.0.finalize()[..8]);
@@ -411,31 +455,68 @@ impl ArtefactCache {
     }
 
     /// Removes the least recently used compiled plugins until the cache is within
-    /// its bound. Best effort: a file that cannot be removed is left.
+    /// its bound.
     fn evict(&self) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+        let files = entries
             .filter_map(Result::ok)
             .filter(|e| e.file_name().to_string_lossy().ends_with(".cwasm"))
-            .filter_map(|e| {
-                let meta = e.metadata().ok()?;
-                Some((meta.modified().ok()?, meta.len(), e.path()))
-            })
-            .collect();
-        let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
-        files.sort();
-        for (_, len, path) in files {
-            if total <= self.max_bytes {
-                break;
-            }
-            if std::fs::remove_file(&path).is_ok() {
-                tracing::info!(path = %path.display(), "evicted a compiled plugin from the disk cache");
-                total = total.saturating_sub(len);
-            }
+            .map(|e| e.path());
+        let removed = evict_least_recently_used(files, self.max_bytes);
+        if removed > 0 {
+            tracing::info!(
+                removed,
+                dir = %self.dir.display(),
+                "evicted compiled plugins from the disk cache past its bound"
+            );
         }
     }
+}
+
+/// Creates `dir` if absent and makes it private to this user: what a cache holds is
+/// machine code we will map and run, so nobody else may write there.
+pub(super) fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().recursive(true).create(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Removes the least recently used of `files` (by modification time, which a use
+/// sets) until their total size is within `max_bytes`; returns how many it removed.
+/// Best effort: a file that cannot be read or removed is left.
+pub(super) fn evict_least_recently_used(
+    files: impl IntoIterator<Item = PathBuf>,
+    max_bytes: u64,
+) -> usize {
+    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = files
+        .into_iter()
+        .filter_map(|path| {
+            let meta = std::fs::metadata(&path).ok()?;
+            Some((meta.modified().ok()?, meta.len(), path))
+        })
+        .collect();
+    let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+    if total <= max_bytes {
+        return 0;
+    }
+    files.sort();
+    let mut removed = 0;
+    for (_, len, path) in files {
+        if total <= max_bytes {
+            break;
+        }
+        if std::fs::remove_file(&path).is_ok() {
+            total = total.saturating_sub(len);
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Feeds `Hash` input into SHA-256, so the cache key is stable across processes
@@ -493,11 +574,12 @@ mod tests {
         let digest = PluginDigest::of(&bytes);
 
         let engine = PolicyEngine::new(&settings).unwrap();
-        let component = engine.compile(&bytes, &digest).unwrap();
+        let (component, functions) = engine.compile(&bytes, &digest).unwrap();
         let cached = || -> Vec<String> {
             std::fs::read_dir(dir.path().join("compiled"))
                 .unwrap()
                 .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .filter(|name| name != "functions")
                 .collect()
         };
         assert_eq!(
@@ -505,7 +587,7 @@ mod tests {
             Vec::<String>::new(),
             "compiling alone writes nothing"
         );
-        engine.keep(&component, &digest);
+        engine.keep(&component, &digest, functions);
         let cached = cached();
         assert_eq!(cached.len(), 1, "{cached:?}");
         assert!(cached[0].starts_with(digest.as_str()) && cached[0].ends_with(".cwasm"));
@@ -531,7 +613,7 @@ mod tests {
             module.extend([0x70, 0x00, tables]);
             let bytes = crate::policy::componentize(&module).unwrap();
             let digest = PluginDigest::of(&bytes);
-            (engine.compile(&bytes, &digest).unwrap(), digest)
+            (engine.compile(&bytes, &digest).unwrap().0, digest)
         };
         let (first, first_digest) = compile(1);
         cache.store(&first, &first_digest);

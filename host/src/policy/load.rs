@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::Component;
 
 use super::call::{self, DecisionError};
+use super::compiled_functions::NewFunctions;
 use super::engine::{EngineError, EngineSettings, PolicyEngine};
 use super::language::Language;
 use super::limits::Limits;
@@ -236,6 +237,9 @@ pub struct Plugin {
     pub(crate) linked: Linked,
     /// Keeps the engine's epoch ticker running while this plugin can be called.
     pub(crate) engine: Arc<PolicyEngine>,
+    /// The functions its compile added to no cache yet: written when the plugin is
+    /// admitted, dropped with it if it is refused.
+    pub(crate) new_functions: Mutex<NewFunctions>,
 }
 
 impl fmt::Debug for Plugin {
@@ -331,7 +335,14 @@ impl Policies {
     /// Keeps an accepted plugin: in memory, and its machine code in the on-disk
     /// cache. Returns the plugin kept from the same bytes, if one already was.
     pub fn admit(&self, plugin: &Arc<Plugin>) -> Arc<Plugin> {
-        self.engine.keep(plugin.linked.component(), &plugin.digest);
+        let functions = std::mem::take(
+            &mut *plugin
+                .new_functions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        self.engine
+            .keep(plugin.linked.component(), &plugin.digest, functions);
         self.lock().insert(plugin)
     }
 
@@ -357,7 +368,7 @@ impl Policies {
         // Compiling is the expensive part, and it is deliberately outside the lock:
         // two uploads of the same plugin at once compile twice, and `admit` keeps
         // whichever came first.
-        let component = self
+        let (component, new_functions) = self
             .engine
             .compile(bytes, &digest)
             .map_err(|e| compile_refusal(&e))?;
@@ -376,6 +387,7 @@ impl Policies {
             language,
             linked,
             engine: self.engine.clone(),
+            new_functions: Mutex::new(new_functions),
         }))
     }
 

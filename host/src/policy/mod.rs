@@ -33,6 +33,7 @@
 
 mod answer;
 mod call;
+mod compiled_functions;
 pub mod contract;
 mod engine;
 pub mod golden;

@@ -279,7 +279,8 @@ fn a_restart_loads_compiled_plugins_from_the_cache_without_recompiling() {
         first.compilations(),
         Compilations {
             compiled: 1,
-            from_cache: 0
+            from_cache: 0,
+            ..first.compilations()
         }
     );
     drop(first);
@@ -290,7 +291,9 @@ fn a_restart_loads_compiled_plugins_from_the_cache_without_recompiling() {
         restarted.compilations(),
         Compilations {
             compiled: 0,
-            from_cache: 1
+            from_cache: 1,
+            functions_from_cache: 0,
+            functions_compiled: 0,
         }
     );
     // And the cached code decides.
@@ -322,8 +325,79 @@ fn stoke_on_trent_variant(nonce: &str) -> Vec<u8> {
     bytes
 }
 
+/// Compiled plugins in the cache under `dir`.
 fn files_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("compiled")).unwrap().count()
+    std::fs::read_dir(dir.join("compiled"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension() == Some("cwasm".as_ref()))
+        .count()
+}
+
+/// Compiled functions in the cache under `dir` (in its shards).
+fn functions_in(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("compiled/functions"))
+        .unwrap()
+        .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
+        .sum()
+}
+
+#[test]
+fn a_plugin_sharing_code_with_one_compiled_before_compiles_it_from_the_function_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = engine_with_cache(dir.path(), 8);
+    let decide = |plugin: &Plugin| {
+        plugin
+            .eligibility(
+                &context("{}", Limits::default()),
+                &st4_adult(),
+                day(2026, 3, 2),
+            )
+            .unwrap()
+            .value
+    };
+    let decided = decide(&first.load(&stoke_on_trent_variant("one")).unwrap());
+    let compiled = first.compilations();
+    assert!(compiled.functions_compiled > 0, "{compiled:?}");
+    assert!(functions_in(dir.path()) > 0);
+    drop(first);
+
+    // Another plugin (another digest, so not the compiled plugin's file) in a new
+    // engine over the same folder, as another process would be: its functions come
+    // from the cache, and it decides as the first did.
+    let second = engine_with_cache(dir.path(), 8);
+    let plugin = second.load(&stoke_on_trent_variant("two")).unwrap();
+    let reused = second.compilations();
+    assert_eq!((reused.compiled, reused.from_cache), (1, 0), "{reused:?}");
+    // Nearly all: a few dozen of wasmtime's own glue functions differ from one
+    // engine to the next and are always compiled.
+    assert!(
+        reused.functions_from_cache > 10 * reused.functions_compiled,
+        "{reused:?}"
+    );
+    assert_eq!(decide(&plugin), decided);
+}
+
+#[test]
+fn a_plugin_refused_after_compiling_leaves_no_functions_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = EngineSettings {
+        pooled_instances: 0,
+        cache_dir: Some(dir.path().join("compiled")),
+        ..EngineSettings::default()
+    };
+    // Too little memory for its initial heap: refused once compiled.
+    let tight = Limits {
+        memory_bytes: 64 << 10,
+        ..Limits::default()
+    };
+    let policies = Policies::new(&settings, tight).unwrap();
+    let err = policies.load(&component("stoke-on-trent")).unwrap_err();
+    assert!(
+        matches!(err, PluginRejected::MemoryTooLarge { .. }),
+        "{err:?}"
+    );
+    assert!(policies.compilations().functions_compiled > 0);
+    assert_eq!((files_in(dir.path()), functions_in(dir.path())), (0, 0));
 }
 
 #[test]
@@ -351,6 +425,7 @@ fn refused_uploads_leave_nothing_in_memory_or_on_disk() {
         );
         assert!(policies.get(&PluginDigest::of(&bytes)).is_none());
         assert_eq!((policies.loaded(), files_in(dir.path())), (0, 0));
+        assert_eq!(functions_in(dir.path()), 0, "a refused plugin's functions");
     }
 
     // An upload that passes is kept only once the caller admits it.
@@ -358,8 +433,10 @@ fn refused_uploads_leave_nothing_in_memory_or_on_disk() {
         .check_upload(&component("stoke-on-trent"), &Limits::default())
         .unwrap();
     assert_eq!((policies.loaded(), files_in(dir.path())), (0, 0));
+    assert_eq!(functions_in(dir.path()), 0);
     policies.admit(&checked.plugin);
     assert_eq!((policies.loaded(), files_in(dir.path())), (1, 1));
+    assert!(functions_in(dir.path()) > 0);
     assert!(policies.get(checked.plugin.digest()).is_some());
 }
 

@@ -144,6 +144,14 @@ impl CheckReport {
     }
 }
 
+/// Where `check` keeps compiled plugins and functions between runs:
+/// `compiled/` in the cache the Python and JavaScript tools are installed in
+/// (`$WAYMARK_CACHE`, see `authoring::python::cache_root`). A plugin checked again
+/// loads from it; a changed one compiles only the functions that changed.
+pub fn compiled_cache() -> PathBuf {
+    crate::authoring::python::cache_root().join("compiled")
+}
+
 /// Validates `bytes` as an upload would be, then runs `cases` in the sandbox.
 pub fn check(bytes: &[u8], limits: Limits, cases: &[Case]) -> Result<CheckReport, WorkbenchError> {
     // A Python or JavaScript plugin gets its language's defaults where `limits` has
@@ -151,6 +159,7 @@ pub fn check(bytes: &[u8], limits: Limits, cases: &[Case]) -> Result<CheckReport
     let limits = limits.for_language(super::Language::of(bytes));
     let settings = EngineSettings {
         pooled_instances: 4,
+        cache_dir: Some(compiled_cache()),
         ..EngineSettings::default()
     };
     // The upload checks (size, memory) use `limits`; the settings-schema call made
