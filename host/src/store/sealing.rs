@@ -1016,10 +1016,12 @@ mod tests {
             assert_eq!(store.rotate_data_key(&new).expect("rotated"), 1);
         }
         let lock = DataFolderLock::acquire(dir.path()).expect("lock");
-        assert!(matches!(
-            Store::open_sealed(dir.path(), &lock, old),
-            Err(StoreError::WrongDataKey)
-        ));
+        let opened = Store::open_sealed(dir.path(), &lock, old);
+        assert!(
+            matches!(opened, Err(StoreError::WrongDataKey)),
+            "{:?}",
+            opened.err()
+        );
         let store = Store::open_sealed(dir.path(), &lock, new).expect("store");
         let (read, _) = store
             .journey(&journey.council, journey.participant)
