@@ -36,7 +36,8 @@ struct Row {
     /// instantiation and the call); the rest is the host's input digest and checks.
     in_sandbox: Option<Duration>,
     fuel: Option<u64>,
-    sandboxed: bool,
+    /// Judged against the 10 µs target: Rust's own hooks with the default settings.
+    judged: bool,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -117,7 +118,7 @@ fn sandboxed(
         p99,
         in_sandbox: Some(median_of(&mut inside)),
         fuel: Some(fuel),
-        sandboxed: true,
+        judged: true,
     });
     let fuel = plugin.plan(ctx, journey, as_of).expect("plans").fuel_used;
     let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
@@ -130,7 +131,7 @@ fn sandboxed(
         p99,
         in_sandbox: Some(median_of(&mut inside)),
         fuel: Some(fuel),
-        sandboxed: true,
+        judged: true,
     });
     rows
 }
@@ -186,7 +187,7 @@ fn main() {
     let mut full_rows = sandboxed("Rust", &plugin, &full, &referral, &journey, monday);
     for row in &mut full_rows {
         row.name = format!("{}, full settings", row.name);
-        row.sandboxed = false;
+        row.judged = false;
     }
     rows.extend(full_rows);
 
@@ -211,7 +212,7 @@ fn main() {
         p99,
         in_sandbox: None,
         fuel: None,
-        sandboxed: false,
+        judged: false,
     });
     let (median, p99) = measure(NATIVE_BATCH, || {
         for _ in 0..NATIVE_BATCH {
@@ -227,7 +228,7 @@ fn main() {
         p99,
         in_sandbox: None,
         fuel: None,
-        sandboxed: false,
+        judged: false,
     });
 
     // Python and JavaScript: the same rules through their SDKs, side by side.
@@ -236,9 +237,15 @@ fn main() {
     for (language, built) in other_ports(&workspace) {
         let loaded = built.and_then(|bytes| policies.load(&bytes).map_err(|e| e.to_string()));
         match loaded {
-            Ok(other) => rows.extend(sandboxed(
-                language, &other, &ctx, &referral, &journey, monday,
-            )),
+            // Beside Rust for comparison; the target is Rust's.
+            Ok(other) => rows.extend(
+                sandboxed(language, &other, &ctx, &referral, &journey, monday)
+                    .into_iter()
+                    .map(|row| Row {
+                        judged: false,
+                        ..row
+                    }),
+            ),
             Err(e) => missing.push(format!(
                 "{language}: no figures, the port did not build or load: {e}"
             )),
@@ -254,7 +261,7 @@ fn main() {
         "decision", "median", "p99", "in sandbox", "fuel"
     );
     for row in &rows {
-        let target = if row.sandboxed {
+        let target = if row.judged {
             let verdict = if row.median <= TARGET_MEDIAN {
                 "met"
             } else {
