@@ -29,7 +29,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use sha2::{Digest, Sha256};
 use wasmtime::CacheStore;
 
-use super::engine::{evict_least_recently_used, private_dir};
+use super::engine::{evict_least_recently_used, private_dir, write_whole};
 
 /// The most a compile holds in memory for writing later: a Python or JavaScript
 /// runtime's functions fit several times over. Past it, further new functions are
@@ -40,9 +40,6 @@ pub(crate) const HELD_MAX_BYTES: usize = 256 << 20;
 /// their plugins' own functions, many times over. Past it the least recently used
 /// entries are removed.
 pub(crate) const FUNCTIONS_MAX_BYTES: u64 = 1 << 30;
-
-/// Distinguishes temporary files of concurrent writers within one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// The function cache of one engine.
 #[derive(Debug)]
@@ -150,14 +147,7 @@ impl FunctionCache {
     fn write_entry(&self, path: &Path, value: &[u8]) -> std::io::Result<()> {
         let shard = path.parent().unwrap_or(&self.dir);
         std::fs::create_dir_all(shard)?;
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let temp = shard.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        let written = std::fs::write(&temp, value).and_then(|()| std::fs::rename(&temp, path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        written
+        write_whole(path, value)
     }
 
     /// Removes the least recently used entries past the bound.

@@ -438,17 +438,11 @@ impl ArtefactCache {
     /// Best effort: a failed write only costs a recompile on the next start.
     fn store(&self, component: &Component, digest: &PluginDigest) {
         let path = self.path(digest);
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = self
-            .dir
-            .join(format!(".{digest}.{}.{n}.tmp", std::process::id()));
         let written = component
             .serialize()
             .map_err(|e| std::io::Error::other(e.to_string()))
-            .and_then(|bytes| std::fs::write(&temp, bytes))
-            .and_then(|()| std::fs::rename(&temp, &path));
+            .and_then(|bytes| write_whole(&path, &bytes));
         if let Err(error) = written {
-            let _ = std::fs::remove_file(&temp);
             tracing::warn!(%error, path = %path.display(), "could not cache compiled plugin");
         }
         self.evict();
@@ -473,6 +467,19 @@ impl ArtefactCache {
             );
         }
     }
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into place, so
+/// no reader, in this process or another, ever sees a cache file half written.
+pub(super) fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let temp = path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()));
+    let written = std::fs::write(&temp, bytes).and_then(|()| std::fs::rename(&temp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 /// Creates `dir` if absent and makes it private to this user: what a cache holds is
