@@ -234,7 +234,7 @@ fn standalone_manifest(sdk: &SdkSource) -> Result<String, ScaffoldError> {
         .and_then(Value::as_table)
     {
         out.push_str(
-            "\n# The profile `waymark plugin build` builds with: small wasm, `panic = \"abort\"`.\n\
+            "\n# The profile `waymark plugin build` builds with: optimised wasm, `panic = \"abort\"`.\n\
              [profile.plugin]\n",
         );
         for (key, value) in profile {

@@ -19,11 +19,13 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use wasmtime::{Engine, ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 use super::answer;
 use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan, ReferralFacts};
-use super::engine::{CORE_INSTANCES_PER_COMPONENT, TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK};
+use super::engine::{
+    CORE_INSTANCES_PER_COMPONENT, PolicyEngine, TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK,
+};
 use super::limits::Limits;
 use super::load::{Plugin, PluginDigest};
 use super::v1::{self, Called, Linked};
@@ -239,8 +241,7 @@ impl Plugin {
         // The answer is measured as it is lifted out of the plugin (`v1/capped.rs`),
         // so an oversize one is refused having copied at most the cap.
         let sandboxed = run(
-            self.linked.engine(),
-            self.engine.memory_ceiling(),
+            &self.engine,
             ctx.calendar.clone(),
             limits,
             WasiSeed::new(as_of, &input_digest),
@@ -349,17 +350,16 @@ pub(crate) struct Sandboxed<R> {
 /// Makes a fresh store under `limits` and runs `call` in it, which instantiates the
 /// plugin (from its `InstancePre`) and calls one export.
 pub(crate) fn run<R>(
-    engine: &Engine,
-    memory_ceiling: usize,
+    engine: &PolicyEngine,
     calendar: Arc<dyn WorkingCalendar>,
     limits: &Limits,
     seed: WasiSeed,
     call: impl FnOnce(&mut Store<Sandbox>) -> wasmtime::Result<R>,
 ) -> Result<Sandboxed<R>, DecisionError> {
     let started = Instant::now();
-    let memory_limit = limits.memory_bytes.min(memory_ceiling);
+    let memory_limit = limits.memory_bytes.min(engine.memory_ceiling());
     let mut store = Store::new(
-        engine,
+        engine.engine(),
         Sandbox::new(calendar, memory_limit, limits.max_log_bytes, seed),
     );
     store.limiter(|sandbox| &mut sandbox.limiter);

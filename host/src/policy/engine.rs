@@ -6,9 +6,9 @@
 //!   every [`TICK`], and each store traps once its deadline's worth of ticks passed.
 //! - **The pooling allocator** pre-reserves slots for plugin instances, so the fresh
 //!   instance every decision gets costs microseconds rather than an `mmap` per call.
-//!   Each slot's memory reservation is only the configured ceiling, so a daemon's
-//!   address space stays modest even with many slots; if the pool cannot be set up
-//!   (a tight `ulimit -v`, say) we fall back to allocating on demand.
+//!   Each slot reserves 4 GiB of address space, so plugin code runs without bounds
+//!   checks; if the pool cannot be set up (a tight `ulimit -v`, say) we fall back to
+//!   allocating on demand, reserving only the memory ceiling.
 //! - **An on-disk cache** of compiled plugins, so a restart does not recompile every
 //!   council's plugin, and of compiled functions (`compiled_functions.rs`), so a plugin
 //!   that shares most of its code with one compiled before (every Python plugin has
@@ -36,6 +36,9 @@ pub(crate) const TICK: Duration = Duration::from_millis(10);
 /// How much of each warm slot's memory stays resident between decisions: a
 /// Rust plugin's 1 MiB stack, its data and the start of its heap.
 const KEEP_RESIDENT: usize = 2 << 20;
+
+/// A pool slot's memory reservation: all a 32-bit memory can address.
+const FULL_RESERVATION: u64 = 4 << 30;
 
 /// A wasm page: memory sizes are multiples of it.
 const WASM_PAGE: usize = 64 << 10;
@@ -170,19 +173,22 @@ impl PolicyEngine {
             .consume_fuel(true)
             .epoch_interruption(true)
             .parallel_compilation(true)
-            // Reserve only the ceiling per memory, not the 4 GiB that lets wasmtime
-            // elide bounds checks: plugins are small, and a daemon with a thousand
-            // slots should not reserve terabytes. Memories never move, so the
-            // reservation is also the hard cap on growth.
-            .memory_reservation(memory_ceiling as u64)
+            // Memories never move and never grow past the ceiling (the pool's
+            // `max_memory_size`, and each store's limiter).
             .memory_reservation_for_growth(0)
             .memory_may_move(false)
-            // With explicit bounds checks a guard region only lets small static
-            // offsets skip them; 2 MiB covers those.
+            // Constant offsets up to this skip the bounds check.
             .memory_guard_size(2 << 20);
 
         let (engine, pooled) = if settings.pooled_instances > 0 {
             let mut pooled_config = config.clone();
+            // A pool slot reserves a whole 32-bit address space, so compiled code
+            // needs no bounds check on a memory access: a fifth of a small
+            // decision. It is address space, not memory (a thousand slots take
+            // 4 TiB of the 128 TiB a 64-bit process has, and only the pages a
+            // plugin touches are ever backed); where even that cannot be reserved
+            // (a tight `ulimit -v`), the fallback below reserves only the ceiling.
+            pooled_config.memory_reservation(FULL_RESERVATION);
             pooled_config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(
                 settings.pooled_instances,
                 memory_ceiling,
@@ -195,11 +201,11 @@ impl PolicyEngine {
                         slots = settings.pooled_instances,
                         "plugin instance pool could not be reserved; allocating instances on demand"
                     );
-                    (on_demand(&config)?, false)
+                    (on_demand(&config, memory_ceiling)?, false)
                 }
             }
         } else {
-            (on_demand(&config)?, false)
+            (on_demand(&config, memory_ceiling)?, false)
         };
 
         let cache = match &settings.cache_dir {
@@ -298,8 +304,11 @@ impl PolicyEngine {
     }
 }
 
-fn on_demand(config: &Config) -> Result<Engine, EngineError> {
+fn on_demand(config: &Config, memory_ceiling: usize) -> Result<Engine, EngineError> {
     let mut config = config.clone();
+    // Each instance maps its memory on demand: reserve only the ceiling, at the
+    // price of a bounds check on every access.
+    config.memory_reservation(memory_ceiling as u64);
     config.allocation_strategy(InstanceAllocationStrategy::OnDemand);
     Engine::new(&config).map_err(|e| EngineError::Config(e.to_string()))
 }

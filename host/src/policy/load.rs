@@ -472,14 +472,9 @@ impl Policies {
     ) -> Result<serde_json::Value, PluginRejected> {
         // settings-schema takes no dates, so which calendar it sees is immaterial.
         let calendar = Arc::new(UkCalendar::new(Nation::default()));
-        let sandboxed = call::run(
-            linked.engine(),
-            self.engine.memory_ceiling(),
-            calendar,
-            limits,
-            WasiSeed::fixed(),
-            |store| linked.settings_schema(store),
-        )
+        let sandboxed = call::run(&self.engine, calendar, limits, WasiSeed::fixed(), |store| {
+            linked.settings_schema(store)
+        })
         .map_err(PluginRejected::SchemaFailed)?;
         let text = sandboxed.value;
         if text.len() > limits.max_output_bytes {

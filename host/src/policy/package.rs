@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 /// The only target plugins are built for.
 pub const PLUGIN_TARGET: &str = "wasm32-unknown-unknown";
 
-/// The workspace profile plugins are built with (small, `panic = "abort"`).
+/// The workspace profile plugins are built with (optimised, `panic = "abort"`).
 const PLUGIN_PROFILE: &str = "plugin";
 
 /// Names the folder cargo builds Rust plugins in, instead of the workspace's
@@ -144,7 +144,7 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
         // profile from the command line.
         for setting in [
             "profile.plugin.inherits=\"release\"",
-            "profile.plugin.opt-level=\"s\"",
+            "profile.plugin.opt-level=2",
             "profile.plugin.lto=true",
             "profile.plugin.codegen-units=1",
             "profile.plugin.panic=\"abort\"",

@@ -517,10 +517,10 @@ mod tests {
 
     #[test]
     fn a_case_using_over_half_a_limit_is_flagged() {
-        // Stoke-on-Trent's plan burns tens of thousands of fuel: a 100 000 budget
-        // holds, but with little to spare.
+        // Stoke-on-Trent's plan burns about 40 000 fuel: a 70 000 budget holds,
+        // but with little to spare.
         let limits = Limits {
-            fuel: 100_000,
+            fuel: 70_000,
             ..Limits::default()
         };
         let mut cases = golden("stoke-on-trent");

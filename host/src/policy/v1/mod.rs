@@ -134,13 +134,6 @@ impl Linked {
         }
     }
 
-    pub(crate) fn engine(&self) -> &Engine {
-        match self {
-            Linked::V1_0(bound) => bound.pre.engine(),
-            Linked::V1_1(bound) => bound.pre.engine(),
-        }
-    }
-
     pub(crate) fn settings_schema(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<String> {
         match self {
             Linked::V1_0(pre) => v1_0::settings_schema(pre, store),
@@ -237,10 +230,19 @@ macro_rules! shared_bindings {
         /// exported: looked up once, used by every decision.
         pub(crate) struct Bound {
             pub(super) pre: CouncilPolicyPre<Sandbox>,
-            eligibility: wasmtime::component::ComponentExportIndex,
-            plan: wasmtime::component::ComponentExportIndex,
-            missed_contact: wasmtime::component::ComponentExportIndex,
-            handover: wasmtime::component::ComponentExportIndex,
+            eligibility: Hook,
+            plan: Hook,
+            missed_contact: Hook,
+            handover: Hook,
+        }
+
+        /// One hook's export, and whether its signature has been checked. Every
+        /// instance of a component has the same types, so the check (a walk of the
+        /// argument and answer types, a tenth of a small decision) runs on the first
+        /// call only.
+        struct Hook {
+            index: wasmtime::component::ComponentExportIndex,
+            typechecked: std::sync::atomic::AtomicBool,
         }
 
         pub(super) fn link(
@@ -253,9 +255,13 @@ macro_rules! shared_bindings {
                 .get_export_index(None, POLICY_EXPORT)
                 .ok_or_else(|| wasmtime::format_err!("no export `{POLICY_EXPORT}`"))?;
             let hook = |name: &str| {
-                component
+                let index = component
                     .get_export_index(Some(&policy), name)
-                    .ok_or_else(|| wasmtime::format_err!("no export `{POLICY_EXPORT}#{name}`"))
+                    .ok_or_else(|| wasmtime::format_err!("no export `{POLICY_EXPORT}#{name}`"))?;
+                Ok::<_, wasmtime::Error>(Hook {
+                    index,
+                    typechecked: std::sync::atomic::AtomicBool::new(false),
+                })
             };
             Ok(Bound {
                 eligibility: hook("eligibility")?,
@@ -280,18 +286,32 @@ macro_rules! shared_bindings {
         /// capped types of [`lifted`], which measure it before copying it.
         fn call_hook<F: wasmtime::component::Lower, A: wasmtime::component::Lift>(
             bound: &Bound,
-            hook: &wasmtime::component::ComponentExportIndex,
+            hook: &Hook,
             store: &mut wasmtime::Store<Sandbox>,
             settings: &str,
             facts: F,
             as_of: chrono::NaiveDate,
         ) -> wasmtime::Result<Result<A, String>> {
+            use std::sync::atomic::Ordering;
+            type Params<'a, F> = (&'a str, F, wit::Date);
+            type Answer<A> = (Result<A, CappedString>,);
+            type Hooked<'a, F, A> = wasmtime::component::TypedFunc<Params<'a, F>, Answer<A>>;
             let instance = bound.pre.instance_pre().instantiate(&mut *store)?;
-            let func = instance
-                .get_typed_func::<(&str, F, wit::Date), (Result<A, CappedString>,)>(
-                    &mut *store,
-                    hook,
-                )?;
+            let func: Hooked<'_, F, A> = if hook.typechecked.load(Ordering::Acquire) {
+                let func = instance
+                    .get_func(&mut *store, &hook.index)
+                    .ok_or_else(|| wasmtime::format_err!("the hook's export is missing"))?;
+                // SAFETY: an earlier call checked this export of this same component
+                // against these very types (each hook is only ever called with its
+                // own `F` and `A`, in the functions below), and every instance of a
+                // component has its component's types.
+                unsafe { Hooked::new_unchecked(func) }
+            } else {
+                let func = instance
+                    .get_typed_func::<Params<'_, F>, Answer<A>>(&mut *store, &hook.index)?;
+                hook.typechecked.store(true, Ordering::Release);
+                func
+            };
             let (answer,) = func.call(&mut *store, (settings, facts, date_to_wit(as_of)))?;
             Ok(answer.map_err(|refusal| refusal.0))
         }
