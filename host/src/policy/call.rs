@@ -681,6 +681,29 @@ mod micros {
 mod tests {
     use super::*;
 
+    /// Hashing the input as it is written must give the digest of its canonical
+    /// JSON: recorded decisions are replayed against it.
+    #[test]
+    fn the_input_digest_is_the_sha256_of_the_canonical_json() {
+        let as_of = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
+        // Short, and long enough to span many blocks, with escapes.
+        for settings in ["{}".to_owned(), "x".repeat(500), "é\"\\".repeat(700)] {
+            let input = serde_json::json!({ "postcode_district": "ST4", "age": 34 });
+            let digest =
+                digest_input(Hook::Plan, &settings, &input, as_of, &Limits::default()).unwrap();
+            let whole = format!(
+                r#"{{"hook":"plan","settings":{},"input":{},"as_of":"2026-01-05"}}"#,
+                serde_json::to_string(&settings).unwrap(),
+                serde_json::to_string(&input).unwrap(),
+            );
+            assert_eq!(
+                digest,
+                hex::encode(Sha256::digest(&whole)),
+                "{settings:.20}"
+            );
+        }
+    }
+
     #[test]
     fn a_deadline_is_never_cut_short() {
         assert_eq!(deadline_ticks(Duration::from_millis(200)), 21);
