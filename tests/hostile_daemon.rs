@@ -196,13 +196,21 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
     use waymark::policy::golden::{GOLDEN_SECTION, embed_section, strip_section};
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let daemon = Daemon::start(dir.path());
+    // Its own compiled cache (the daemon's default, in its data folder), not the
+    // one the other tests share: what a refused upload leaves there is the point.
+    let compiled = dir.path().join("compiled");
+    let daemon = Daemon::start_with(
+        dir.path(),
+        &[(
+            "WAYMARK_COMPILED_CACHE",
+            compiled.to_str().expect("a UTF-8 temporary path"),
+        )],
+    );
     let api = daemon.client();
     let r = api
         .post("/v1/councils", json!({ "id": "bombed", "name": "Bombed" }))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let compiled = dir.path().join("compiled");
     let before = files_in(&compiled);
 
     let bomb = std::fs::read(fixture_plugin("hostile-schema")).expect("built plugin");

@@ -62,7 +62,7 @@ fn stoke_on_trent_in_javascript_holds_the_rust_golden_cases_in_the_sandbox() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_javascript_plugin_cannot_read_the_real_time_files_or_network_nor_loop_for_ever() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let daemon = Daemon::start_sharing_compiled(dir.path());
+    let daemon = Daemon::start(dir.path());
     let api = daemon.client();
     api.set_clock("2026-03-02T10:00:00Z").await;
     let r = api
@@ -170,7 +170,7 @@ async fn a_new_javascript_plugin_tests_builds_and_uploads_from_outside_the_check
     let wasm = project.join("dist/north-tyneside.wasm");
     assert!(wasm.is_file(), "{built}");
 
-    let daemon = Daemon::start_sharing_compiled(&outside.path().join("data"));
+    let daemon = Daemon::start(&outside.path().join("data"));
     let admin = daemon.client();
     admin.set_clock("2026-03-02T10:00:00Z").await;
     let r = admin

@@ -156,7 +156,7 @@ fn a_restart_loads_the_python_plugin_from_the_disk_cache_without_recompiling() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_python_plugin_that_reaches_outside_is_contained() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let daemon = Daemon::start_sharing_compiled(dir.path());
+    let daemon = Daemon::start(dir.path());
     let api = daemon.client();
     api.set_clock("2026-03-02T10:00:00Z").await;
     let r = api
@@ -303,7 +303,7 @@ async fn a_new_python_plugin_tests_builds_and_uploads_from_outside_the_checkout(
     let wasm = project.join("target/north-tyneside.wasm");
     assert!(wasm.is_file(), "{built}");
 
-    let daemon = Daemon::start_sharing_compiled(&outside.path().join("data"));
+    let daemon = Daemon::start(&outside.path().join("data"));
     let admin = daemon.client();
     admin.set_clock("2026-03-02T10:00:00Z").await;
     let r = admin

@@ -86,16 +86,6 @@ impl Daemon {
         Daemon::start_with(data, &[])
     }
 
-    /// Starts with its compiled cache in [`shared_compiled_cache`] rather than its
-    /// data folder (the Python and JavaScript tests).
-    pub fn start_sharing_compiled(data: &Path) -> Daemon {
-        let compiled = shared_compiled_cache();
-        let compiled = compiled
-            .to_str()
-            .expect("the compiled cache's path is UTF-8");
-        Daemon::start_with(data, &[("WAYMARK_COMPILED_CACHE", compiled)])
-    }
-
     /// Starts with extra environment variables (e.g. `RUST_LOG`, rate limits).
     pub fn start_with(data: &Path, env: &[(&str, &str)]) -> Daemon {
         Daemon::start_with_args(data, env, &[])
@@ -122,6 +112,12 @@ impl Daemon {
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        // Every test's daemon compiles the same few plugins: they share one compiled
+        // cache (written whole and renamed, so concurrent daemons are safe), unless
+        // the test names its own.
+        if !env.iter().any(|(k, _)| *k == "WAYMARK_COMPILED_CACHE") {
+            command.env("WAYMARK_COMPILED_CACHE", shared_compiled_cache());
+        }
         for (k, v) in env {
             command.env(k, v);
         }
@@ -378,12 +374,12 @@ pub async fn key(admin: &Client, council: &str, role: &str) -> (String, Client) 
     (id, admin.with_token(&secret))
 }
 
-/// The compiled cache the Python and JavaScript tests share with `waymark plugin
-/// check | test` (`$WAYMARK_CACHE/compiled`) and with their daemons
-/// ([`Daemon::start_sharing_compiled`]). A Python or JavaScript component is tens of
-/// MB, nearly all of it the language's runtime, and takes many CPU-seconds to compile
-/// on a debug build: with one cache, the runtime's functions are compiled once for the
-/// whole run, and a plugin compiled once is read back from disk by every other engine.
+/// The compiled cache every test's daemon shares (unless the test names its own),
+/// with `waymark plugin check | test` (`$WAYMARK_CACHE/compiled`) and the tests' own
+/// engines. A plugin compiled once is read back from disk by every other daemon
+/// rather than compiled again; a Python or JavaScript component is tens of MB,
+/// nearly all of it the language's runtime, and with one cache the runtime's
+/// functions are compiled once for the whole run.
 pub fn shared_compiled_cache() -> PathBuf {
     waymark::policy::workbench::compiled_cache()
 }
