@@ -8,7 +8,7 @@ pub mod receiver;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -29,6 +29,7 @@ pub fn workspace() -> PathBuf {
 /// another worktree rebuilding the shared target folder meanwhile), else cargo's.
 pub fn waymark_bin() -> &'static str {
     static BIN: OnceLock<String> = OnceLock::new();
+    start_building_the_ports();
     BIN.get_or_init(|| {
         std::env::var("WAYMARK_TEST_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_waymark").into())
     })
@@ -45,31 +46,65 @@ pub fn fixture_plugin(name: &str) -> PathBuf {
 }
 
 fn build_once(crate_dir: &Path, name: &str) -> PathBuf {
-    static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
-        OnceLock::new();
-    let built = BUILT.get_or_init(Default::default);
-    let mut built = built.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(p) = built.get(name) {
-        return p.clone();
+    // One lock per plugin, not one for all: a test waiting for one plugin never waits
+    // for another's build (the Python port takes most of a minute on a fresh machine).
+    type Builds = std::sync::Mutex<std::collections::HashMap<String, Arc<OnceLock<PathBuf>>>>;
+    static BUILT: OnceLock<Builds> = OnceLock::new();
+    let once = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(name.to_owned())
+        .or_default()
+        .clone();
+    once.get_or_init(|| {
+        let out = workspace()
+            .join("target")
+            .join("e2e-plugins")
+            .join(format!("{name}.wasm"));
+        // Built under a name of this process's own, then renamed into place: another
+        // test process reading the same plugin never sees it half-written.
+        let partial = out.with_extension(format!("wasm.{}.partial", std::process::id()));
+        let status = Command::new(waymark_bin())
+            .args(["plugin", "build"])
+            .arg(crate_dir)
+            .arg("--out")
+            .arg(&partial)
+            .status()
+            .expect("run waymark plugin build");
+        assert!(status.success(), "building plugin {name} failed");
+        std::fs::rename(&partial, &out).expect("move the built plugin into place");
+        out
+    })
+    .clone()
+}
+
+/// Starts building Stoke-on-Trent's Python and JavaScript ports in the background,
+/// once per test binary. On a fresh machine their first build installs each
+/// language's tools (componentize-py from PyPI, ComponentizeJS from npm, about
+/// 400 MB), mostly waiting on the network: begun as the suite starts, that wait
+/// overlaps the other tests instead of holding up the first Python or JavaScript one,
+/// which then finds its port built (or waits for the build under way).
+///
+/// Only when the whole suite runs: a run of one area (`… --test e2e consent::`)
+/// should not install tools it will not use.
+pub fn start_building_the_ports() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    // A filter is an argument that is neither a flag nor a flag's number.
+    let filtered = std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && a.parse::<u32>().is_err());
+    if filtered {
+        return;
     }
-    let out = workspace()
-        .join("target")
-        .join("e2e-plugins")
-        .join(format!("{name}.wasm"));
-    // Built under a name of this process's own, then renamed into place: another test
-    // process reading the same plugin never sees it half-written.
-    let partial = out.with_extension(format!("wasm.{}.partial", std::process::id()));
-    let status = Command::new(waymark_bin())
-        .args(["plugin", "build"])
-        .arg(crate_dir)
-        .arg("--out")
-        .arg(&partial)
-        .status()
-        .expect("run waymark plugin build");
-    assert!(status.success(), "building plugin {name} failed");
-    std::fs::rename(&partial, &out).expect("move the built plugin into place");
-    built.insert(name.to_owned(), out.clone());
-    out
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            // A failure here is the tests' to report: they build the same ports and
+            // get the same error, named.
+            let _ = std::panic::catch_unwind(|| plugin("stoke-on-trent-py"));
+            let _ = std::panic::catch_unwind(|| plugin("stoke-on-trent-js"));
+        });
+    });
 }
 
 /// A running daemon. Dropping it kills the process.
