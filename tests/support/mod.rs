@@ -88,16 +88,16 @@ fn build_once(crate_dir: &Path, name: &str) -> PathBuf {
 ///
 /// Only when the whole suite runs: a run of one area (`… --test e2e consent::`)
 /// should not install tools it will not use.
-pub fn start_building_the_ports() {
+fn start_building_the_ports() {
     static STARTED: std::sync::Once = std::sync::Once::new();
-    // A filter is an argument that is neither a flag nor a flag's number.
-    let filtered = std::env::args()
-        .skip(1)
-        .any(|a| !a.starts_with('-') && a.parse::<u32>().is_err());
-    if filtered {
-        return;
-    }
     STARTED.call_once(|| {
+        // A filter is an argument that is neither a flag nor a flag's number.
+        let filtered = std::env::args()
+            .skip(1)
+            .any(|a| !a.starts_with('-') && a.parse::<u32>().is_err());
+        if filtered {
+            return;
+        }
         std::thread::spawn(|| {
             // A failure here is the tests' to report: they build the same ports and
             // get the same error, named.

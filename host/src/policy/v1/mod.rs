@@ -238,8 +238,7 @@ macro_rules! shared_bindings {
 
         /// One hook's export, and whether its signature has been checked. Every
         /// instance of a component has the same types, so the check (a walk of the
-        /// argument and answer types, a tenth of a small decision) runs on the first
-        /// call only.
+        /// argument and answer types) runs on the first call only.
         struct Hook {
             index: wasmtime::component::ComponentExportIndex,
             typechecked: std::sync::atomic::AtomicBool,
