@@ -298,7 +298,9 @@ fn example_seed(dir: &std::path::Path) -> (std::path::PathBuf, Vec<String>) {
 /// longer than 200 ms") and the daemon exited. Golden cases are judged by fuel, the
 /// wall clock only a distant safety net, so with busy threads saturating every core
 /// the daemon still starts from `scripts/serve`'s seed with every example plugin
-/// accepted.
+/// accepted. The daemon shares the run's compiled cache: what is judged under load
+/// is the golden cases, and compiling the plugins again while the hogs starve every
+/// other test of both cores would only make the suite slower.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeding_under_a_cpu_hog_still_accepts_every_example_plugin() {
     use std::io::{BufRead, BufReader};
@@ -342,6 +344,7 @@ async fn seeding_under_a_cpu_hog_still_accepts_every_example_plugin() {
         .env("WAYMARK_SEED", &seed)
         .env("WAYMARK_ADMIN_TOKEN", support::ADMIN_TOKEN)
         .env("WAYMARK_DATA_KEY", support::DATA_KEY)
+        .env("WAYMARK_COMPILED_CACHE", support::shared_compiled_cache())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()

@@ -162,14 +162,24 @@ async fn a_timer_at_the_end_of_time_goes_to_review_and_nothing_panics() {
     }
 }
 
+/// Every file under `dir`, at any depth, by its path from `dir`: the compiled cache
+/// keeps whole plugins at its top and their functions in `functions/<shard>/`.
 fn files_in(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .collect()
-        })
-        .unwrap_or_default();
+    fn walk(root: &std::path::Path, dir: &std::path::Path, names: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, names);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                names.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut names = Vec::new();
+    walk(dir, dir, &mut names);
     names.sort();
     names
 }
@@ -191,6 +201,11 @@ fn memory_status(pid: u32, field: &str) -> u64 {
 /// to the next), and sixty distinct plugins whose golden cases fail. `data/compiled`,
 /// the daemon's resident memory and `/healthz` are unaffected; and a body that is not
 /// a JSON object is refused.
+///
+/// Stoke-on-Trent is first accepted for another council, so its functions are in the
+/// cache: each refused copy is then built from them (as a council re-uploading a
+/// fixed plugin would be) and must still leave no file behind, and the test spends
+/// its time on sixty refusals rather than sixty full compiles.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_uploads_are_named_and_leave_nothing_behind() {
     use waymark::policy::golden::{GOLDEN_SECTION, embed_section, strip_section};
@@ -211,7 +226,21 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         .post("/v1/councils", json!({ "id": "bombed", "name": "Bombed" }))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    let r = api
+        .post(
+            "/v1/councils",
+            json!({ "id": "stoke", "name": "Stoke-on-Trent" }),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let accepted = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
+    let r = api.put_wasm("/v1/councils/stoke/plugin", accepted).await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let before = files_in(&compiled);
+    assert!(
+        before.iter().any(|f| f.starts_with("functions/")),
+        "the accepted plugin's functions are cached: {before:?}"
+    );
 
     let bomb = std::fs::read(fixture_plugin("hostile-schema")).expect("built plugin");
     let started = std::time::Instant::now();
