@@ -123,15 +123,10 @@ fn reviews(
             }
         }
     }
+    // Every cadence review has the same purpose: written once, copied per timer.
+    let purpose = format!("{every}-weekly key-worker review: progress against the action plan");
     for due in cadence {
-        plan = plan.timer(
-            TimerKind::Review,
-            due,
-            format!(
-                "{}-weekly key-worker review: progress against the action plan",
-                every
-            ),
-        );
+        plan = plan.timer(TimerKind::Review, due, purpose.clone());
     }
     for due in weekly {
         plan = plan.timer(
