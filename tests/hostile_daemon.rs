@@ -226,16 +226,7 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         .post("/v1/councils", json!({ "id": "bombed", "name": "Bombed" }))
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    let r = api
-        .post(
-            "/v1/councils",
-            json!({ "id": "stoke", "name": "Stoke-on-Trent" }),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let accepted = std::fs::read(plugin("stoke-on-trent")).expect("built plugin");
-    let r = api.put_wasm("/v1/councils/stoke/plugin", accepted).await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    support::council_with_plugin(&api, "stoke", "Stoke-on-Trent", "stoke-on-trent").await;
     let before = files_in(&compiled);
     assert!(
         before.iter().any(|f| f.starts_with("functions/")),
