@@ -191,6 +191,27 @@ fn main() {
     }
     rows.extend(full_rows);
 
+    // A paused journey's plan is one reason and no timers: little beyond the
+    // sandbox's own cost (a fresh instance, the call, the slot's reset, the input
+    // digest), so the rows above less this one are what the plugin's work costs.
+    let paused = JourneyFacts {
+        stage: Stage::Paused,
+        ..journey.clone()
+    };
+    let fuel = plugin.plan(&ctx, &paused, monday).expect("plans").fuel_used;
+    let mut inside = Vec::with_capacity(SAMPLES + WARM_UP);
+    let (median, p99) = measure(1, || {
+        inside.push(plugin.plan(&ctx, &paused, monday).expect("plans").elapsed);
+    });
+    rows.push(Row {
+        name: "Rust plan, paused journey (the floor)".to_owned(),
+        median,
+        p99,
+        in_sandbox: Some(median_of(&mut inside)),
+        fuel: Some(fuel),
+        judged: false,
+    });
+
     let settings = Settings::default();
     let native_referral = Referral::example();
     let native_journey = Journey::started_on(monday);
