@@ -198,7 +198,8 @@ fn memory_status(pid: u32, field: &str) -> u64 {
 
 /// Uploads the daemon must refuse, each quickly and by name, leaving nothing behind:
 /// a settings schema that is a validation bomb (28 entries, each `allOf` two `$ref`s
-/// to the next), and sixty distinct plugins whose golden cases fail. `data/compiled`,
+/// to the next), a plugin carrying more golden cases than an upload may, and sixty
+/// distinct plugins whose golden cases fail. `data/compiled`,
 /// the daemon's resident memory and `/healthz` are unaffected; and a body that is not
 /// a JSON object is refused.
 ///
@@ -249,6 +250,25 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
     let stoke = strip_section(
         &std::fs::read(plugin("stoke-on-trent")).expect("built plugin"),
         GOLDEN_SECTION,
+    );
+    // Over the cap on golden cases: counted, and refused before anything is compiled.
+    let case = json!({
+        "name": "accepted", "hook": "eligibility",
+        "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                  "in_work": false, "on_universal_credit": false,
+                  "known_to_health_services": false, "on_other_programme": false,
+                  "cohorts": []},
+        "as_of": "2026-01-05", "expect": {"outcome": "accept"}
+    });
+    let over = Value::Array(vec![case; waymark::policy::golden::MAX_GOLDEN_CASES + 1]);
+    let mut bytes = stoke.clone();
+    embed_section(&mut bytes, GOLDEN_SECTION, over.to_string().as_bytes());
+    let r = api.put_wasm("/v1/councils/bombed/plugin", bytes).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("it carries 1001 golden cases, more than the 1000 an upload may"),
+        "{detail}"
     );
     // Sixty distinct refused uploads (issue 14: each once kept ~3 MiB of memory and
     // ~2.3 MiB of compiled code). Resident memory is read once the first ten have
