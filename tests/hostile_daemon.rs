@@ -251,13 +251,14 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         &std::fs::read(plugin("stoke-on-trent")).expect("built plugin"),
         GOLDEN_SECTION,
     );
+    // The referral every golden case below asks about.
+    let referral = json!({"route": "jobcentre", "age": 35, "postcode_district": "ST4",
+                          "in_work": false, "on_universal_credit": false,
+                          "known_to_health_services": false, "on_other_programme": false,
+                          "cohorts": []});
     // Over the cap on golden cases: counted, and refused before anything is compiled.
     let case = json!({
-        "name": "accepted", "hook": "eligibility",
-        "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4",
-                  "in_work": false, "on_universal_credit": false,
-                  "known_to_health_services": false, "on_other_programme": false,
-                  "cohorts": []},
+        "name": "accepted", "hook": "eligibility", "input": referral,
         "as_of": "2026-01-05", "expect": {"outcome": "accept"}
     });
     let over = Value::Array(vec![case; waymark::policy::golden::MAX_GOLDEN_CASES + 1]);
@@ -281,10 +282,7 @@ async fn refused_uploads_are_named_and_leave_nothing_behind() {
         let wrong = json!([{
             "name": format!("refused upload {n}"),
             "hook": "eligibility",
-            "input": {"route": "jobcentre", "age": 35, "postcode_district": "ST4",
-                      "in_work": false, "on_universal_credit": false,
-                      "known_to_health_services": false, "on_other_programme": false,
-                      "cohorts": []},
+            "input": referral,
             "as_of": "2026-01-05",
             "expect": {"outcome": "decline"}
         }]);

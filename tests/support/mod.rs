@@ -149,10 +149,8 @@ impl Daemon {
             .stderr(Stdio::piped());
         // Every test's daemon compiles the same few plugins: they share one compiled
         // cache (written whole and renamed, so concurrent daemons are safe), unless
-        // the test names its own.
-        if !env.iter().any(|(k, _)| *k == "WAYMARK_COMPILED_CACHE") {
-            command.env("WAYMARK_COMPILED_CACHE", shared_compiled_cache());
-        }
+        // the test names its own, which the loop below sets in its place.
+        command.env("WAYMARK_COMPILED_CACHE", shared_compiled_cache());
         for (k, v) in env {
             command.env(k, v);
         }
