@@ -302,6 +302,25 @@ async fn a_new_python_plugin_tests_builds_and_uploads_from_outside_the_checkout(
     );
     let wasm = project.join("target/north-tyneside.wasm");
     assert!(wasm.is_file(), "{built}");
+    // As `scripts/serve` builds: from another folder, to a relative `--out`, which
+    // names a file in the folder it runs from, not in the project.
+    succeeds(
+        Command::new(waymark_bin())
+            .args([
+                "plugin",
+                "build",
+                "north-tyneside",
+                "--out",
+                "built/north-tyneside.wasm",
+            ])
+            .current_dir(outside.path()),
+        "waymark plugin build with a relative --out",
+    );
+    assert!(outside.path().join("built/north-tyneside.wasm").is_file());
+    assert!(
+        !project.join("built").exists(),
+        "written inside the project"
+    );
 
     let daemon = Daemon::start(&outside.path().join("data"));
     let admin = daemon.client();

@@ -228,6 +228,12 @@ impl Toolchain {
             || project.join("target").join(format!("{name}.wasm")),
             Path::to_owned,
         );
+        // componentize-py runs in the project's folder: a relative `--out` (as
+        // `scripts/serve` gives) must name the same file for it as for us.
+        let out = std::path::absolute(&out).map_err(|source| PythonError::Write {
+            path: out.clone(),
+            source,
+        })?;
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| PythonError::Write {
                 path: dir.to_owned(),

@@ -51,16 +51,18 @@ pub fn build_javascript_plugin(dir: &Path, out: Option<&Path>) -> Result<PathBuf
             source,
         })?;
     }
-    let absolute = |path: &Path| match path.is_absolute() {
-        true => path.to_owned(),
-        false => std::env::current_dir().unwrap_or_default().join(path),
+    let absolute = |path: &Path| {
+        std::path::absolute(path).map_err(|source| PackageError::Write {
+            path: path.to_owned(),
+            source,
+        })
     };
     // ComponentizeJS reads the WIT from inside its own WebAssembly, which sees only
     // the folder it runs in: run it in the tools' folder, with absolute paths.
     let mut node = Command::new("node");
     node.arg("build.mjs")
-        .arg(absolute(dir))
-        .arg(absolute(&out))
+        .arg(absolute(dir)?)
+        .arg(absolute(&out)?)
         .arg("wit")
         .current_dir(&tools)
         .stdin(Stdio::null());
