@@ -184,7 +184,7 @@ async fn the_ipes_provider_passes_its_golden_cases_in_the_sandbox_and_plans_an_a
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["golden_cases"], 10, "{}", r.body);
-    assert_eq!(r.body["contract_version"], "1.1.0", "{}", r.body);
+    assert_eq!(r.body["contract_version"], "1.2.0", "{}", r.body);
 
     // A Jobcentre referral with a declared health condition is accepted; without
     // one, declined.

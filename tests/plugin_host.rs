@@ -793,7 +793,7 @@ async fn a_contract_1_0_component_is_uploaded_reported_as_1_0_and_decides_referr
         .put_wasm("/v1/councils/stoke-on-trent/plugin", stoke())
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["contract_version"], "1.1.0", "{}", r.body);
+    assert_eq!(r.body["contract_version"], "1.2.0", "{}", r.body);
 
     let referral: Value = serde_json::from_str(ST4_ADULT).expect("json");
     let r = api

@@ -70,7 +70,7 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
     assert!(manifest.contains("\n[workspace]\n"), "{manifest}");
     assert!(!manifest.contains("workspace = true"), "{manifest}");
     assert!(
-        manifest.contains("\nwaymark-sdk = \"0.1.0\"\n"),
+        manifest.contains("\nwaymark-sdk = \"0.2.0\"\n"),
         "{manifest}"
     );
     assert!(
@@ -200,8 +200,8 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
         "cargo package of the publishable crates",
     );
     assert!(
-        native_dir.join("package/waymark-sdk-0.1.0.crate").is_file(),
-        "no waymark-sdk-0.1.0.crate in {}",
+        native_dir.join("package/waymark-sdk-0.2.0.crate").is_file(),
+        "no waymark-sdk-0.2.0.crate in {}",
         native_dir.display()
     );
 }

@@ -6,11 +6,12 @@
 //! copy of the contract in Rust beside its WIT (`sdk/wit/v1.x.0/policy.wit`), and
 //! nothing converts between copies.
 //!
-//! They mirror `waymark:policy@1.1.0` field for field. The fields 1.1 added
+//! They mirror the records of `waymark:policy@1.1.0`, which 1.2.0 keeps, field for
+//! field. The fields 1.1 added
 //! (marked "1.1" below) have serde defaults, so a decision recorded or a golden case
 //! written before 1.1 still reads. Serialization is the host's stored format:
 //! snake_case names, dates as `YYYY-MM-DD`. Conversions to and from WIT bindings live
-//! with each side's bindings (the host's per contract version, the SDK's for 1.1).
+//! with each side's bindings (the host's per contract version, the SDK's for 1.2).
 
 #![forbid(unsafe_code)]
 

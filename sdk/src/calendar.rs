@@ -1,10 +1,13 @@
 //! Dates and working days, as the council's calendar sees them, and the decision log.
 //!
-//! Inside the sandbox, whether a day is a working day is asked of the host, which
-//! knows the council's nation and its bank holidays; a plugin never hard-codes a
-//! holiday list. Natively (in `cargo test`) the same functions use a test calendar
-//! held per thread: Monday to Friday are working days, plus whatever
-//! [`testing::with_bank_holidays`](crate::testing::with_bank_holidays) takes away.
+//! Whether a day is a working day is the council's calendar's to say; a plugin never
+//! hard-codes a holiday list. The host hands every hook the council's working days
+//! over some years around the as-of date (contract 1.2's `working-days`), which
+//! answer most questions in the plugin itself; a day outside them is asked of the
+//! host. Natively (in `cargo test`) the same functions use a test calendar held per
+//! thread: Monday to Friday are working days, plus whatever
+//! [`testing::with_bank_holidays`](crate::testing::with_bank_holidays) takes away,
+//! handed to the hooks the same way by the golden harness.
 //!
 //! Date arithmetic returns `Result` because dates come from the host and may sit
 //! at the very end of the calendar's range: an overflow is a refusal to decide with
@@ -12,6 +15,7 @@
 
 use chrono::{Datelike, Days, Months};
 
+use crate::bindings::waymark::policy::types as wit;
 use crate::{Date, PolicyError};
 
 /// The longest run of non-working days a calendar may have before we stop looking
@@ -23,7 +27,71 @@ const LONGEST_BREAK_DAYS: u32 = 31;
 /// Whether `day` is a working day in the council's calendar: not a weekend, not a
 /// bank holiday of the council's nation.
 pub fn is_working_day(day: Date) -> bool {
-    imp::is_working_day(day)
+    imp::with_window(|window| window.and_then(|w| w.says(day)))
+        .unwrap_or_else(|| imp::is_working_day(day))
+}
+
+/// The working days a hook was handed, kept while it runs: the guard
+/// [`Window::hand_over`] returns puts them away when the hook returns, so nothing
+/// outlives the call (natively, a later test sees its own calendar).
+pub(crate) struct Window {
+    /// The first day's number (days from the common era), so that finding a day's
+    /// bit is a subtraction: asked a dozen times a plan, it must cost less than
+    /// asking the host.
+    first: i32,
+    bits: Vec<u64>,
+}
+
+impl Window {
+    /// Keeps `calendar` for the hook about to run. A first day that is not a date
+    /// means no window: every question goes to the host.
+    pub(crate) fn hand_over(calendar: wit::WorkingDays) -> HandedOver {
+        let window = crate::convert::date_from_wit(calendar.first_day)
+            .ok()
+            .map(|first| Window {
+                first: first.num_days_from_ce(),
+                bits: calendar.bits,
+            });
+        imp::set_window(window);
+        HandedOver
+    }
+
+    /// What the window says of `day`, if it covers it.
+    fn says(&self, day: Date) -> Option<bool> {
+        let i = usize::try_from(day.num_days_from_ce() - self.first).ok()?;
+        let word = self.bits.get(i / 64)?;
+        Some(word >> (i % 64) & 1 == 1)
+    }
+
+    /// The window the golden harness hands a hook natively: the test calendar's
+    /// working days over the same years the host hands over (see the host's
+    /// `policy/v1/v1_2.rs`), so the native run answers through the same lookup.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) fn for_tests(as_of: Date) -> wit::WorkingDays {
+        let year = as_of.year();
+        let first = Date::from_ymd_opt(year - 1, 1, 1).unwrap_or(as_of);
+        let end = Date::from_ymd_opt(year + 3, 1, 1).unwrap_or(as_of);
+        let days = usize::try_from((end - first).num_days()).unwrap_or(0);
+        let mut bits = vec![0u64; days.div_ceil(64)];
+        for (i, day) in first.iter_days().take(days).enumerate() {
+            if imp::is_working_day(day) {
+                bits[i / 64] |= 1 << (i % 64);
+            }
+        }
+        wit::WorkingDays {
+            first_day: crate::convert::date_to_wit(first),
+            bits,
+        }
+    }
+}
+
+/// Puts the hook's working days away when dropped.
+pub(crate) struct HandedOver;
+
+impl Drop for HandedOver {
+    fn drop(&mut self) {
+        imp::set_window(None);
+    }
 }
 
 /// `day` itself if it is a working day, otherwise the first working day after it.
@@ -121,15 +189,54 @@ fn out_of_range(day: Date, n: u32, unit: &str) -> PolicyError {
 
 #[cfg(target_arch = "wasm32")]
 mod imp {
+    use core::cell::RefCell;
+
+    use super::Window;
     use crate::Date;
     use crate::bindings::waymark::policy::host;
+
+    /// The hook's working days. A plain static: a plugin is a single-threaded
+    /// wasm32 module, and a `thread_local!` costs a registration check per use.
+    struct Slot(RefCell<Option<Window>>);
+
+    // SAFETY: a plugin is a single-threaded wasm32 module (no `threads` feature),
+    // so the cell is never touched from two threads.
+    unsafe impl Sync for Slot {}
+
+    static WINDOW: Slot = Slot(RefCell::new(None));
+
+    pub(super) fn set_window(window: Option<Window>) {
+        *WINDOW.0.borrow_mut() = window;
+    }
+
+    pub(super) fn with_window<R>(f: impl FnOnce(Option<&Window>) -> R) -> R {
+        f(WINDOW.0.borrow().as_ref())
+    }
 
     pub(super) fn is_working_day(day: Date) -> bool {
         host::is_working_day(crate::convert::date_to_wit(day))
     }
 
+    /// Sends the line 32 bytes at a time: `log-part` takes no string, so the
+    /// plugin imports no function that needs its memory (see the WIT).
     pub(super) fn log(message: &str) {
-        host::log(message);
+        let bytes = message.as_bytes();
+        let mut parts = bytes.chunks(32).peekable();
+        if parts.peek().is_none() {
+            host::log_part(0, 0, 0, 0, 0, true);
+        }
+        while let Some(part) = parts.next() {
+            let mut words = [0u64; 4];
+            for (i, chunk) in part.chunks(8).enumerate() {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                words[i] = u64::from_le_bytes(word);
+            }
+            // A part is at most 32 bytes: its length fits a u8.
+            let len = part.len() as u8;
+            let [w0, w1, w2, w3] = words;
+            host::log_part(w0, w1, w2, w3, len, parts.peek().is_none());
+        }
     }
 }
 
@@ -143,11 +250,21 @@ pub(crate) mod imp {
 
     use chrono::{Datelike, Weekday};
 
+    use super::Window;
     use crate::Date;
 
     thread_local! {
         static BANK_HOLIDAYS: RefCell<BTreeSet<Date>> = const { RefCell::new(BTreeSet::new()) };
         static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+        static WINDOW: RefCell<Option<Window>> = const { RefCell::new(None) };
+    }
+
+    pub(super) fn set_window(window: Option<Window>) {
+        WINDOW.set(window);
+    }
+
+    pub(super) fn with_window<R>(f: impl FnOnce(Option<&Window>) -> R) -> R {
+        WINDOW.with_borrow(|window| f(window.as_ref()))
     }
 
     pub(super) fn is_working_day(day: Date) -> bool {

@@ -5,7 +5,7 @@
 //! the glue (settings parsing, conversions, error text) is written and tested once,
 //! in the SDK, rather than expanded into every plugin.
 
-/// Exports a policy as the plugin's `waymark:policy/policy@1.1.0` interface. Use
+/// Exports a policy as the plugin's `waymark:policy/policy@1.2.0` interface. Use
 /// it once, in the plugin's `lib.rs`, in one of two forms.
 ///
 /// A type implementing [`Policy`](crate::Policy):
@@ -100,40 +100,44 @@ macro_rules! export_policy {
                     settings: ::std::string::String,
                     referral: $crate::__private::wit::Referral,
                     as_of: $crate::__private::wit::Date,
+                    calendar: $crate::__private::wit::WorkingDays,
                 ) -> ::std::result::Result<
                     $crate::__private::wit::Eligibility,
                     ::std::string::String,
                 > {
-                    $crate::__private::eligibility::<$policy>(settings, referral, as_of)
+                    $crate::__private::eligibility::<$policy>(settings, referral, as_of, calendar)
                 }
 
                 fn plan(
                     settings: ::std::string::String,
                     journey: $crate::__private::wit::Journey,
                     as_of: $crate::__private::wit::Date,
+                    calendar: $crate::__private::wit::WorkingDays,
                 ) -> ::std::result::Result<$crate::__private::wit::Plan, ::std::string::String>
                 {
-                    $crate::__private::plan::<$policy>(settings, journey, as_of)
+                    $crate::__private::plan::<$policy>(settings, journey, as_of, calendar)
                 }
 
                 fn missed_contact(
                     settings: ::std::string::String,
                     journey: $crate::__private::wit::Journey,
                     as_of: $crate::__private::wit::Date,
+                    calendar: $crate::__private::wit::WorkingDays,
                 ) -> ::std::result::Result<
                     $crate::__private::wit::ContactDecision,
                     ::std::string::String,
                 > {
-                    $crate::__private::missed_contact::<$policy>(settings, journey, as_of)
+                    $crate::__private::missed_contact::<$policy>(settings, journey, as_of, calendar)
                 }
 
                 fn handover(
                     settings: ::std::string::String,
                     journey: $crate::__private::wit::Journey,
                     as_of: $crate::__private::wit::Date,
+                    calendar: $crate::__private::wit::WorkingDays,
                 ) -> ::std::result::Result<$crate::__private::wit::Handover, ::std::string::String>
                 {
-                    $crate::__private::handover::<$policy>(settings, journey, as_of)
+                    $crate::__private::handover::<$policy>(settings, journey, as_of, calendar)
                 }
             }
 
@@ -154,6 +158,7 @@ pub mod __private {
 
     pub use crate::bindings::exports::waymark::policy::policy::Guest;
     pub use crate::bindings::waymark::policy::types as wit;
+    use crate::calendar::Window;
     use crate::convert::date_from_wit;
     use crate::{Journey, Policy, Referral};
 
@@ -166,8 +171,10 @@ pub mod __private {
         settings: String,
         referral: wit::Referral,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Eligibility, String> {
         started();
+        let _window = Window::hand_over(calendar);
         let settings = settings_from_json::<P::Settings>(&settings)?;
         let as_of = as_of_date(as_of)?;
         P::eligibility(&settings, &Referral::from(referral), as_of)
@@ -179,8 +186,10 @@ pub mod __private {
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Plan, String> {
         started();
+        let _window = Window::hand_over(calendar);
         let settings = settings_from_json::<P::Settings>(&settings)?;
         let as_of = as_of_date(as_of)?;
         let journey = journey_from_wit(journey)?;
@@ -193,8 +202,10 @@ pub mod __private {
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::ContactDecision, String> {
         started();
+        let _window = Window::hand_over(calendar);
         let settings = settings_from_json::<P::Settings>(&settings)?;
         let as_of = as_of_date(as_of)?;
         let journey = journey_from_wit(journey)?;
@@ -207,8 +218,10 @@ pub mod __private {
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Handover, String> {
         started();
+        let _window = Window::hand_over(calendar);
         let settings = settings_from_json::<P::Settings>(&settings)?;
         let as_of = as_of_date(as_of)?;
         let journey = journey_from_wit(journey)?;

@@ -2,8 +2,8 @@
 //!
 //! Waymark runs each council's rules (who is eligible, when reviews fall due, what
 //! happens after missed contacts, where people are handed over to) as a
-//! WebAssembly component that implements the `waymark:policy@1.1.0` contract
-//! (`sdk/wit/v1.1.0/policy.wit`; the host also still runs 1.0.0 components).
+//! WebAssembly component that implements the `waymark:policy@1.2.0` contract
+//! (`sdk/wit/v1.2.0/policy.wit`; the host also still runs 1.1.0 and 1.0.0 components).
 //! This crate is everything a council developer needs to write one without
 //! seeing WIT:
 //!
@@ -108,13 +108,13 @@ pub use export::__private;
 #[global_allocator]
 static ALLOCATOR: arena::Arena = arena::Arena::new();
 
-/// The WIT bindings of `waymark:policy@1.1.0`, generated here once so that every
+/// The WIT bindings of `waymark:policy@1.2.0`, generated here once so that every
 /// plugin links the same glue. Not part of the API: [`export_policy!`] is the only
 /// user, and plugin code sees the plain types above.
 #[doc(hidden)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "wit/v1.1.0",
+        path: "wit/v1.2.0",
         world: "council-policy",
         // The export macro is used from plugin crates, not from here.
         pub_export_macro: true,

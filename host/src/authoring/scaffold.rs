@@ -414,7 +414,10 @@ mod tests {
             doc["workspace"].as_table().is_some_and(Table::is_empty),
             "{text}"
         );
-        assert_eq!(doc["package"]["version"].as_str(), Some("0.1.0"));
+        assert_eq!(
+            doc["package"]["version"].as_str(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
         assert_eq!(doc["package"]["edition"].as_str(), Some("2024"));
         assert_eq!(doc["package"]["publish"].as_bool(), Some(false));
         assert_eq!(

@@ -152,7 +152,9 @@ impl Plugin {
             ctx,
             referral,
             as_of,
-            |linked, store, settings| linked.eligibility(store, settings, referral, as_of),
+            |linked, store, settings| {
+                linked.eligibility(store, settings, referral, as_of, &*ctx.calendar)
+            },
             |answer, _| answer::eligibility(answer),
         )
     }
@@ -184,7 +186,7 @@ impl Plugin {
             ctx,
             journey,
             as_of,
-            |linked, store, settings| linked.plan(store, settings, journey, as_of),
+            |linked, store, settings| linked.plan(store, settings, journey, as_of, &*ctx.calendar),
             |answer, limits| answer::plan(answer, as_of, limits),
         )
     }
@@ -201,7 +203,9 @@ impl Plugin {
             ctx,
             journey,
             as_of,
-            |linked, store, settings| linked.missed_contact(store, settings, journey, as_of),
+            |linked, store, settings| {
+                linked.missed_contact(store, settings, journey, as_of, &*ctx.calendar)
+            },
             |answer, _| answer::contact(answer, as_of),
         )
     }
@@ -218,7 +222,9 @@ impl Plugin {
             ctx,
             journey,
             as_of,
-            |linked, store, settings| linked.handover(store, settings, journey, as_of),
+            |linked, store, settings| {
+                linked.handover(store, settings, journey, as_of, &*ctx.calendar)
+            },
             |answer, _| answer::handover(answer),
         )
     }
@@ -384,7 +390,7 @@ pub(crate) fn run<R>(
                 fuel_used,
                 peak_memory_bytes: sandbox.limiter.peak_memory,
                 elapsed,
-                log: sandbox.log.lines,
+                log: sandbox.log.into_lines(),
             })
         }
         Err(error) => Err(classify(&error, store.into_data(), limits, memory_limit)),
@@ -443,13 +449,13 @@ fn classify(
             message: format!(
                 "it tried to grow a table past the sandbox's limit of {TABLE_ELEMENTS} elements"
             ),
-            log: sandbox.log.lines,
+            log: sandbox.log.into_lines(),
         };
     }
     if let Some(fault) = sandbox.fault {
         return DecisionError::Trap {
             message: fault,
-            log: sandbox.log.lines,
+            log: sandbox.log.into_lines(),
         };
     }
     if let Some(busy) = error.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
@@ -465,7 +471,7 @@ fn classify(
     };
     DecisionError::Trap {
         message,
-        log: sandbox.log.lines,
+        log: sandbox.log.into_lines(),
     }
 }
 
@@ -560,6 +566,14 @@ impl Sandbox {
     pub(crate) fn push_log(&mut self, message: String) {
         self.log.push(message);
     }
+
+    /// Keeps part of a line of the decision log (contract 1.2's `log-part`): the
+    /// first `len` bytes of `words`, little-endian.
+    pub(crate) fn push_log_part(&mut self, words: [u64; 4], len: u8, ends_line: bool) {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        self.log
+            .push_part(&bytes[..usize::from(len).min(bytes.len())], ends_line);
+    }
 }
 
 /// StoreLimits, plus a record of whether it refused anything: a refused memory
@@ -627,6 +641,8 @@ struct DecisionLog {
     lines: Vec<String>,
     room: usize,
     full: bool,
+    /// The line `log-part` is building, at most a part past [`MAX_LOG_LINE`].
+    partial: Vec<u8>,
 }
 
 /// The WIT contract promises long lines are cut; this is how long.
@@ -638,7 +654,35 @@ impl DecisionLog {
             lines: Vec::new(),
             room: max_bytes,
             full: false,
+            partial: Vec::new(),
         }
+    }
+
+    /// Adds to the line being built, and keeps it when `ends_line`. Bytes are
+    /// joined before they are read as UTF-8, so a character may straddle parts;
+    /// past [`MAX_LOG_LINE`] they are dropped, as `push` would cut them.
+    fn push_part(&mut self, bytes: &[u8], ends_line: bool) {
+        if self.partial.len() <= MAX_LOG_LINE {
+            self.partial.extend_from_slice(bytes);
+        }
+        if ends_line {
+            self.end_partial_line();
+        }
+    }
+
+    fn end_partial_line(&mut self) {
+        let line = String::from_utf8_lossy(&self.partial).into_owned();
+        self.partial.clear();
+        self.push(line);
+    }
+
+    /// The lines kept, with a line left unfinished (a plugin that trapped part
+    /// way through logging) as the last.
+    fn into_lines(mut self) -> Vec<String> {
+        if !self.partial.is_empty() {
+            self.end_partial_line();
+        }
+        self.lines
     }
 
     /// Keeps a line, cut to [`MAX_LOG_LINE`]. The first line that does not fit the
@@ -680,6 +724,29 @@ mod micros {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `log-part` lines are joined before they are read, cut like any other line,
+    /// and one left unfinished by a trap is still kept.
+    #[test]
+    fn log_parts_make_lines() {
+        let mut log = DecisionLog::new(10_000);
+        // "é" is two bytes, split across parts.
+        log.push_part(b"caf\xc3", false);
+        log.push_part(b"\xa9 open", true);
+        log.push_part(b"", true);
+        for _ in 0..100 {
+            log.push_part(&[b'x'; 32], false);
+        }
+        log.push_part(b"end", true);
+        log.push_part(b"the plugin panicked: ", false);
+        let lines = log.into_lines();
+        assert_eq!(lines[0], "café open");
+        assert_eq!(lines[1], "");
+        assert_eq!(lines[2].len(), MAX_LOG_LINE + '…'.len_utf8());
+        assert!(lines[2].ends_with("x…"));
+        assert_eq!(lines[3], "the plugin panicked: ");
+        assert_eq!(lines.len(), 4);
+    }
 
     /// Hashing the input as it is written must give the digest of its canonical
     /// JSON: recorded decisions are replayed against it.

@@ -107,8 +107,8 @@ fn policies_can_be_shared_between_threads() {
 fn stoke_on_trent_loads_with_an_object_schema() {
     let plugin = stoke_on_trent();
     assert!(plugin.settings_schema().is_object());
-    // waymark-sdk builds contract 1.1.
-    assert_eq!(plugin.contract_version(), "1.1.0");
+    // waymark-sdk builds contract 1.2.
+    assert_eq!(plugin.contract_version(), "1.2.0");
     assert_eq!(
         policies().get(plugin.digest()).map(|p| p.digest().clone()),
         Some(plugin.digest().clone())
@@ -154,6 +154,64 @@ fn stoke_on_trent_plans_reviews_after_the_as_of_date() {
     assert!(!reviews.is_empty(), "{decision:?}");
     assert!(reviews.iter().all(|t| t.due > as_of), "{reviews:?}");
     assert!(decision.fuel_used > 0);
+}
+
+/// A plugin built with waymark-sdk imports only functions of plain numbers
+/// (contract 1.2's `log-part`, never the string-taking `log`), so wit-component
+/// gives it no adapter modules and each decision instantiates one core module: a
+/// string import would quietly add about 1 µs to every decision.
+#[test]
+fn an_sdk_plugin_imports_no_host_function_that_takes_a_string() {
+    use wasmtime::component::types::ComponentItem;
+    let plugin = stoke_on_trent();
+    let component = plugin.linked.component();
+    let engine = component.engine();
+    let mut functions = Vec::new();
+    for (name, item) in component.component_type().imports(engine) {
+        if let ComponentItem::ComponentInstance(instance) = item.ty {
+            for (function, item) in instance.exports(engine) {
+                if matches!(item.ty, ComponentItem::ComponentFunc(_)) {
+                    functions.push(format!("{name}#{function}"));
+                }
+            }
+        }
+    }
+    functions.sort();
+    assert_eq!(
+        functions,
+        [
+            "waymark:policy/host@1.2.0#is-working-day",
+            "waymark:policy/host@1.2.0#log-part"
+        ]
+    );
+}
+
+/// A 1.2 plugin answers from the working days it is handed, and asks the host
+/// about a day outside them: the same journey, planned with its end of support
+/// (Christmas Day 2024, moved past Boxing Day) inside the window and outside it,
+/// gets the same answer.
+#[test]
+fn working_days_outside_the_window_handed_over_are_asked_of_the_host() {
+    let plugin = stoke_on_trent();
+    let ctx = context("{}", Limits::default());
+    let journey = started_journey(day(2023, 12, 25));
+    let mut answers = Vec::new();
+    // The window starts on 1 January of the year before the as-of date's.
+    for as_of in [day(2025, 6, 2), day(2026, 6, 1)] {
+        let plan = plugin.plan(&ctx, &journey, as_of).unwrap().value;
+        let duration = plan
+            .reasons
+            .iter()
+            .find(|r| r.rule == "duration.maximum")
+            .map(|r| r.text.clone())
+            .unwrap_or_else(|| panic!("no duration reason in {plan:?}"));
+        assert!(
+            duration.ends_with("support ended on Friday 27 December 2024."),
+            "{duration}"
+        );
+        answers.push(duration);
+    }
+    assert_eq!(answers[0], answers[1]);
 }
 
 #[test]

@@ -54,7 +54,50 @@ pub trait WorkingCalendar: Send + Sync {
         }
         d
     }
+
+    /// Whether each of the `days` days from `first` on is a working day, as bits:
+    /// bit `i % 64` of word `i / 64` is set when the day `i` days after `first` is.
+    /// What a plugin is handed with each decision (contract 1.2), so a calendar
+    /// that knows its rules answers for the whole window at once.
+    fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
+        working_days_one_by_one(self, first, days)
+    }
 }
+
+/// [`WorkingCalendar::working_days`], asking the calendar a day at a time. Days
+/// past the end of time stay unset.
+fn working_days_one_by_one<C: WorkingCalendar + ?Sized>(
+    calendar: &C,
+    first: NaiveDate,
+    days: u32,
+) -> Vec<u64> {
+    let mut bits = vec![0u64; days.div_ceil(64) as usize];
+    for (i, day) in first.iter_days().take(days as usize).enumerate() {
+        if calendar.is_working_day(day) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
+}
+
+/// Monday to Friday as bits, for a 64-day word whose first day is the weekday
+/// numbered by the index (0 for Monday): bit `i` is set when the day `i` days on is
+/// a weekday.
+const WEEKDAYS_FROM: [u64; 7] = {
+    let mut masks = [0u64; 7];
+    let mut first = 0;
+    while first < 7 {
+        let mut i = 0;
+        while i < 64 {
+            if (first + i) % 7 < 5 {
+                masks[first] |= 1 << i;
+            }
+            i += 1;
+        }
+        first += 1;
+    }
+    masks
+};
 
 /// A nation's statutory calendar, plus any extra closure days a council adds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -78,8 +121,9 @@ impl UkCalendar {
     }
 }
 
-/// How many (nation, year)s of bank holidays each thread keeps worked out.
-const YEARS_KEPT: usize = 4;
+/// How many (nation, year)s of bank holidays each thread keeps worked out: the
+/// years of a plugin's working-day window (`policy/v1/v1_2.rs`), and one more.
+const YEARS_KEPT: usize = 6;
 
 thread_local! {
     /// The bank holidays of the years last asked about on this thread, newest
@@ -90,24 +134,91 @@ thread_local! {
 }
 
 fn is_statutory_holiday(nation: Nation, day: NaiveDate) -> bool {
+    with_bank_holidays(nation, day.year(), |days| days.contains(&day))
+}
+
+/// Calls `f` with the bank holidays of `nation` in `year`, worked out once per thread.
+fn with_bank_holidays<R>(nation: Nation, year: i32, f: impl FnOnce(&[NaiveDate]) -> R) -> R {
     YEARS.with_borrow_mut(|years| {
-        let year = day.year();
         if let Some((_, _, days)) = years.iter().find(|(n, y, _)| *n == nation && *y == year) {
-            return days.contains(&day);
+            return f(days);
         }
-        let days = bank_holidays(nation, year);
-        let holiday = days.contains(&day);
         if years.len() == YEARS_KEPT {
             years.remove(0);
         }
-        years.push((nation, year, days));
-        holiday
+        years.push((nation, year, bank_holidays(nation, year)));
+        let (_, _, days) = &years[years.len() - 1];
+        f(days)
     })
 }
 
 impl WorkingCalendar for UkCalendar {
     fn is_working_day(&self, day: NaiveDate) -> bool {
         !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.is_bank_holiday(day)
+    }
+
+    /// Asked with every decision of a 1.2 plugin, so it must cost far less than
+    /// the decision: the windows last asked for are kept per thread.
+    fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
+        WINDOWS.with_borrow_mut(|windows| {
+            let asked = (self.nation, first, days);
+            let kept = windows
+                .iter()
+                .find(|(calendar, key, _)| *key == asked && *calendar == *self);
+            if let Some((_, _, bits)) = kept {
+                return bits.clone();
+            }
+            let bits = self.work_out_working_days(first, days);
+            if windows.len() == WINDOWS_KEPT {
+                windows.remove(0);
+            }
+            windows.push((self.clone(), asked, bits.clone()));
+            bits
+        })
+    }
+}
+
+/// How many working-day windows each thread keeps: a council's, and a few more.
+const WINDOWS_KEPT: usize = 4;
+
+thread_local! {
+    /// The working-day windows last handed to plugins on this thread, newest last,
+    /// with the calendar and the (nation, first day, days) they were asked for.
+    #[allow(clippy::type_complexity)]
+    static WINDOWS: RefCell<Vec<(UkCalendar, (Nation, NaiveDate, u32), Vec<u64>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
+impl UkCalendar {
+    /// The weekdays a word at a time, less the holidays.
+    fn work_out_working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
+        let Some(end) = first.checked_add_days(chrono::Days::new(u64::from(days))) else {
+            return working_days_one_by_one(self, first, days);
+        };
+        let words = days.div_ceil(64) as usize;
+        // 64 days on is one weekday later (64 = 9 weeks and a day).
+        let monday_based = first.weekday().num_days_from_monday() as usize;
+        let mut bits: Vec<u64> = (0..words)
+            .map(|w| WEEKDAYS_FROM[(monday_based + w) % 7])
+            .collect();
+        if let Some(last) = bits.last_mut()
+            && !days.is_multiple_of(64)
+        {
+            *last &= (1u64 << (days % 64)) - 1;
+        }
+        let mut clear = |day: &NaiveDate| {
+            if (first..end).contains(day) {
+                let i = (*day - first).num_days() as usize;
+                bits[i / 64] &= !(1u64 << (i % 64));
+            }
+        };
+        for year in first.year()..=end.year() {
+            with_bank_holidays(self.nation, year, |holidays| {
+                holidays.iter().for_each(&mut clear)
+            });
+        }
+        self.extra_holidays.iter().for_each(clear);
+        bits
     }
 }
 
@@ -237,6 +348,29 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    /// The word-at-a-time answer is the day-at-a-time one, whatever weekday the
+    /// window starts on, however long it is, across bank holidays and closures.
+    #[test]
+    fn working_days_at_once_match_asking_day_by_day() {
+        let mut calendar = UkCalendar::new(Nation::Scotland);
+        calendar.extra_holidays = vec![d(2026, 7, 15), d(2027, 1, 5), d(2031, 1, 1)];
+        for first in d(2025, 12, 22).iter_days().take(9) {
+            for days in [1, 63, 64, 65, 365, 1461] {
+                assert_eq!(
+                    calendar.working_days(first, days),
+                    working_days_one_by_one(&calendar, first, days),
+                    "{first} + {days} days"
+                );
+            }
+        }
+        // Christmas 2026 is a Friday: the bit for it is clear, Thursday's set.
+        let bits = calendar.working_days(d(2026, 12, 24), 2);
+        assert_eq!(bits, vec![0b01]);
+        // Near the end of time: the days that exist are answered.
+        let last = NaiveDate::MAX - Duration::days(2);
+        assert_eq!(calendar.working_days(last, 100).len(), 2);
     }
 
     #[test]

@@ -42,6 +42,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::calendar::Window;
 use crate::convert::date_to_wit;
 use crate::export::__private;
 use crate::{
@@ -472,27 +473,28 @@ pub fn run_golden<P: Policy>(json: &str) -> Result<(), GoldenFailure> {
 fn call<P: Policy>(case: &Case) -> Result<Result<Answer, String>, String> {
     let settings = Value::Object(case.settings.clone()).to_string();
     let as_of = date_to_wit(case.as_of);
+    let calendar = Window::for_tests(case.as_of);
     Ok(match case.hook {
         Hook::Eligibility => {
             let referral: Referral = input(case, "a referral")?;
-            __private::eligibility::<P>(settings, (&referral).into(), as_of)
+            __private::eligibility::<P>(settings, (&referral).into(), as_of, calendar)
                 .map(|e| Answer::Eligibility(e.into()))
         }
         Hook::Plan => {
             let journey: Journey = input(case, "a journey")?;
-            __private::plan::<P>(settings, (&journey).into(), as_of)
+            __private::plan::<P>(settings, (&journey).into(), as_of, calendar)
                 .and_then(Plan::try_from)
                 .map(Answer::Plan)
         }
         Hook::MissedContact => {
             let journey: Journey = input(case, "a journey")?;
-            __private::missed_contact::<P>(settings, (&journey).into(), as_of)
+            __private::missed_contact::<P>(settings, (&journey).into(), as_of, calendar)
                 .and_then(ContactDecision::try_from)
                 .map(Answer::ContactDecision)
         }
         Hook::Handover => {
             let journey: Journey = input(case, "a journey")?;
-            __private::handover::<P>(settings, (&journey).into(), as_of)
+            __private::handover::<P>(settings, (&journey).into(), as_of, calendar)
                 .map(|h| Answer::Handover(h.into()))
         }
     })

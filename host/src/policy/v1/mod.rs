@@ -1,7 +1,8 @@
 //! Bindings for `waymark:policy@1.x`, one module per minor version, and the one
 //! place that knows which plugin gets which.
 //!
-//! Contract minors are additive (1.1 appends enum cases and record fields), but
+//! Contract minors are additive (1.1 appends enum cases and record fields, 1.2 a
+//! hook parameter and a host function), but
 //! the component model compares records structurally: a 1.0 plugin's `journey` is
 //! not a 1.1 `journey`. So each minor the host runs has its own `bindgen!` module
 //! (as Zed's extension host keeps one per version), and a plugin is linked with the
@@ -23,10 +24,12 @@ use super::call::Sandbox;
 use super::contract::{
     ContactDecision, Eligibility, Handover, JourneyFacts, Plan, Reason, ReferralFacts, Stage,
 };
+use crate::schedule::calendar::WorkingCalendar;
 
 mod capped;
 mod v1_0;
 mod v1_1;
+mod v1_2;
 
 pub(crate) use capped::{AnswerTooLarge, within_budget};
 
@@ -44,8 +47,12 @@ pub(crate) const CONTRACT_1_0_RULE: &str = "host.contract_1_0";
 pub(crate) enum Minor {
     /// `waymark:policy@1.0.x`: no waiting list, programme or outcome facts.
     V1_0,
-    /// `waymark:policy@1.1.x`, what waymark-sdk 0.1 builds.
+    /// `waymark:policy@1.1.x`, what waymark-sdk 0.1 and the Python and JavaScript
+    /// SDKs build.
     V1_1,
+    /// `waymark:policy@1.2.x`, what waymark-sdk 0.2 builds: 1.1's records, with the
+    /// council's working days handed to every hook and a string-free log.
+    V1_2,
 }
 
 impl Minor {
@@ -57,6 +64,7 @@ impl Minor {
         match (major, minor) {
             (MAJOR, 0) => Some(Minor::V1_0),
             (MAJOR, 1) => Some(Minor::V1_1),
+            (MAJOR, 2) => Some(Minor::V1_2),
             _ => None,
         }
     }
@@ -90,17 +98,20 @@ pub(crate) fn answered_by_the_host(minor: Minor, journey: &JourneyFacts) -> Opti
 pub(crate) struct Linkers {
     v1_0: Linker<Sandbox>,
     v1_1: Linker<Sandbox>,
+    v1_2: Linker<Sandbox>,
 }
 
 impl Linkers {
     pub(crate) fn new(engine: &Engine) -> wasmtime::Result<Linkers> {
         let mut v1_0 = v1_0::linker(engine)?;
         let mut v1_1 = v1_1::linker(engine)?;
+        let mut v1_2 = v1_2::linker(engine)?;
         // Linked for every plugin, but only a plugin that imports WASI is given it,
         // and only one that calls it builds a context (see `wasi`).
         super::wasi::add_to_linker(&mut v1_0)?;
         super::wasi::add_to_linker(&mut v1_1)?;
-        Ok(Linkers { v1_0, v1_1 })
+        super::wasi::add_to_linker(&mut v1_2)?;
+        Ok(Linkers { v1_0, v1_1, v1_2 })
     }
 
     /// Links a component with the bindings of the version it exports, once.
@@ -108,6 +119,7 @@ impl Linkers {
         Ok(match minor {
             Minor::V1_0 => Linked::V1_0(v1_0::link(&self.v1_0, component)?),
             Minor::V1_1 => Linked::V1_1(v1_1::link(&self.v1_1, component)?),
+            Minor::V1_2 => Linked::V1_2(v1_2::link(&self.v1_2, component)?),
         })
     }
 }
@@ -116,6 +128,7 @@ impl Linkers {
 pub(crate) enum Linked {
     V1_0(v1_0::Bound),
     V1_1(v1_1::Bound),
+    V1_2(v1_2::Bound),
 }
 
 impl Linked {
@@ -124,6 +137,7 @@ impl Linked {
         match self {
             Linked::V1_0(bound) => bound.pre.instance_pre().component(),
             Linked::V1_1(bound) => bound.pre.instance_pre().component(),
+            Linked::V1_2(bound) => bound.pre.instance_pre().component(),
         }
     }
 
@@ -131,6 +145,7 @@ impl Linked {
         match self {
             Linked::V1_0(_) => Minor::V1_0,
             Linked::V1_1(_) => Minor::V1_1,
+            Linked::V1_2(_) => Minor::V1_2,
         }
     }
 
@@ -138,6 +153,7 @@ impl Linked {
         match self {
             Linked::V1_0(pre) => v1_0::settings_schema(pre, store),
             Linked::V1_1(pre) => v1_1::settings_schema(pre, store),
+            Linked::V1_2(pre) => v1_2::settings_schema(pre, store),
         }
     }
 
@@ -147,10 +163,12 @@ impl Linked {
         settings: &str,
         referral: &ReferralFacts,
         as_of: NaiveDate,
+        calendar: &dyn WorkingCalendar,
     ) -> Called<Eligibility> {
         match self {
-            Linked::V1_0(pre) => v1_0::eligibility(pre, store, settings, referral, as_of),
-            Linked::V1_1(pre) => v1_1::eligibility(pre, store, settings, referral, as_of),
+            Linked::V1_0(pre) => v1_0::eligibility(pre, store, settings, referral, as_of, calendar),
+            Linked::V1_1(pre) => v1_1::eligibility(pre, store, settings, referral, as_of, calendar),
+            Linked::V1_2(pre) => v1_2::eligibility(pre, store, settings, referral, as_of, calendar),
         }
     }
 
@@ -160,10 +178,12 @@ impl Linked {
         settings: &str,
         journey: &JourneyFacts,
         as_of: NaiveDate,
+        calendar: &dyn WorkingCalendar,
     ) -> Called<Plan> {
         match self {
-            Linked::V1_0(pre) => v1_0::plan(pre, store, settings, journey, as_of),
-            Linked::V1_1(pre) => v1_1::plan(pre, store, settings, journey, as_of),
+            Linked::V1_0(pre) => v1_0::plan(pre, store, settings, journey, as_of, calendar),
+            Linked::V1_1(pre) => v1_1::plan(pre, store, settings, journey, as_of, calendar),
+            Linked::V1_2(pre) => v1_2::plan(pre, store, settings, journey, as_of, calendar),
         }
     }
 
@@ -173,10 +193,18 @@ impl Linked {
         settings: &str,
         journey: &JourneyFacts,
         as_of: NaiveDate,
+        calendar: &dyn WorkingCalendar,
     ) -> Called<ContactDecision> {
         match self {
-            Linked::V1_0(pre) => v1_0::missed_contact(pre, store, settings, journey, as_of),
-            Linked::V1_1(pre) => v1_1::missed_contact(pre, store, settings, journey, as_of),
+            Linked::V1_0(pre) => {
+                v1_0::missed_contact(pre, store, settings, journey, as_of, calendar)
+            }
+            Linked::V1_1(pre) => {
+                v1_1::missed_contact(pre, store, settings, journey, as_of, calendar)
+            }
+            Linked::V1_2(pre) => {
+                v1_2::missed_contact(pre, store, settings, journey, as_of, calendar)
+            }
         }
     }
 
@@ -186,10 +214,12 @@ impl Linked {
         settings: &str,
         journey: &JourneyFacts,
         as_of: NaiveDate,
+        calendar: &dyn WorkingCalendar,
     ) -> Called<Handover> {
         match self {
-            Linked::V1_0(pre) => v1_0::handover(pre, store, settings, journey, as_of),
-            Linked::V1_1(pre) => v1_1::handover(pre, store, settings, journey, as_of),
+            Linked::V1_0(pre) => v1_0::handover(pre, store, settings, journey, as_of, calendar),
+            Linked::V1_1(pre) => v1_1::handover(pre, store, settings, journey, as_of, calendar),
+            Linked::V1_2(pre) => v1_2::handover(pre, store, settings, journey, as_of, calendar),
         }
     }
 }
@@ -204,8 +234,14 @@ fn date_from_parts(year: i32, month: u8, day: u8) -> Result<NaiveDate, String> {
 /// its own generated `wit` types: dates, the enums and records whose shape did not
 /// change, the answers, the hook calls and the host interface.
 ///
+/// Each module defines `Params` (its hooks' argument types) and `params` (which
+/// makes them): 1.2 hands the hooks the council's working days, earlier minors not.
+/// `host_extra` holds the host functions a minor adds to 1.0's two.
 macro_rules! shared_bindings {
     () => {
+        super::shared_bindings!(host_extra {});
+    };
+    (host_extra { $($host_extra:item)* }) => {
         use chrono::Datelike as _;
 
         pub(crate) use self::waymark::policy::{host, types as wit};
@@ -287,12 +323,9 @@ macro_rules! shared_bindings {
             bound: &Bound,
             hook: &Hook,
             store: &mut wasmtime::Store<Sandbox>,
-            settings: &str,
-            facts: F,
-            as_of: chrono::NaiveDate,
+            params: Params<'_, F>,
         ) -> wasmtime::Result<Result<A, String>> {
             use std::sync::atomic::Ordering;
-            type Params<'a, F> = (&'a str, F, wit::Date);
             type Answer<A> = (Result<A, CappedString>,);
             type Hooked<'a, F, A> = wasmtime::component::TypedFunc<Params<'a, F>, Answer<A>>;
             let instance = bound.pre.instance_pre().instantiate(&mut *store)?;
@@ -311,7 +344,7 @@ macro_rules! shared_bindings {
                 hook.typechecked.store(true, Ordering::Release);
                 func
             };
-            let (answer,) = func.call(&mut *store, (settings, facts, date_to_wit(as_of)))?;
+            let (answer,) = func.call(&mut *store, params)?;
             Ok(answer.map_err(|refusal| refusal.0))
         }
 
@@ -321,10 +354,11 @@ macro_rules! shared_bindings {
             settings: &str,
             referral: &contract::ReferralFacts,
             as_of: chrono::NaiveDate,
+            calendar: &dyn crate::schedule::calendar::WorkingCalendar,
         ) -> Called<contract::Eligibility> {
             let facts = wit::Referral::from(referral);
             let answer: Result<lifted::Eligibility, String> =
-                call_hook(bound, &bound.eligibility, store, settings, &facts, as_of)?;
+                call_hook(bound, &bound.eligibility, store, params(settings, &facts, as_of, calendar))?;
             Ok(answer.map(|a| Ok(a.into())))
         }
 
@@ -334,10 +368,11 @@ macro_rules! shared_bindings {
             settings: &str,
             journey: &contract::JourneyFacts,
             as_of: chrono::NaiveDate,
+            calendar: &dyn crate::schedule::calendar::WorkingCalendar,
         ) -> Called<contract::Plan> {
             let facts = wit::Journey::from(journey);
             let answer: Result<lifted::Plan, String> =
-                call_hook(bound, &bound.plan, store, settings, &facts, as_of)?;
+                call_hook(bound, &bound.plan, store, params(settings, &facts, as_of, calendar))?;
             Ok(answer.map(TryInto::try_into))
         }
 
@@ -347,10 +382,11 @@ macro_rules! shared_bindings {
             settings: &str,
             journey: &contract::JourneyFacts,
             as_of: chrono::NaiveDate,
+            calendar: &dyn crate::schedule::calendar::WorkingCalendar,
         ) -> Called<contract::ContactDecision> {
             let facts = wit::Journey::from(journey);
             let answer: Result<lifted::ContactDecision, String> =
-                call_hook(bound, &bound.missed_contact, store, settings, &facts, as_of)?;
+                call_hook(bound, &bound.missed_contact, store, params(settings, &facts, as_of, calendar))?;
             Ok(answer.map(TryInto::try_into))
         }
 
@@ -360,10 +396,11 @@ macro_rules! shared_bindings {
             settings: &str,
             journey: &contract::JourneyFacts,
             as_of: chrono::NaiveDate,
+            calendar: &dyn crate::schedule::calendar::WorkingCalendar,
         ) -> Called<contract::Handover> {
             let facts = wit::Journey::from(journey);
             let answer: Result<lifted::Handover, String> =
-                call_hook(bound, &bound.handover, store, settings, &facts, as_of)?;
+                call_hook(bound, &bound.handover, store, params(settings, &facts, as_of, calendar))?;
             Ok(answer.map(|a| Ok(a.into())))
         }
 
@@ -439,6 +476,8 @@ macro_rules! shared_bindings {
             fn log(&mut self, message: String) {
                 self.push_log(message);
             }
+
+            $($host_extra)*
         }
 
         pub(crate) fn date_to_wit(date: chrono::NaiveDate) -> wit::Date {
@@ -614,21 +653,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_1_0_and_1_1_minors_are_run() {
+    fn only_the_1_0_1_1_and_1_2_minors_are_run() {
         assert_eq!(Minor::of("1.0.0"), Some(Minor::V1_0));
         assert_eq!(Minor::of("1.0.3"), Some(Minor::V1_0));
         assert_eq!(Minor::of("1.1.0"), Some(Minor::V1_1));
-        assert_eq!(Minor::of("1.2.0"), None);
+        assert_eq!(Minor::of("1.2.0"), Some(Minor::V1_2));
+        assert_eq!(Minor::of("1.3.0"), None);
         assert_eq!(Minor::of("2.0.0"), None);
         assert_eq!(Minor::of("1"), None);
         assert_eq!(Minor::of("one.zero"), None);
     }
 
     #[test]
-    fn dates_round_trip_through_both_bindings() {
+    fn dates_round_trip_through_every_binding() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date");
         assert_eq!(v1_0::date_from_wit(v1_0::date_to_wit(day)), Ok(day));
         assert_eq!(v1_1::date_from_wit(v1_1::date_to_wit(day)), Ok(day));
+        assert_eq!(v1_2::date_from_wit(v1_2::date_to_wit(day)), Ok(day));
     }
 
     #[test]

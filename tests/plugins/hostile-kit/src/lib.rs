@@ -228,14 +228,16 @@ impl Guest for Exports {
         settings: String,
         referral: wit::Referral,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Eligibility, String> {
-        glue::eligibility::<Hostile>(settings, referral, as_of)
+        glue::eligibility::<Hostile>(settings, referral, as_of, calendar)
     }
 
     fn plan(
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Plan, String> {
         if settings.contains("impossible_date") {
             return Ok(wit::Plan {
@@ -254,23 +256,25 @@ impl Guest for Exports {
                 }],
             });
         }
-        glue::plan::<Hostile>(settings, journey, as_of)
+        glue::plan::<Hostile>(settings, journey, as_of, calendar)
     }
 
     fn missed_contact(
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::ContactDecision, String> {
-        glue::missed_contact::<Hostile>(settings, journey, as_of)
+        glue::missed_contact::<Hostile>(settings, journey, as_of, calendar)
     }
 
     fn handover(
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Handover, String> {
-        glue::handover::<Hostile>(settings, journey, as_of)
+        glue::handover::<Hostile>(settings, journey, as_of, calendar)
     }
 }
 

@@ -74,32 +74,36 @@ impl Guest for Exports {
         settings: String,
         referral: wit::Referral,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Eligibility, String> {
-        glue::eligibility::<Bomb>(settings, referral, as_of)
+        glue::eligibility::<Bomb>(settings, referral, as_of, calendar)
     }
 
     fn plan(
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Plan, String> {
-        glue::plan::<Bomb>(settings, journey, as_of)
+        glue::plan::<Bomb>(settings, journey, as_of, calendar)
     }
 
     fn missed_contact(
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::ContactDecision, String> {
-        glue::missed_contact::<Bomb>(settings, journey, as_of)
+        glue::missed_contact::<Bomb>(settings, journey, as_of, calendar)
     }
 
     fn handover(
         settings: String,
         journey: wit::Journey,
         as_of: wit::Date,
+        calendar: wit::WorkingDays,
     ) -> Result<wit::Handover, String> {
-        glue::handover::<Bomb>(settings, journey, as_of)
+        glue::handover::<Bomb>(settings, journey, as_of, calendar)
     }
 }
 
