@@ -80,11 +80,42 @@ pub enum PackageError {
 }
 
 /// Wraps a core module built with waymark-sdk into a component.
+///
+/// The module's `cabi_post_*` exports are dropped first, so its hooks have no
+/// post-return. A post-return frees what an answer used once the host has copied
+/// it; every decision's instance is thrown away straight after, so it would only
+/// cost a call into the plugin per decision, and a lookup per instantiation.
 pub fn componentize(core_wasm: &[u8]) -> Result<Vec<u8>, PackageError> {
+    let core =
+        without_post_returns(core_wasm).map_err(|e| PackageError::Componentize(format!("{e}")))?;
     wit_component::ComponentEncoder::default()
-        .module(core_wasm)
+        .module(&core)
         .and_then(|encoder| encoder.validate(true).encode())
         .map_err(|e| PackageError::Componentize(format!("{e:#}")))
+}
+
+/// The module with its post-return exports left out, every other section as it was.
+fn without_post_returns(core: &[u8]) -> Result<Vec<u8>, wasmparser::BinaryReaderError> {
+    let mut module = wasm_encoder::Module::new();
+    for payload in wasmparser::Parser::new(0).parse_all(core) {
+        let payload = payload?;
+        if let wasmparser::Payload::ExportSection(exports) = &payload {
+            let mut kept = wasm_encoder::ExportSection::new();
+            for export in exports.clone() {
+                let export = export?;
+                if !export.name.starts_with("cabi_post_") {
+                    kept.export(export.name, export.kind.into(), export.index);
+                }
+            }
+            module.section(&kept);
+        } else if let Some((id, range)) = payload.as_section() {
+            module.section(&wasm_encoder::RawSection {
+                id,
+                data: &core[range],
+            });
+        }
+    }
+    Ok(module.finish())
 }
 
 /// Heap a plugin starts with, linked into its initial memory after the stack and
@@ -335,6 +366,79 @@ pub(super) fn tail(output: &[u8], lines: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A module exporting a hook, its post-return and its memory, with a custom
+    /// section (where wit-bindgen keeps the component's types).
+    fn module_with_a_post_return() -> Vec<u8> {
+        use wasm_encoder::{
+            CodeSection, CustomSection, ExportKind, ExportSection, Function, FunctionSection,
+            MemorySection, MemoryType, Module, TypeSection,
+        };
+        let mut types = TypeSection::new();
+        types.ty().function([], []);
+        let mut functions = FunctionSection::new();
+        functions.function(0);
+        functions.function(0);
+        let mut memories = MemorySection::new();
+        memories.memory(MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        let mut exports = ExportSection::new();
+        exports.export("hook", ExportKind::Func, 0);
+        exports.export("cabi_post_hook", ExportKind::Func, 1);
+        exports.export("memory", ExportKind::Memory, 0);
+        let mut code = CodeSection::new();
+        for _ in 0..2 {
+            let mut body = Function::new([]);
+            body.instructions().end();
+            code.function(&body);
+        }
+        let mut module = Module::new();
+        module
+            .section(&types)
+            .section(&functions)
+            .section(&memories)
+            .section(&exports)
+            .section(&code)
+            .section(&CustomSection {
+                name: "component-type:kept".into(),
+                data: b"as it was".as_slice().into(),
+            });
+        module.finish()
+    }
+
+    #[test]
+    fn post_return_exports_are_dropped_and_nothing_else_changes() {
+        let before = module_with_a_post_return();
+        let after = without_post_returns(&before).unwrap();
+        wasmparser::Validator::new().validate_all(&after).unwrap();
+        let mut exports = Vec::new();
+        let mut custom = Vec::new();
+        for payload in wasmparser::Parser::new(0).parse_all(&after) {
+            match payload.unwrap() {
+                wasmparser::Payload::ExportSection(reader) => {
+                    for export in reader {
+                        exports.push(export.unwrap().name.to_owned());
+                    }
+                }
+                wasmparser::Payload::CustomSection(section) => {
+                    custom.push((section.name().to_owned(), section.data().to_vec()));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(exports, ["hook", "memory"]);
+        assert_eq!(
+            custom,
+            [("component-type:kept".to_owned(), b"as it was".to_vec())]
+        );
+        // Only the export section is rewritten: the code is byte for byte the same.
+        assert_eq!(before.len() - after.len(), "cabi_post_hook".len() + 3);
+    }
 
     #[test]
     fn a_module_without_a_policy_makes_a_component_that_is_rejected() {
