@@ -43,6 +43,36 @@ fn cargo(dir: &Path) -> Command {
     command
 }
 
+/// Cargo verifies packaged crates against the others just packaged, through a
+/// local registry it unpacks into `$CARGO_HOME/registry/src/-<hash>/`, keyed by the
+/// target folder, and it never unpacks or rebuilds a registry version twice. A crate
+/// changed since the last run at the same version would be verified against its
+/// old source, so the unpacked copies of ours go first (crates.io's own folder is
+/// left alone), and their builds (`cargo clean -p`, in the test).
+fn forget_packaged_sources(names: &[&str], version: &str) {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(sources) = home.map(|h| h.join("registry/src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for name in names {
+            let unpacked = registry.path().join(format!("{name}-{version}"));
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked)
+                    .unwrap_or_else(|e| panic!("could not remove {}: {e}", unpacked.display()));
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the_sdk_packages() {
     let outside = tempfile::tempdir().expect("temp dir");
@@ -190,6 +220,22 @@ async fn a_new_plugin_tests_builds_and_uploads_from_outside_the_checkout_and_the
         .filter_map(|p| p["name"].as_str())
         .collect();
     assert!(publishable.contains(&"waymark-sdk"), "{publishable:?}");
+    // The SDK and the contract are versioned together (sdk/README.md).
+    let version = metadata["packages"]
+        .as_array()
+        .and_then(|packages| packages.iter().find(|p| p["name"] == "waymark-sdk"))
+        .and_then(|sdk| sdk["version"].as_str())
+        .expect("the SDK's version");
+    forget_packaged_sources(&publishable, version);
+    let mut clean = cargo(&checkout);
+    clean.arg("clean");
+    for name in &publishable {
+        clean.args(["-p", name]);
+    }
+    succeeds(
+        clean.env("CARGO_TARGET_DIR", &native_dir),
+        "cargo clean of the publishable crates",
+    );
     let mut package = cargo(&checkout);
     package.args(["package", "--allow-dirty"]);
     for name in &publishable {

@@ -185,6 +185,20 @@ pub enum Stage {
     Waitlisted,
 }
 
+/// The days a plugin is handed the council's working days for, with each decision
+/// (contract 1.2's `working-days`): the first day and how many. Whole calendar
+/// years, from the year before the as-of date's to two years after it, so that
+/// reviews, check-ins and the end of support of even IPES's 21 months fall inside;
+/// the plugin asks the host about any other day. `None` at the ends of the calendar.
+pub fn working_days_window(as_of: Date) -> Option<(Date, u32)> {
+    use chrono::Datelike;
+    let year = as_of.year();
+    let first = Date::from_ymd_opt(year.checked_sub(1)?, 1, 1)?;
+    let end = Date::from_ymd_opt(year.checked_add(3)?, 1, 1)?;
+    let days = u32::try_from((end - first).num_days()).ok()?;
+    Some((first, days))
+}
+
 /// The least a plan needs to know of a journey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Journey {
@@ -439,6 +453,17 @@ impl Handover {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_working_days_window_is_four_whole_years_around_the_as_of_date() {
+        let as_of = Date::from_ymd_opt(2026, 6, 15).expect("a date");
+        let (first, days) = working_days_window(as_of).expect("a window");
+        assert_eq!(first.to_string(), "2025-01-01");
+        // 2025 to 2028, 2028 a leap year.
+        assert_eq!(days, 365 * 4 + 1);
+        assert_eq!(working_days_window(Date::MAX), None);
+        assert_eq!(working_days_window(Date::MIN), None);
+    }
 
     fn day(d: u32) -> Date {
         Date::from_ymd_opt(2026, 1, d).expect("a January day")

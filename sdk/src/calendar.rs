@@ -64,14 +64,12 @@ impl Window {
     }
 
     /// The window the golden harness hands a hook natively: the test calendar's
-    /// working days over the same years the host hands over (see the host's
-    /// `policy/v1/v1_2.rs`), so the native run answers through the same lookup.
+    /// working days over the days the host hands over, so the native run answers
+    /// through the same lookup.
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn for_tests(as_of: Date) -> wit::WorkingDays {
-        let year = as_of.year();
-        let first = Date::from_ymd_opt(year - 1, 1, 1).unwrap_or(as_of);
-        let end = Date::from_ymd_opt(year + 3, 1, 1).unwrap_or(as_of);
-        let days = usize::try_from((end - first).num_days()).unwrap_or(0);
+        let (first, days) = waymark_contract::working_days_window(as_of).unwrap_or((as_of, 0));
+        let days = days as usize;
         let mut bits = vec![0u64; days.div_ceil(64)];
         for (i, day) in first.iter_days().take(days).enumerate() {
             if imp::is_working_day(day) {

@@ -25,12 +25,6 @@ super::v1_1::records_1_1!();
 /// The interface a 1.2 plugin exports its hooks under.
 const POLICY_EXPORT: &str = "waymark:policy/policy@1.2.0";
 
-/// The working days a plugin is handed: whole calendar years, from the year before
-/// the as-of date's to two years after it. Reviews, check-ins and the end of support
-/// of even IPES's 21 months fall inside; a plugin asks the host about any other day.
-const YEARS_BEFORE: i32 = 1;
-const YEARS_AFTER: i32 = 2;
-
 /// A hook's arguments: the settings, the facts, the as-of date and the working days.
 type Params<'a, F> = (&'a str, F, wit::Date, wit::WorkingDays);
 
@@ -48,29 +42,18 @@ fn params<'a, F>(
     )
 }
 
-/// The window around `as_of` as bits, or an empty one at the ends of time (the
-/// plugin then asks the host about every day).
+/// The window around `as_of` as bits (see [`waymark_contract::working_days_window`]), or
+/// an empty one at the ends of time: the plugin then asks the host about every day.
 fn working_days(
     as_of: chrono::NaiveDate,
     calendar: &dyn crate::schedule::calendar::WorkingCalendar,
 ) -> wit::WorkingDays {
-    let year = as_of.year();
-    let first = year
-        .checked_sub(YEARS_BEFORE)
-        .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 1, 1));
-    let end = year
-        .checked_add(YEARS_AFTER + 1)
-        .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 1, 1));
-    match (first, end) {
-        (Some(first), Some(end)) => {
-            // Four years: about 1,461 days, well within u32.
-            let days = u32::try_from((end - first).num_days()).unwrap_or(0);
-            wit::WorkingDays {
-                first_day: date_to_wit(first),
-                bits: calendar.working_days(first, days),
-            }
-        }
-        _ => wit::WorkingDays {
+    match waymark_contract::working_days_window(as_of) {
+        Some((first, days)) => wit::WorkingDays {
+            first_day: date_to_wit(first),
+            bits: calendar.working_days(first, days),
+        },
+        None => wit::WorkingDays {
             first_day: date_to_wit(as_of),
             bits: Vec::new(),
         },
