@@ -234,12 +234,25 @@ fn date_from_parts(year: i32, month: u8, day: u8) -> Result<NaiveDate, String> {
 /// its own generated `wit` types: dates, the enums and records whose shape did not
 /// change, the answers, the hook calls and the host interface.
 ///
-/// Each module defines `Params` (its hooks' argument types) and `params` (which
-/// makes them): 1.2 hands the hooks the council's working days, earlier minors not.
-/// `host_extra` holds the host functions a minor adds to 1.0's two.
+/// `Params` (the hooks' argument types) and `params` (which makes them) come with
+/// the plain form, for 1.0 and 1.1; 1.2, which also hands the hooks the council's
+/// working days, uses the `host_extra` form and defines its own. `host_extra` holds
+/// the host functions a minor adds to 1.0's two.
 macro_rules! shared_bindings {
+    // 1.0 and 1.1: a hook's arguments are the settings, the facts and the as-of date.
     () => {
         super::shared_bindings!(host_extra {});
+
+        type Params<'a, F> = (&'a str, F, wit::Date);
+
+        fn params<'a, F>(
+            settings: &'a str,
+            facts: F,
+            as_of: chrono::NaiveDate,
+            _calendar: &dyn crate::schedule::calendar::WorkingCalendar,
+        ) -> Params<'a, F> {
+            (settings, facts, date_to_wit(as_of))
+        }
     };
     (host_extra { $($host_extra:item)* }) => {
         use chrono::Datelike as _;

@@ -14,18 +14,6 @@ wasmtime::component::bindgen!({
 
 super::shared_bindings!();
 
-/// A hook's arguments: the settings, the facts and the as-of date.
-type Params<'a, F> = (&'a str, F, wit::Date);
-
-fn params<'a, F>(
-    settings: &'a str,
-    facts: F,
-    as_of: chrono::NaiveDate,
-    _calendar: &dyn crate::schedule::calendar::WorkingCalendar,
-) -> Params<'a, F> {
-    (settings, facts, date_to_wit(as_of))
-}
-
 /// The interface a 1.0 plugin exports its hooks under.
 const POLICY_EXPORT: &str = "waymark:policy/policy@1.0.0";
 
