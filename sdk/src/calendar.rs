@@ -193,8 +193,8 @@ mod imp {
     use crate::Date;
     use crate::bindings::waymark::policy::host;
 
-    /// The hook's working days. A plain static: a plugin is a single-threaded
-    /// wasm32 module, and a `thread_local!` costs a registration check per use.
+    /// The hook's working days, in a plain static: a plugin is a single-threaded
+    /// wasm32 module (the arena is kept the same way).
     struct Slot(RefCell<Option<Window>>);
 
     // SAFETY: a plugin is a single-threaded wasm32 module (no `threads` feature),
