@@ -66,7 +66,7 @@ pub trait WorkingCalendar: Send + Sync {
 
 /// [`WorkingCalendar::working_days`], asking the calendar a day at a time. Days
 /// past the end of time stay unset.
-fn working_days_one_by_one<C: WorkingCalendar + ?Sized>(
+pub(crate) fn working_days_one_by_one<C: WorkingCalendar + ?Sized>(
     calendar: &C,
     first: NaiveDate,
     days: u32,
@@ -195,31 +195,42 @@ impl UkCalendar {
         let Some(end) = first.checked_add_days(chrono::Days::new(u64::from(days))) else {
             return working_days_one_by_one(self, first, days);
         };
-        let words = days.div_ceil(64) as usize;
-        // 64 days on is one weekday later (64 = 9 weeks and a day).
-        let monday_based = first.weekday().num_days_from_monday() as usize;
-        let mut bits: Vec<u64> = (0..words)
-            .map(|w| WEEKDAYS_FROM[(monday_based + w) % 7])
-            .collect();
-        if let Some(last) = bits.last_mut()
-            && !days.is_multiple_of(64)
-        {
-            *last &= (1u64 << (days % 64)) - 1;
-        }
-        let mut clear = |day: &NaiveDate| {
-            if (first..end).contains(day) {
-                let i = (*day - first).num_days() as usize;
-                bits[i / 64] &= !(1u64 << (i % 64));
-            }
-        };
+        let mut closed = self.extra_holidays.clone();
         for year in first.year()..=end.year() {
-            with_bank_holidays(self.nation, year, |holidays| {
-                holidays.iter().for_each(&mut clear)
-            });
+            with_bank_holidays(self.nation, year, |holidays| closed.extend(holidays));
         }
-        self.extra_holidays.iter().for_each(clear);
-        bits
+        weekdays_less(first, days, closed)
     }
+}
+
+/// The `days` days from `first` as bits, set for Monday to Friday, less `closed`
+/// (days outside the window are ignored): the working days of a calendar whose
+/// weekends are never working days, a word at a time. The window must not run past
+/// the end of time.
+pub(crate) fn weekdays_less(
+    first: NaiveDate,
+    days: u32,
+    closed: impl IntoIterator<Item = NaiveDate>,
+) -> Vec<u64> {
+    let words = days.div_ceil(64) as usize;
+    // 64 days on is one weekday later (64 = 9 weeks and a day).
+    let monday_based = first.weekday().num_days_from_monday() as usize;
+    let mut bits: Vec<u64> = (0..words)
+        .map(|w| WEEKDAYS_FROM[(monday_based + w) % 7])
+        .collect();
+    if let Some(last) = bits.last_mut()
+        && !days.is_multiple_of(64)
+    {
+        *last &= (1u64 << (days % 64)) - 1;
+    }
+    for day in closed {
+        if let Ok(i) = usize::try_from((day - first).num_days())
+            && i < days as usize
+        {
+            bits[i / 64] &= !(1u64 << (i % 64));
+        }
+    }
+    bits
 }
 
 /// One-off bank holidays by proclamation, and statutory ones moved for a year.

@@ -11,7 +11,9 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::calendar::{Nation, WorkingCalendar, bank_holidays};
+use super::calendar::{
+    Nation, WorkingCalendar, bank_holidays, weekdays_less, working_days_one_by_one,
+};
 
 /// Years a calendar may speak about.
 const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
@@ -191,11 +193,51 @@ impl WorkingCalendar for CouncilCalendar {
     fn is_working_day(&self, day: NaiveDate) -> bool {
         !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
     }
+
+    /// The daemon hands every decision's plugin its council's window: a word at a
+    /// time, less the holidays in it, not 1,461 questions.
+    fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
+        match first.checked_add_days(chrono::Days::new(u64::from(days))) {
+            Some(end) => weekdays_less(first, days, self.holidays.range(first..end).copied()),
+            None => working_days_one_by_one(self, first, days),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word-at-a-time window is the day-at-a-time one, with closures added,
+    /// holidays worked and explicit years.
+    #[test]
+    fn working_days_at_once_match_asking_day_by_day() {
+        let specs = [
+            CalendarSpec::NationRules {
+                nation: Nation::NorthernIreland,
+                extra_holidays: vec![d(2026, 7, 15), d(2027, 1, 5)],
+                removed_holidays: vec![d(2026, 3, 17)],
+            },
+            CalendarSpec::ExplicitDates {
+                nation: Nation::EnglandAndWales,
+                from_year: 2026,
+                to_year: 2026,
+                non_working_dates: vec![d(2026, 1, 2), d(2026, 12, 24)],
+            },
+        ];
+        for spec in &specs {
+            let calendar = CouncilCalendar::new(spec);
+            for first in d(2025, 12, 29).iter_days().take(8) {
+                for days in [1, 64, 100, 1461] {
+                    assert_eq!(
+                        calendar.working_days(first, days),
+                        working_days_one_by_one(&calendar, first, days),
+                        "{spec:?} from {first} for {days} days"
+                    );
+                }
+            }
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
