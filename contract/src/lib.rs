@@ -199,6 +199,23 @@ pub fn working_days_window(as_of: Date) -> Option<(Date, u32)> {
     Some((first, days))
 }
 
+/// The working days of the `days` days from `first`, laid out as contract 1.2's
+/// `working-days` carries them: bit `i % 64` of word `i / 64` is set when the day
+/// `i` days after `first` is a working day. Days past the end of time stay unset.
+pub fn working_days_bits(
+    first: Date,
+    days: u32,
+    mut is_working_day: impl FnMut(Date) -> bool,
+) -> Vec<u64> {
+    let mut bits = vec![0u64; days.div_ceil(64) as usize];
+    for (i, day) in first.iter_days().take(days as usize).enumerate() {
+        if is_working_day(day) {
+            bits[i / 64] |= 1 << (i % 64);
+        }
+    }
+    bits
+}
+
 /// The least a plan needs to know of a journey.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Journey {

@@ -69,16 +69,9 @@ impl Window {
     #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn for_tests(as_of: Date) -> wit::WorkingDays {
         let (first, days) = waymark_contract::working_days_window(as_of).unwrap_or((as_of, 0));
-        let days = days as usize;
-        let mut bits = vec![0u64; days.div_ceil(64)];
-        for (i, day) in first.iter_days().take(days).enumerate() {
-            if imp::is_working_day(day) {
-                bits[i / 64] |= 1 << (i % 64);
-            }
-        }
         wit::WorkingDays {
             first_day: crate::convert::date_to_wit(first),
-            bits,
+            bits: waymark_contract::working_days_bits(first, days, imp::is_working_day),
         }
     }
 }

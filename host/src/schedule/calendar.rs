@@ -71,13 +71,7 @@ pub(crate) fn working_days_one_by_one<C: WorkingCalendar + ?Sized>(
     first: NaiveDate,
     days: u32,
 ) -> Vec<u64> {
-    let mut bits = vec![0u64; days.div_ceil(64) as usize];
-    for (i, day) in first.iter_days().take(days as usize).enumerate() {
-        if calendar.is_working_day(day) {
-            bits[i / 64] |= 1 << (i % 64);
-        }
-    }
-    bits
+    waymark_contract::working_days_bits(first, days, |day| calendar.is_working_day(day))
 }
 
 /// Monday to Friday as bits, for a 64-day word whose first day is the weekday
@@ -122,7 +116,8 @@ impl UkCalendar {
 }
 
 /// How many (nation, year)s of bank holidays each thread keeps worked out: the
-/// years of a plugin's working-day window (`policy/v1/v1_2.rs`), and one more.
+/// years a plugin's working-day window touches
+/// (`waymark_contract::working_days_window`), and one more.
 const YEARS_KEPT: usize = 6;
 
 thread_local! {
@@ -161,10 +156,10 @@ impl WorkingCalendar for UkCalendar {
     /// the decision: the windows last asked for are kept per thread.
     fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
         WINDOWS.with_borrow_mut(|windows| {
-            let asked = (self.nation, first, days);
+            let asked = (first, days);
             let kept = windows
                 .iter()
-                .find(|(calendar, key, _)| *key == asked && *calendar == *self);
+                .find(|(calendar, key, _)| *key == asked && calendar == self);
             if let Some((_, _, bits)) = kept {
                 return bits.clone();
             }
@@ -183,9 +178,9 @@ const WINDOWS_KEPT: usize = 4;
 
 thread_local! {
     /// The working-day windows last handed to plugins on this thread, newest last,
-    /// with the calendar and the (nation, first day, days) they were asked for.
+    /// with the calendar and the (first day, days) they were asked for.
     #[allow(clippy::type_complexity)]
-    static WINDOWS: RefCell<Vec<(UkCalendar, (Nation, NaiveDate, u32), Vec<u64>)>> =
+    static WINDOWS: RefCell<Vec<(UkCalendar, (NaiveDate, u32), Vec<u64>)>> =
         const { RefCell::new(Vec::new()) };
 }
 
