@@ -568,7 +568,7 @@ pub(crate) fn decision_record<T: Serialize>(
                 .and_then(|r| serde_json::from_value(r.clone()).ok())
                 .unwrap_or_default();
             rec.plugin = Some(d.plugin.clone());
-            rec.input_digest = Some(d.input_digest.clone());
+            rec.input_digest = Some(d.input_digest.to_string());
             rec.output = output;
             rec.fuel_used = d.fuel_used;
             rec.elapsed_micros = u64::try_from(d.elapsed.as_micros()).unwrap_or(u64::MAX);
@@ -599,7 +599,7 @@ mod tests {
         Ok(Decision {
             value,
             plugin: PluginDigest::of(b"fixed"),
-            input_digest: "0".repeat(64),
+            input_digest: "0".repeat(64).try_into().expect("64 hex digits"),
             fuel_used: 1,
             peak_memory_bytes: 0,
             elapsed: Duration::ZERO,

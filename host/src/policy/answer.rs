@@ -45,8 +45,9 @@ pub(crate) fn plan(answer: Plan, as_of: NaiveDate, limits: &Limits) -> Result<Pl
             limits.max_timers
         ));
     }
+    let window = TimerWindow::from(as_of);
     for timer in &answer.timers {
-        after(timer, as_of)?;
+        window.holds(timer)?;
     }
     reasons(&answer.reasons)?;
     Ok(answer)
@@ -57,7 +58,7 @@ pub(crate) fn contact(
     as_of: NaiveDate,
 ) -> Result<ContactDecision, String> {
     if let ContactStep::Outreach { timer } = &answer.step {
-        after(timer, as_of)?;
+        TimerWindow::from(as_of).holds(timer)?;
     }
     reasons(&answer.reasons)?;
     Ok(answer)
@@ -121,26 +122,42 @@ pub(crate) const TIMER_HORIZON_DAYS: u64 = 3653;
 /// The contract's timers are "from the as-of date on (strictly after it)": a timer
 /// due on or before it would fire at once, or never be noticed. And within
 /// [`TIMER_HORIZON_DAYS`] of it, checked before anything computes with the date.
-fn after(timer: &PlannedTimer, as_of: NaiveDate) -> Result<(), String> {
-    if timer.due <= as_of {
-        return Err(format!(
-            "the {} timer is due {}, not after the as-of date {as_of}",
-            timer.kind.as_str(),
-            timer.due
-        ));
+#[derive(Clone, Copy)]
+struct TimerWindow {
+    as_of: NaiveDate,
+    /// The last day a timer may be due: worked out once per answer, not per timer.
+    latest: NaiveDate,
+}
+
+impl From<NaiveDate> for TimerWindow {
+    fn from(as_of: NaiveDate) -> TimerWindow {
+        let latest = as_of
+            .checked_add_days(Days::new(TIMER_HORIZON_DAYS))
+            .unwrap_or(NaiveDate::MAX);
+        TimerWindow { as_of, latest }
     }
-    let latest = as_of
-        .checked_add_days(Days::new(TIMER_HORIZON_DAYS))
-        .unwrap_or(NaiveDate::MAX);
-    if timer.due > latest {
-        return Err(format!(
-            "the {} timer is due {}, more than {TIMER_HORIZON_DAYS} days (ten years) after the \
-             as-of date {as_of}: a timer may be due at most {latest}",
-            timer.kind.as_str(),
-            timer.due
-        ));
+}
+
+impl TimerWindow {
+    fn holds(&self, timer: &PlannedTimer) -> Result<(), String> {
+        let TimerWindow { as_of, latest } = *self;
+        if timer.due <= as_of {
+            return Err(format!(
+                "the {} timer is due {}, not after the as-of date {as_of}",
+                timer.kind.as_str(),
+                timer.due
+            ));
+        }
+        if timer.due > latest {
+            return Err(format!(
+                "the {} timer is due {}, more than {TIMER_HORIZON_DAYS} days (ten years) after \
+                 the as-of date {as_of}: a timer may be due at most {latest}",
+                timer.kind.as_str(),
+                timer.due
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Every decision carries its reasons, each with a rule id someone can look up.

@@ -18,7 +18,6 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use wasmtime::{ResourceLimiter, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
 use super::answer;
@@ -26,6 +25,7 @@ use super::contract::{ContactDecision, Eligibility, Handover, JourneyFacts, Plan
 use super::engine::{
     CORE_INSTANCES_PER_COMPONENT, PolicyEngine, TABLE_ELEMENTS, TABLES_PER_COMPONENT, TICK,
 };
+use super::input_digest::{Hook, InputDigest};
 use super::limits::Limits;
 use super::load::{Plugin, PluginDigest};
 use super::v1::{self, Called, Linked};
@@ -57,9 +57,9 @@ pub struct Decision<T> {
     pub value: T,
     /// The plugin version that decided.
     pub plugin: PluginDigest,
-    /// SHA-256 (hex) of everything the plugin was given: hook, settings, facts and
-    /// as-of date. The same plugin and input digest always give the same decision.
-    pub input_digest: String,
+    /// SHA-256 of everything the plugin was given: hook, settings, facts and as-of
+    /// date. The same plugin and input digest always give the same decision.
+    pub input_digest: InputDigest,
     pub fuel_used: u64,
     /// The most linear memory the plugin had during the decision, in bytes.
     #[serde(default)]
@@ -119,26 +119,6 @@ pub enum DecisionError {
     Unavailable { message: String },
 }
 
-/// The hooks of the contract, named as in the input digest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Hook {
-    Eligibility,
-    Plan,
-    MissedContact,
-    Handover,
-}
-
-impl Hook {
-    fn as_str(self) -> &'static str {
-        match self {
-            Hook::Eligibility => "eligibility",
-            Hook::Plan => "plan",
-            Hook::MissedContact => "missed_contact",
-            Hook::Handover => "handover",
-        }
-    }
-}
-
 impl Plugin {
     /// Whether a referral is accepted, waitlisted or declined, and why.
     pub fn eligibility(
@@ -170,7 +150,7 @@ impl Plugin {
     ) -> Result<Decision<Plan>, DecisionError> {
         if let Some(plan) = v1::answered_by_the_host(self.linked.minor(), journey) {
             let input_digest =
-                digest_input(Hook::Plan, &ctx.settings, journey, as_of, &ctx.limits)?;
+                InputDigest::of(Hook::Plan, &ctx.settings, journey, as_of, &ctx.limits)?;
             return Ok(Decision {
                 value: plan,
                 plugin: self.digest.clone(),
@@ -243,7 +223,7 @@ impl Plugin {
         let limits = &ctx.limits.for_language(self.language);
         let cap = limits.max_output_bytes;
         let too_large = DecisionError::AnswerTooLarge { limit: cap };
-        let input_digest = digest_input(hook, &ctx.settings, input, as_of, limits)?;
+        let input_digest = InputDigest::of(hook, &ctx.settings, input, as_of, limits)?;
         // The answer is measured as it is lifted out of the plugin (`v1/capped.rs`),
         // so an oversize one is refused having copied at most the cap.
         let sandboxed = run(
@@ -288,60 +268,6 @@ impl Plugin {
             log: sandboxed.log,
         })
     }
-}
-
-/// Digests what the plugin will see, refusing input over the limit. The settings are
-/// digested exactly as the plugin receives them, since that is what it decides on.
-fn digest_input<I: Serialize>(
-    hook: Hook,
-    settings: &str,
-    input: &I,
-    as_of: NaiveDate,
-    limits: &Limits,
-) -> Result<String, DecisionError> {
-    // Field order is fixed by the struct, so the serialization is canonical.
-    #[derive(Serialize)]
-    struct Canonical<'a, I> {
-        hook: &'a str,
-        settings: &'a str,
-        input: &'a I,
-        as_of: NaiveDate,
-    }
-    // Hashed as it is written, and counted: the input is never kept whole.
-    struct Digesting {
-        sha: Sha256,
-        bytes: usize,
-    }
-    impl std::io::Write for Digesting {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.sha.update(buf);
-            self.bytes += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut digesting = Digesting {
-        sha: Sha256::new(),
-        bytes: 0,
-    };
-    let canonical = Canonical {
-        hook: hook.as_str(),
-        settings,
-        input,
-        as_of,
-    };
-    serde_json::to_writer(&mut digesting, &canonical).map_err(|e| DecisionError::Unavailable {
-        message: format!("the input could not be serialized: {e}"),
-    })?;
-    if digesting.bytes > limits.max_input_bytes {
-        return Err(DecisionError::InputTooLarge {
-            bytes: digesting.bytes,
-            limit: limits.max_input_bytes,
-        });
-    }
-    Ok(hex::encode(digesting.sha.finalize()))
 }
 
 /// What a sandboxed call produced, and what it cost.
@@ -748,29 +674,6 @@ mod tests {
         assert_eq!(lines.len(), 4);
     }
 
-    /// Hashing the input as it is written must give the digest of its canonical
-    /// JSON: recorded decisions are replayed against it.
-    #[test]
-    fn the_input_digest_is_the_sha256_of_the_canonical_json() {
-        let as_of = NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
-        // Short, and long enough to span many blocks, with escapes.
-        for settings in ["{}".to_owned(), "x".repeat(500), "é\"\\".repeat(700)] {
-            let input = serde_json::json!({ "postcode_district": "ST4", "age": 34 });
-            let digest =
-                digest_input(Hook::Plan, &settings, &input, as_of, &Limits::default()).unwrap();
-            let whole = format!(
-                r#"{{"hook":"plan","settings":{},"input":{},"as_of":"2026-01-05"}}"#,
-                serde_json::to_string(&settings).unwrap(),
-                serde_json::to_string(&input).unwrap(),
-            );
-            assert_eq!(
-                digest,
-                hex::encode(Sha256::digest(&whole)),
-                "{settings:.20}"
-            );
-        }
-    }
-
     #[test]
     fn a_deadline_is_never_cut_short() {
         assert_eq!(deadline_ticks(Duration::from_millis(200)), 21);
@@ -796,48 +699,6 @@ mod tests {
         log.push("é".repeat(MAX_LOG_LINE));
         assert!(log.lines[0].len() <= MAX_LOG_LINE + '…'.len_utf8());
         assert!(log.lines[0].ends_with('…'));
-    }
-
-    #[test]
-    fn the_input_digest_depends_on_every_part() {
-        let limits = Limits::default();
-        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        let base = digest_input(Hook::Plan, "{}", &1, day, &limits).unwrap();
-        assert_eq!(
-            base,
-            digest_input(Hook::Plan, "{}", &1, day, &limits).unwrap()
-        );
-        assert_ne!(
-            base,
-            digest_input(Hook::Handover, "{}", &1, day, &limits).unwrap()
-        );
-        assert_ne!(
-            base,
-            digest_input(Hook::Plan, "{ }", &1, day, &limits).unwrap()
-        );
-        assert_ne!(
-            base,
-            digest_input(Hook::Plan, "{}", &2, day, &limits).unwrap()
-        );
-        assert_ne!(
-            base,
-            digest_input(Hook::Plan, "{}", &1, day.succ_opt().unwrap(), &limits).unwrap()
-        );
-    }
-
-    #[test]
-    fn oversize_input_is_refused_before_the_plugin_runs() {
-        let limits = Limits {
-            max_input_bytes: 100,
-            ..Limits::default()
-        };
-        let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        let settings = "x".repeat(200);
-        let err = digest_input(Hook::Plan, &settings, &1, day, &limits).unwrap_err();
-        assert!(
-            matches!(err, DecisionError::InputTooLarge { limit: 100, .. }),
-            "{err:?}"
-        );
     }
 
     #[test]

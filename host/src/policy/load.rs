@@ -33,15 +33,16 @@ use super::wasi::{self, WasiSeed};
 use crate::schedule::calendar::{Nation, UkCalendar};
 
 /// A plugin version: the SHA-256 of its bytes, in lowercase hex.
+// Shared, not copied: every decision carries the digest of the plugin that made it.
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(try_from = "String", into = "String")]
-pub struct PluginDigest(String);
+pub struct PluginDigest(Arc<str>);
 
 impl PluginDigest {
     pub fn of(bytes: &[u8]) -> PluginDigest {
-        PluginDigest(hex::encode(Sha256::digest(bytes)))
+        PluginDigest(hex::encode(Sha256::digest(bytes)).into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -66,7 +67,7 @@ impl FromStr for PluginDigest {
     fn from_str(s: &str) -> Result<Self, InvalidDigest> {
         let hex = s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if hex {
-            Ok(PluginDigest(s.to_owned()))
+            Ok(PluginDigest(s.into()))
         } else {
             Err(InvalidDigest)
         }
@@ -83,7 +84,7 @@ impl TryFrom<String> for PluginDigest {
 
 impl From<PluginDigest> for String {
     fn from(d: PluginDigest) -> String {
-        d.0
+        d.0.to_string()
     }
 }
 

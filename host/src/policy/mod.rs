@@ -37,6 +37,7 @@ mod compiled_functions;
 pub mod contract;
 mod engine;
 pub mod golden;
+mod input_digest;
 mod javascript;
 mod language;
 mod limits;
@@ -54,6 +55,7 @@ pub use contract::{
     Stage, TimerKind, Track,
 };
 pub use engine::{Compilations, EngineError, EngineSettings};
+pub use input_digest::{InputDigest, InvalidInputDigest};
 pub use javascript::test_javascript_plugin;
 pub use language::{LANGUAGE_SECTION, Language};
 pub use limits::{InvalidLimits, Limits, MAX_UPLOAD_BYTES};

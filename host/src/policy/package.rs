@@ -124,6 +124,13 @@ fn without_post_returns(core: &[u8]) -> Result<Vec<u8>, wasmparser::BinaryReader
 /// this stay within the pool's resident window (`engine.rs`, `KEEP_RESIDENT`).
 pub(crate) const INITIAL_HEAP: usize = 256 << 10;
 
+/// A plugin's stack, below its data (rustc links wasm stack-first, so running out
+/// is an out-of-bounds trap, never corrupted data). Rust's default is 1 MiB; an SDK
+/// plan uses a few pages of it. Every decision's reset scans the whole memory for
+/// the pages it wrote, so a smaller memory is a quicker reset: 128 KiB takes a
+/// plan's memory from 1.3 MiB to 448 KiB, and about 0.2 µs off each decision.
+pub(crate) const STACK_SIZE: usize = 128 << 10;
+
 /// Builds the plugin crate at `crate_dir` and writes its component to `out`, or to
 /// `<workspace>/target/plugins/<crate>.wasm`. Returns where it was written.
 ///
@@ -168,7 +175,8 @@ pub fn build_plugin(crate_dir: &Path, out: Option<&Path>) -> Result<PathBuf, Pac
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .arg("--config")
         .arg(format!(
-            "target.{PLUGIN_TARGET}.rustflags=[\"-Clink-arg=--initial-heap={INITIAL_HEAP}\"]"
+            "target.{PLUGIN_TARGET}.rustflags=[\"-Clink-arg=--initial-heap={INITIAL_HEAP}\", \
+             \"-Clink-arg=-zstack-size={STACK_SIZE}\"]"
         ));
     if !defines_plugin_profile(&workspace.join("Cargo.toml")) {
         // A plugin crate outside this workspace (the template, say) gets the same

@@ -131,7 +131,7 @@ fn stoke_on_trent_accepts_an_adult_from_st4_with_reasons() {
     assert!(!decision.value.reasons.is_empty());
     assert!(decision.fuel_used > 0);
     assert_eq!(&decision.plugin, plugin.digest());
-    assert_eq!(decision.input_digest.len(), 64);
+    assert_eq!(decision.input_digest.to_string().len(), 64);
 }
 
 #[test]
@@ -183,6 +183,33 @@ fn an_sdk_plugin_imports_no_host_function_that_takes_a_string() {
             "waymark:policy/host@1.2.0#is-working-day",
             "waymark:policy/host@1.2.0#log-part"
         ]
+    );
+}
+
+/// `waymark plugin build` links a plugin with a 128 KiB stack (`package::STACK_SIZE`),
+/// not Rust's 1 MiB: each decision's reset walks the whole memory for the pages it
+/// wrote, so memory the plugin never touches still costs time.
+#[test]
+fn an_sdk_plugin_plans_in_under_half_a_mebibyte_of_memory() {
+    let plugin = stoke_on_trent();
+    let as_of = day(2026, 3, 2);
+    let decision = plugin
+        .plan(
+            &context("{}", Limits::default()),
+            &started_journey(as_of),
+            as_of,
+        )
+        .unwrap();
+    let stack_data_and_heap = super::package::STACK_SIZE + super::package::INITIAL_HEAP;
+    assert!(
+        decision.peak_memory_bytes > stack_data_and_heap,
+        "{} bytes",
+        decision.peak_memory_bytes
+    );
+    assert!(
+        decision.peak_memory_bytes <= 512 << 10,
+        "{} bytes",
+        decision.peak_memory_bytes
     );
 }
 

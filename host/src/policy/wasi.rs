@@ -33,6 +33,7 @@ use wasmtime_wasi::p2::{DynPollable, Pollable, subscribe};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::call::Sandbox;
+use super::input_digest::InputDigest;
 
 /// The WASI 0.2 interfaces a plugin may import (names without their `@0.2.x`),
 /// all deterministic and deny-all as the module describes.
@@ -140,7 +141,7 @@ fn random_view(sandbox: &mut Sandbox) -> &mut wasmtime_wasi::random::WasiRandomC
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WasiSeed {
     pub(crate) as_of: NaiveDate,
-    /// SHA-256 of the decision's input (see `call::digest_input`).
+    /// SHA-256 of the decision's input (see [`InputDigest`]).
     pub(crate) input_digest: [u8; 32],
 }
 
@@ -154,18 +155,11 @@ impl WasiSeed {
         }
     }
 
-    /// From a decision's hex input digest; digest text that is not hex (it always
-    /// is) seeds from its bytes instead, still deterministically.
-    pub(crate) fn new(as_of: NaiveDate, input_digest: &str) -> WasiSeed {
-        let mut seed = [0u8; 32];
-        if hex::decode_to_slice(input_digest, &mut seed).is_err() {
-            for (slot, byte) in seed.iter_mut().zip(input_digest.bytes()) {
-                *slot = byte;
-            }
-        }
+    /// From a decision's input digest.
+    pub(crate) fn new(as_of: NaiveDate, input_digest: &InputDigest) -> WasiSeed {
         WasiSeed {
             as_of,
-            input_digest: seed,
+            input_digest: input_digest.bytes(),
         }
     }
 
@@ -321,10 +315,14 @@ mod tests {
         assert!(!allowed("waymark:policy/host", "0.2.0"));
     }
 
+    fn digest(hex: &str) -> InputDigest {
+        InputDigest::try_from(hex.to_owned()).expect("64 lowercase hex characters")
+    }
+
     #[test]
     fn the_wall_clock_is_midnight_of_the_as_of_date() {
         let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let seed = WasiSeed::new(day, &"ab".repeat(32));
+        let seed = WasiSeed::new(day, &digest(&"ab".repeat(32)));
         assert_eq!(seed.unix_seconds(), 1_772_409_600);
         assert_eq!(seed.input_digest, [0xab; 32]);
     }
@@ -334,7 +332,7 @@ mod tests {
         use wasmtime_wasi::p2::bindings::random::{insecure, random};
         let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
         let draw = |digest: &str| {
-            let mut state = WasiSeed::new(day, digest).build();
+            let mut state = WasiSeed::new(day, &self::digest(digest)).build();
             let ctx = state.ctx.random();
             let mut drawn: Vec<u64> = (0..4)
                 .map(|_| random::Host::get_random_u64(ctx).unwrap())

@@ -6,8 +6,6 @@
 //! timers. A date that falls on a weekend or bank holiday moves to the next working
 //! day. Only timers strictly after the as-of date are returned.
 
-use std::collections::BTreeSet;
-
 use waymark_sdk::calendar::{self, describe};
 use waymark_sdk::{Date, Journey, Plan, PlanBuilder, PolicyError, Reason, Stage, TimerKind, Track};
 
@@ -100,25 +98,25 @@ fn reviews(
     end: Date,
 ) -> Result<PlanBuilder, PolicyError> {
     let every = settings.review_every_weeks;
-    // Due dates already taken: a weekly review and a cadence review moved onto the
-    // same working day are one meeting, not two reminders.
-    let mut dues: BTreeSet<Date> = BTreeSet::new();
-    let mut cadence = Vec::new();
+    // A weekly review and a cadence review moved onto the same working day are one
+    // meeting, not two reminders: each date is taken once. A plan has a few dozen
+    // at most, so searching the lists is quicker than building a set.
+    let mut cadence: Vec<Date> = Vec::new();
     for n in 1.. {
         let weeks = n_times(n, every)?;
         let due = calendar::next_working_day_from(calendar::add_weeks(start, weeks)?)?;
         if due >= end {
             break;
         }
-        if dues.insert(due) {
+        if !cadence.contains(&due) {
             cadence.push(due);
         }
     }
-    let mut weekly = Vec::new();
+    let mut weekly: Vec<Date> = Vec::new();
     if settings.weekly_in_first_month {
         for week in 1..=FIRST_MONTH_WEEKS {
             let due = calendar::next_working_day_from(calendar::add_weeks(start, week)?)?;
-            if due < end && dues.insert(due) {
+            if due < end && !cadence.contains(&due) && !weekly.contains(&due) {
                 weekly.push(due);
             }
         }

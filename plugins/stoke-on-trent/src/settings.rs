@@ -72,7 +72,7 @@ impl Default for Settings {
             // the address at the first meeting.
             postcode_districts: ["ST1", "ST2", "ST3", "ST4", "ST6"]
                 .map(str::to_owned)
-                .to_vec(),
+                .into(),
             out_of_area_signpost: "Your own council's employment support service: Connect to \
                 Work is run by each council or partnership for its own residents. Find your \
                 council at https://www.gov.uk/find-local-council."
@@ -100,7 +100,7 @@ impl Default for Settings {
                 "Contacts for follow-up: the key worker and any employer",
             ]
             .map(str::to_owned)
-            .to_vec(),
+            .into(),
         }
     }
 }
