@@ -6,6 +6,7 @@
 //! holidays proclaimed by the Crown are added per year in `PROCLAIMED`.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use schemars::JsonSchema;
@@ -58,9 +59,10 @@ pub trait WorkingCalendar: Send + Sync {
     /// Whether each of the `days` days from `first` on is a working day, as bits:
     /// bit `i % 64` of word `i / 64` is set when the day `i` days after `first` is.
     /// What a plugin is handed with each decision (contract 1.2), so a calendar
-    /// that knows its rules answers for the whole window at once.
-    fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
-        working_days_one_by_one(self, first, days)
+    /// that knows its rules answers for the whole window at once. Shared, since
+    /// every decision in a year asks for the same window.
+    fn working_days(&self, first: NaiveDate, days: u32) -> Arc<[u64]> {
+        working_days_one_by_one(self, first, days).into()
     }
 }
 
@@ -154,7 +156,7 @@ impl WorkingCalendar for UkCalendar {
 
     /// Asked with every decision of a 1.2 plugin, so it must cost far less than
     /// the decision: the windows last asked for are kept per thread.
-    fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
+    fn working_days(&self, first: NaiveDate, days: u32) -> Arc<[u64]> {
         WINDOWS.with_borrow_mut(|windows| {
             let asked = (first, days);
             let kept = windows
@@ -163,7 +165,7 @@ impl WorkingCalendar for UkCalendar {
             if let Some((_, _, bits)) = kept {
                 return bits.clone();
             }
-            let bits = self.work_out_working_days(first, days);
+            let bits: Arc<[u64]> = self.work_out_working_days(first, days).into();
             if windows.len() == WINDOWS_KEPT {
                 windows.remove(0);
             }
@@ -180,7 +182,7 @@ thread_local! {
     /// The working-day windows last handed to plugins on this thread, newest last,
     /// with the calendar and the (first day, days) they were asked for.
     #[allow(clippy::type_complexity)]
-    static WINDOWS: RefCell<Vec<(UkCalendar, (NaiveDate, u32), Vec<u64>)>> =
+    static WINDOWS: RefCell<Vec<(UkCalendar, (NaiveDate, u32), Arc<[u64]>)>> =
         const { RefCell::new(Vec::new()) };
 }
 
@@ -365,7 +367,7 @@ mod tests {
         for first in d(2025, 12, 22).iter_days().take(9) {
             for days in [1, 63, 64, 65, 365, 1461] {
                 assert_eq!(
-                    calendar.working_days(first, days),
+                    calendar.working_days(first, days)[..],
                     working_days_one_by_one(&calendar, first, days),
                     "{first} + {days} days"
                 );
@@ -373,7 +375,7 @@ mod tests {
         }
         // Christmas 2026 is a Friday: the bit for it is clear, Thursday's set.
         let bits = calendar.working_days(d(2026, 12, 24), 2);
-        assert_eq!(bits, vec![0b01]);
+        assert_eq!(bits[..], [0b01]);
         // Near the end of time: the days that exist are answered.
         let last = NaiveDate::MAX - Duration::days(2);
         assert_eq!(calendar.working_days(last, 100).len(), 2);

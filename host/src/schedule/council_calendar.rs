@@ -152,36 +152,68 @@ impl CalendarSpec {
 }
 
 /// A council's calendar, ready to answer: every non-working weekday of 2000–2100.
-/// Cheap to clone: the days are shared.
+/// Cheap to clone: what it has worked out is shared.
 #[derive(Debug, Clone)]
 pub struct CouncilCalendar {
-    holidays: Arc<BTreeSet<NaiveDate>>,
+    worked: Arc<Worked>,
+}
+
+/// What a calendar has worked out from its spec.
+#[derive(Debug)]
+struct Worked {
+    holidays: BTreeSet<NaiveDate>,
+    /// The working-day windows last handed to plugins, newest last: every decision
+    /// in a year asks for the same.
+    windows: Mutex<Vec<KeptWindow>>,
+}
+
+/// A working-day window, by the (first day, days) it was asked for.
+#[derive(Debug)]
+struct KeptWindow {
+    asked: (NaiveDate, u32),
+    bits: Arc<[u64]>,
 }
 
 /// How many calendars (one per distinct spec) are kept worked out.
 const CALENDARS_KEPT: usize = 64;
+
+/// How many working-day windows each calendar keeps: this year's, and a few more.
+const WINDOWS_KEPT: usize = 4;
 
 /// Calendars already worked out, newest last, by the spec they were built from: the
 /// daemon reads a council's calendar for every decision, and working out a century
 /// of bank holidays took about 22 µs, twice the decision. A calendar is a function
 /// of its spec alone, so a replaced spec simply finds no match.
 #[allow(clippy::type_complexity)]
-static BUILT: Mutex<Vec<(CalendarSpec, Arc<BTreeSet<NaiveDate>>)>> = Mutex::new(Vec::new());
+static BUILT: Mutex<Vec<(CalendarSpec, Arc<Worked>)>> = Mutex::new(Vec::new());
 
 impl CouncilCalendar {
     pub fn new(spec: &CalendarSpec) -> CouncilCalendar {
         let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, holidays)) = built.iter().find(|(kept, _)| kept == spec) {
+        if let Some((_, worked)) = built.iter().find(|(kept, _)| kept == spec) {
             return CouncilCalendar {
-                holidays: holidays.clone(),
+                worked: worked.clone(),
             };
         }
-        let holidays = Arc::new(Self::work_out(spec));
+        let worked = Arc::new(Worked {
+            holidays: Self::work_out(spec),
+            windows: Mutex::new(Vec::new()),
+        });
         if built.len() == CALENDARS_KEPT {
             built.remove(0);
         }
-        built.push((spec.clone(), holidays.clone()));
-        CouncilCalendar { holidays }
+        built.push((spec.clone(), worked.clone()));
+        CouncilCalendar { worked }
+    }
+
+    /// The window worked out a word at a time, less the holidays in it.
+    fn work_out_working_days(&self, first: NaiveDate, days: u32) -> Arc<[u64]> {
+        match first.checked_add_days(chrono::Days::new(u64::from(days))) {
+            Some(end) => {
+                weekdays_less(first, days, self.worked.holidays.range(first..end).copied()).into()
+            }
+            None => working_days_one_by_one(self, first, days).into(),
+        }
     }
 
     fn work_out(spec: &CalendarSpec) -> BTreeSet<NaiveDate> {
@@ -218,22 +250,62 @@ impl CouncilCalendar {
 
 impl WorkingCalendar for CouncilCalendar {
     fn is_working_day(&self, day: NaiveDate) -> bool {
-        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&day)
+        !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+            && !self.worked.holidays.contains(&day)
     }
 
-    /// The daemon hands every decision's plugin its council's window: a word at a
-    /// time, less the holidays in it, not 1,461 questions.
-    fn working_days(&self, first: NaiveDate, days: u32) -> Vec<u64> {
-        match first.checked_add_days(chrono::Days::new(u64::from(days))) {
-            Some(end) => weekdays_less(first, days, self.holidays.range(first..end).copied()),
-            None => working_days_one_by_one(self, first, days),
+    /// The daemon hands every decision's plugin its council's window: worked out a
+    /// word at a time, once, then shared by every decision that asks for it.
+    fn working_days(&self, first: NaiveDate, days: u32) -> Arc<[u64]> {
+        let asked = (first, days);
+        let mut windows = self
+            .worked
+            .windows
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(kept) = windows.iter().find(|kept| kept.asked == asked) {
+            return kept.bits.clone();
         }
+        let bits = self.work_out_working_days(first, days);
+        if windows.len() == WINDOWS_KEPT {
+            windows.remove(0);
+        }
+        windows.push(KeptWindow {
+            asked,
+            bits: bits.clone(),
+        });
+        bits
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every decision in a year asks for the same window: it is worked out once and
+    /// shared, and a window asked for differently, or of another spec, is its own.
+    #[test]
+    fn a_window_is_worked_out_once_and_shared() {
+        let spec = CalendarSpec::NationRules {
+            nation: Nation::EnglandAndWales,
+            extra_holidays: vec![d(2026, 8, 3)],
+            removed_holidays: vec![],
+        };
+        let (first, days) = (d(2025, 1, 1), 1461);
+        let window = CouncilCalendar::new(&spec).working_days(first, days);
+        let again = CouncilCalendar::new(&spec).working_days(first, days);
+        assert!(Arc::ptr_eq(&window, &again));
+        let shorter = CouncilCalendar::new(&spec).working_days(first, 1460);
+        assert!(!Arc::ptr_eq(&window, &shorter));
+        assert_eq!(shorter[..22], window[..22]);
+        let nation = CouncilCalendar::new(&CalendarSpec::for_nation(Nation::EnglandAndWales));
+        let theirs = nation.working_days(first, days);
+        assert_ne!(
+            theirs, window,
+            "3 August 2026 is a closure of the first spec only"
+        );
+        assert_eq!(theirs[..], working_days_one_by_one(&nation, first, days));
+    }
 
     /// Calendars are kept by their spec, so a council that replaces its calendar
     /// gets the new one at once, and going back finds the old one again.
@@ -273,7 +345,7 @@ mod tests {
             for first in d(2025, 12, 29).iter_days().take(8) {
                 for days in [1, 64, 100, 1461] {
                     assert_eq!(
-                        calendar.working_days(first, days),
+                        calendar.working_days(first, days)[..],
                         working_days_one_by_one(&calendar, first, days),
                         "{spec:?} from {first} for {days} days"
                     );

@@ -26,7 +26,17 @@ super::v1_1::records_1_1!();
 const POLICY_EXPORT: &str = "waymark:policy/policy@1.2.0";
 
 /// A hook's arguments: the settings, the facts, the as-of date and the working days.
-type Params<'a, F> = (&'a str, F, wit::Date, wit::WorkingDays);
+type Params<'a, F> = (&'a str, F, wit::Date, WorkingDays);
+
+/// Contract 1.2's `working-days`, lowered straight from the calendar's shared window
+/// (the generated record would own a copy of it, made for every decision).
+#[derive(wasmtime::component::ComponentType, wasmtime::component::Lower)]
+#[component(record)]
+struct WorkingDays {
+    #[component(name = "first-day")]
+    first_day: wit::Date,
+    bits: std::sync::Arc<[u64]>,
+}
 
 fn params<'a, F>(
     settings: &'a str,
@@ -47,15 +57,15 @@ fn params<'a, F>(
 fn working_days(
     as_of: chrono::NaiveDate,
     calendar: &dyn crate::schedule::calendar::WorkingCalendar,
-) -> wit::WorkingDays {
+) -> WorkingDays {
     match waymark_contract::working_days_window(as_of) {
-        Some((first, days)) => wit::WorkingDays {
+        Some((first, days)) => WorkingDays {
             first_day: date_to_wit(first),
             bits: calendar.working_days(first, days),
         },
-        None => wit::WorkingDays {
+        None => WorkingDays {
             first_day: date_to_wit(as_of),
-            bits: Vec::new(),
+            bits: std::sync::Arc::new([]),
         },
     }
 }
