@@ -133,37 +133,71 @@ pub fn add_months(day: Date, n: u32) -> Result<Date, PolicyError> {
         .ok_or_else(|| out_of_range(day, n, "months"))
 }
 
+/// Day names, as [`describe`] writes them.
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// Month names, as [`describe`] writes them.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// A date in plain English for a purpose or a reason: "Monday 2 February 2026".
 pub fn describe(day: Date) -> String {
-    const WEEKDAYS: [&str; 7] = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     // chrono keeps both in range (0..7 and 1..=12); `get` keeps that a non-issue.
     let weekday = WEEKDAYS
         .get(day.weekday().num_days_from_monday() as usize)
         .unwrap_or(&"");
     let month = MONTHS.get(day.month0() as usize).unwrap_or(&"");
-    format!("{weekday} {} {month} {}", day.day(), day.year())
+    // Piece by piece, not `format!`: a plan describes several dates, and in the
+    // sandbox `fmt`'s machinery costs several times the pieces themselves.
+    let mut text = String::with_capacity(weekday.len() + month.len() + 14);
+    text.push_str(weekday);
+    text.push(' ');
+    push_decimal(&mut text, i64::from(day.day()));
+    text.push(' ');
+    text.push_str(month);
+    text.push(' ');
+    push_decimal(&mut text, i64::from(day.year()));
+    text
+}
+
+/// `n` in decimal, as `Display` writes it.
+fn push_decimal(text: &mut String, n: i64) {
+    if n < 0 {
+        text.push('-');
+    }
+    let mut n = n.unsigned_abs();
+    // Enough for any u64 (20 digits), filled from the end.
+    let mut digits = [b'0'; 20];
+    let mut start = digits.len();
+    while start > 0 {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    text.extend(digits[start..].iter().map(|&digit| char::from(digit)));
 }
 
 /// A line for the decision log, kept with the decision so it can be explained
@@ -353,5 +387,24 @@ mod tests {
     #[test]
     fn dates_are_described_in_plain_english() {
         assert_eq!(describe(date("2026-02-02")), "Monday 2 February 2026");
+        assert_eq!(describe(date("2026-12-31")), "Thursday 31 December 2026");
+        // Written as `format!` would, to the ends of the calendar.
+        for day in [
+            Date::MIN,
+            Date::MAX,
+            date("0000-01-01"),
+            date("-0001-12-31"),
+        ] {
+            let weekday = WEEKDAYS[day.weekday().num_days_from_monday() as usize];
+            let month = MONTHS[day.month0() as usize];
+            let expected = format!("{weekday} {} {month} {}", day.day(), day.year());
+            assert_eq!(describe(day), expected);
+        }
+        let mut text = String::new();
+        for n in [0, 7, 10, 2026, -1, -262_144, i64::MIN, i64::MAX] {
+            text.clear();
+            push_decimal(&mut text, n);
+            assert_eq!(text, n.to_string());
+        }
     }
 }
