@@ -174,16 +174,6 @@ impl From<InputDigest> for String {
 mod tests {
     use super::*;
 
-    fn digest<I: Serialize>(
-        hook: Hook,
-        settings: &str,
-        input: &I,
-        as_of: NaiveDate,
-        limits: &Limits,
-    ) -> Result<InputDigest, DecisionError> {
-        InputDigest::of(hook, settings, input, as_of, limits)
-    }
-
     /// Hashing the input as it is written must give the digest of its canonical
     /// JSON: recorded decisions are replayed against it.
     #[test]
@@ -198,7 +188,8 @@ mod tests {
                 let as_of = NaiveDate::from_ymd_opt(y, m, d).expect("a date");
                 let input = serde_json::json!({ "postcode_district": "ST4", "age": 34 });
                 let digest =
-                    digest(Hook::Plan, &settings, &input, as_of, &Limits::default()).unwrap();
+                    InputDigest::of(Hook::Plan, &settings, &input, as_of, &Limits::default())
+                        .unwrap();
                 let whole = format!(
                     r#"{{"hook":"plan","settings":{},"input":{},"as_of":{}}}"#,
                     serde_json::to_string(&settings).unwrap(),
@@ -218,17 +209,26 @@ mod tests {
     fn the_input_digest_depends_on_every_part() {
         let limits = Limits::default();
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        let base = digest(Hook::Plan, "{}", &1, day, &limits).unwrap();
-        assert_eq!(base, digest(Hook::Plan, "{}", &1, day, &limits).unwrap());
-        assert_ne!(
+        let base = InputDigest::of(Hook::Plan, "{}", &1, day, &limits).unwrap();
+        assert_eq!(
             base,
-            digest(Hook::Handover, "{}", &1, day, &limits).unwrap()
+            InputDigest::of(Hook::Plan, "{}", &1, day, &limits).unwrap()
         );
-        assert_ne!(base, digest(Hook::Plan, "{ }", &1, day, &limits).unwrap());
-        assert_ne!(base, digest(Hook::Plan, "{}", &2, day, &limits).unwrap());
         assert_ne!(
             base,
-            digest(Hook::Plan, "{}", &1, day.succ_opt().unwrap(), &limits).unwrap()
+            InputDigest::of(Hook::Handover, "{}", &1, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            InputDigest::of(Hook::Plan, "{ }", &1, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            InputDigest::of(Hook::Plan, "{}", &2, day, &limits).unwrap()
+        );
+        assert_ne!(
+            base,
+            InputDigest::of(Hook::Plan, "{}", &1, day.succ_opt().unwrap(), &limits).unwrap()
         );
     }
 
@@ -240,7 +240,7 @@ mod tests {
         };
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
         let settings = "x".repeat(200);
-        let err = digest(Hook::Plan, &settings, &1, day, &limits).unwrap_err();
+        let err = InputDigest::of(Hook::Plan, &settings, &1, day, &limits).unwrap_err();
         assert!(
             matches!(err, DecisionError::InputTooLarge { limit: 100, .. }),
             "{err:?}"
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn an_input_digest_is_written_and_read_as_hex() {
         let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        let digest = digest(Hook::Plan, "{}", &1, day, &Limits::default()).unwrap();
+        let digest = InputDigest::of(Hook::Plan, "{}", &1, day, &Limits::default()).unwrap();
         let json = serde_json::to_string(&digest).unwrap();
         assert_eq!(json.len(), 66, "{json}");
         assert_eq!(json, format!("\"{}\"", hex::encode(digest.bytes())));

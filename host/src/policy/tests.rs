@@ -134,17 +134,21 @@ fn stoke_on_trent_accepts_an_adult_from_st4_with_reasons() {
     assert_eq!(decision.input_digest.to_string().len(), 64);
 }
 
-#[test]
-fn stoke_on_trent_plans_reviews_after_the_as_of_date() {
-    let plugin = stoke_on_trent();
-    let as_of = day(2026, 3, 2);
-    let decision = plugin
+/// Stoke-on-Trent's plan for a journey started on `as_of`, with its default settings.
+fn stoke_on_trent_plan(as_of: NaiveDate) -> Decision<Plan> {
+    stoke_on_trent()
         .plan(
             &context("{}", Limits::default()),
             &started_journey(as_of),
             as_of,
         )
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn stoke_on_trent_plans_reviews_after_the_as_of_date() {
+    let as_of = day(2026, 3, 2);
+    let decision = stoke_on_trent_plan(as_of);
     let reviews: Vec<_> = decision
         .value
         .timers
@@ -191,15 +195,7 @@ fn an_sdk_plugin_imports_no_host_function_that_takes_a_string() {
 /// wrote, so memory the plugin never touches still costs time.
 #[test]
 fn an_sdk_plugin_plans_in_under_half_a_mebibyte_of_memory() {
-    let plugin = stoke_on_trent();
-    let as_of = day(2026, 3, 2);
-    let decision = plugin
-        .plan(
-            &context("{}", Limits::default()),
-            &started_journey(as_of),
-            as_of,
-        )
-        .unwrap();
+    let decision = stoke_on_trent_plan(day(2026, 3, 2));
     let stack_data_and_heap = super::package::STACK_SIZE + super::package::INITIAL_HEAP;
     assert!(
         decision.peak_memory_bytes > stack_data_and_heap,
