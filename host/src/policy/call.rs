@@ -496,7 +496,10 @@ impl Sandbox {
     /// Keeps part of a line of the decision log (contract 1.2's `log-part`): the
     /// first `len` bytes of `words`, little-endian.
     pub(crate) fn push_log_part(&mut self, words: [u64; 4], len: u8, ends_line: bool) {
-        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let mut bytes = [0u8; 32];
+        for (eight, word) in bytes.chunks_exact_mut(8).zip(words) {
+            eight.copy_from_slice(&word.to_le_bytes());
+        }
         self.log
             .push_part(&bytes[..usize::from(len).min(bytes.len())], ends_line);
     }

@@ -137,16 +137,34 @@ fn is_statutory_holiday(nation: Nation, day: NaiveDate) -> bool {
 /// Calls `f` with the bank holidays of `nation` in `year`, worked out once per thread.
 fn with_bank_holidays<R>(nation: Nation, year: i32, f: impl FnOnce(&[NaiveDate]) -> R) -> R {
     YEARS.with_borrow_mut(|years| {
-        if let Some((_, _, days)) = years.iter().find(|(n, y, _)| *n == nation && *y == year) {
-            return f(days);
-        }
-        if years.len() == YEARS_KEPT {
-            years.remove(0);
-        }
-        years.push((nation, year, bank_holidays(nation, year)));
-        let (_, _, days) = &years[years.len() - 1];
+        let (_, _, days) = kept_or_made(
+            years,
+            YEARS_KEPT,
+            |(n, y, _)| *n == nation && *y == year,
+            || (nation, year, bank_holidays(nation, year)),
+        );
         f(days)
     })
+}
+
+/// The entry of `kept` that `is` picks out, or else the one `make` makes, kept
+/// newest last with the oldest dropped past `limit`. The calendars' caches hold a
+/// few entries each (years, windows, calendars), searched in order.
+pub(crate) fn kept_or_made<T>(
+    kept: &mut Vec<T>,
+    limit: usize,
+    is: impl FnMut(&T) -> bool,
+    make: impl FnOnce() -> T,
+) -> &T {
+    if let Some(i) = kept.iter().position(is) {
+        return &kept[i];
+    }
+    if kept.len() >= limit && !kept.is_empty() {
+        kept.remove(0);
+    }
+    kept.push(make());
+    let newest = kept.len() - 1;
+    &kept[newest]
 }
 
 impl WorkingCalendar for UkCalendar {
@@ -157,26 +175,28 @@ impl WorkingCalendar for UkCalendar {
     /// Asked with every decision of a 1.2 plugin, so it must cost far less than
     /// the decision: the windows last asked for are kept per thread.
     fn working_days(&self, first: NaiveDate, days: u32) -> Arc<[u64]> {
+        let asked = (first, days);
         WINDOWS.with_borrow_mut(|windows| {
-            let asked = (first, days);
-            let kept = windows
-                .iter()
-                .find(|(calendar, key, _)| *key == asked && calendar == self);
-            if let Some((_, _, bits)) = kept {
-                return bits.clone();
-            }
-            let bits: Arc<[u64]> = self.work_out_working_days(first, days).into();
-            if windows.len() == WINDOWS_KEPT {
-                windows.remove(0);
-            }
-            windows.push((self.clone(), asked, bits.clone()));
-            bits
+            let (_, _, bits) = kept_or_made(
+                windows,
+                WINDOWS_KEPT,
+                |(calendar, key, _)| *key == asked && calendar == self,
+                || {
+                    (
+                        self.clone(),
+                        asked,
+                        self.work_out_working_days(first, days).into(),
+                    )
+                },
+            );
+            bits.clone()
         })
     }
 }
 
-/// How many working-day windows each thread keeps: a council's, and a few more.
-const WINDOWS_KEPT: usize = 4;
+/// How many working-day windows are kept, per thread here and per council calendar:
+/// this year's, and a few more (every decision in a year asks for the same one).
+pub(crate) const WINDOWS_KEPT: usize = 4;
 
 thread_local! {
     /// The working-day windows last handed to plugins on this thread, newest last,
@@ -356,6 +376,29 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("valid test date")
+    }
+
+    /// A cache finds what it kept without making it again, and past its limit
+    /// drops the oldest entry, not the one just made.
+    #[test]
+    fn a_kept_entry_is_found_and_the_oldest_goes_first() {
+        let mut kept = Vec::new();
+        let mut made = 0;
+        for n in [1, 2, 1, 3, 4, 1] {
+            let found = *kept_or_made(
+                &mut kept,
+                3,
+                |k| *k == n,
+                || {
+                    made += 1;
+                    n
+                },
+            );
+            assert_eq!(found, n);
+        }
+        // 1, 2, 3 made; 4 pushed 1 out, so the last 1 was made again.
+        assert_eq!(made, 5);
+        assert_eq!(kept, [3, 4, 1]);
     }
 
     /// The word-at-a-time answer is the day-at-a-time one, whatever weekday the

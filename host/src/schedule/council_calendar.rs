@@ -13,7 +13,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{
-    Nation, WorkingCalendar, bank_holidays, weekdays_less, working_days_one_by_one,
+    Nation, WINDOWS_KEPT, WorkingCalendar, bank_holidays, kept_or_made, weekdays_less,
+    working_days_one_by_one,
 };
 
 /// Years a calendar may speak about.
@@ -177,9 +178,6 @@ struct KeptWindow {
 /// How many calendars (one per distinct spec) are kept worked out.
 const CALENDARS_KEPT: usize = 64;
 
-/// How many working-day windows each calendar keeps: this year's, and a few more.
-const WINDOWS_KEPT: usize = 4;
-
 /// Calendars already worked out, newest last, by the spec they were built from: the
 /// daemon reads a council's calendar for every decision, and working out a century
 /// of bank holidays took about 22 µs, twice the decision. A calendar is a function
@@ -190,20 +188,21 @@ static BUILT: Mutex<Vec<(CalendarSpec, Arc<Worked>)>> = Mutex::new(Vec::new());
 impl CouncilCalendar {
     pub fn new(spec: &CalendarSpec) -> CouncilCalendar {
         let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, worked)) = built.iter().find(|(kept, _)| kept == spec) {
-            return CouncilCalendar {
-                worked: worked.clone(),
-            };
+        let (_, worked) = kept_or_made(
+            &mut built,
+            CALENDARS_KEPT,
+            |(kept, _)| kept == spec,
+            || {
+                let worked = Worked {
+                    holidays: Self::work_out(spec),
+                    windows: Mutex::new(Vec::new()),
+                };
+                (spec.clone(), Arc::new(worked))
+            },
+        );
+        CouncilCalendar {
+            worked: worked.clone(),
         }
-        let worked = Arc::new(Worked {
-            holidays: Self::work_out(spec),
-            windows: Mutex::new(Vec::new()),
-        });
-        if built.len() == CALENDARS_KEPT {
-            built.remove(0);
-        }
-        built.push((spec.clone(), worked.clone()));
-        CouncilCalendar { worked }
     }
 
     /// The window worked out a word at a time, less the holidays in it.
@@ -263,18 +262,16 @@ impl WorkingCalendar for CouncilCalendar {
             .windows
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(kept) = windows.iter().find(|kept| kept.asked == asked) {
-            return kept.bits.clone();
-        }
-        let bits = self.work_out_working_days(first, days);
-        if windows.len() == WINDOWS_KEPT {
-            windows.remove(0);
-        }
-        windows.push(KeptWindow {
-            asked,
-            bits: bits.clone(),
-        });
-        bits
+        let kept = kept_or_made(
+            &mut windows,
+            WINDOWS_KEPT,
+            |kept| kept.asked == asked,
+            || KeptWindow {
+                asked,
+                bits: self.work_out_working_days(first, days),
+            },
+        );
+        kept.bits.clone()
     }
 }
 
